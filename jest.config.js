@@ -1,0 +1,20 @@
+// Two tiers, named by file suffix: `*.unit.spec.ts` needs no infrastructure,
+// `*.int.spec.ts` talks to the real Kafka, schema registry, PostgreSQL and Redis that
+// `npm test` brings up (tools/stack) and describes through environment variables.
+const { pathsToModuleNameMapper } = require('ts-jest');
+const { compilerOptions } = require('./tsconfig.base.json');
+
+const shared = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/infra', '<rootDir>/tools'],
+  // Type errors are caught once by `tsc` in `npm test`; per-file transpiling keeps jest fast on 2 cores.
+  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
+};
+
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['**/*.unit.spec.ts'] },
+    { ...shared, displayName: 'int', testMatch: ['**/*.int.spec.ts'], slowTestThreshold: 30 },
+  ],
+};

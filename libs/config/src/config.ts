@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { ConfigError } from './config-error';
+
+const DEV_JWT_SECRET = 'parley-local-development-secret-change-me!';
+
+const hostPort = z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'expected host:port');
+
+const url = (protocols: readonly string[]) =>
+  z.string().refine((value) => {
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, `expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/** Every variable Parley reads, with its local default. Documented in the README's configuration table. */
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    KAFKA_BROKERS: z
+      .string()
+      .default('127.0.0.1:9092')
+      .transform((value) => value.split(',').map((b) => b.trim()))
+      .pipe(z.array(hostPort).min(1)),
+    KAFKA_CLIENT_ID: z.string().min(1).default('parley'),
+    TOPIC_PREFIX: z
+      .string()
+      .regex(/^[a-zA-Z0-9._-]*$/, 'only letters, digits, ".", "_" and "-"')
+      .default(''),
+    TOPIC_PROFILE: z.enum(['local', 'production']).default('local'),
+    SCHEMA_REGISTRY_URL: url(['http:', 'https:']).default('http://127.0.0.1:8081'),
+    SCHEMA_REGISTRY_PORT: port.default(8081),
+    DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/parley'),
+    REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+    REDIS_KEY_PREFIX: z.string().default('parley:'),
+    GATEWAY_PORT: port.default(8080),
+    JWT_SECRET: z.string().optional(),
+  })
+  .transform((env, ctx) => {
+    const jwtSecret = env.JWT_SECRET ?? (env.NODE_ENV === 'production' ? undefined : DEV_JWT_SECRET);
+    if (jwtSecret === undefined || jwtSecret.length < 32) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_SECRET'],
+        message: 'must be set to at least 32 characters (required when NODE_ENV=production)',
+      });
+      return z.NEVER;
+    }
+    return {
+      env: env.NODE_ENV,
+      logLevel: env.LOG_LEVEL,
+      kafka: {
+        brokers: env.KAFKA_BROKERS,
+        clientId: env.KAFKA_CLIENT_ID,
+        topicPrefix: env.TOPIC_PREFIX,
+        topicProfile: env.TOPIC_PROFILE,
+      },
+      schemaRegistry: { url: env.SCHEMA_REGISTRY_URL, port: env.SCHEMA_REGISTRY_PORT },
+      postgres: { url: env.DATABASE_URL },
+      redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
+      gateway: { port: env.GATEWAY_PORT },
+      auth: { jwtSecret },
+    };
+  });
+
+export type Config = z.output<typeof envSchema>;
+
+/**
+ * Builds the one configuration object from environment variables. A wrong or missing value
+ * throws a ConfigError naming every offending variable, so a boot fails once, clearly.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  // Empty strings mean "not set", as they do for most shells' `VAR= cmd`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = envSchema.safeParse(present);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      const given = present[name];
+      return `${name}: ${issue.message}${given === undefined ? '' : ` (got "${given}")`}`;
+    }),
+  );
+}
