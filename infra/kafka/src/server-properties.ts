@@ -1,0 +1,59 @@
+import type { KafkaNode } from './kafka-layout';
+
+/**
+ * server.properties for one KRaft node acting as broker and controller, listening on loopback only.
+ * A static voter set (`controller.quorum.voters`) keeps one-node and three-node clusters alike.
+ */
+export function serverProperties(node: KafkaNode, cluster: readonly KafkaNode[]): string {
+  const replicas = Math.min(3, cluster.length);
+  const minIsr = replicas > 1 ? 2 : 1;
+  const voters = cluster.map((n) => `${n.id}@127.0.0.1:${n.controllerPort}`).join(',');
+  const lines: Record<string, string | number | boolean> = {
+    'process.roles': 'broker,controller',
+    'node.id': node.id,
+    'controller.quorum.voters': voters,
+    listeners: `PLAINTEXT://127.0.0.1:${node.brokerPort},CONTROLLER://127.0.0.1:${node.controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${node.brokerPort}`,
+    'controller.listener.names': 'CONTROLLER',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'log.dirs': node.dataDir,
+    // Every topic comes from the catalogue; auto-creation races with KRaft metadata.
+    'auto.create.topics.enable': false,
+    'unclean.leader.election.enable': false,
+    'default.replication.factor': replicas,
+    'min.insync.replicas': minIsr,
+    'offsets.topic.replication.factor': replicas,
+    'offsets.topic.num.partitions': 12,
+    'transaction.state.log.replication.factor': replicas,
+    'transaction.state.log.min.isr': minIsr,
+    'transaction.state.log.num.partitions': 6,
+    'share.coordinator.state.topic.replication.factor': replicas,
+    'share.coordinator.state.topic.min.isr': minIsr,
+    // Tests start many short-lived groups; waiting for more members would only slow them.
+    'group.initial.rebalance.delay.ms': 0,
+    'num.partitions': 1,
+    'log.retention.check.interval.ms': 60_000,
+  };
+  return Object.entries(lines)
+    .map(([key, value]) => `${key}=${value}`)
+    .join('\n')
+    .concat('\n');
+}
+
+export function log4j2Config(logFile: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<Configuration status="WARN">
+  <Appenders>
+    <File name="file" fileName="${logFile}" append="true">
+      <PatternLayout pattern="[%d] %p %m (%c)%n"/>
+    </File>
+  </Appenders>
+  <Loggers>
+    <Logger name="kafka.request.logger" level="warn"/>
+    <Logger name="org.apache.kafka.controller" level="info"/>
+    <Root level="info"><AppenderRef ref="file"/></Root>
+  </Loggers>
+</Configuration>
+`;
+}

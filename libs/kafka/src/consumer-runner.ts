@@ -1,0 +1,208 @@
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Logger } from '@parley/logging';
+import type { BatchingProducer } from './batching-producer';
+import { deadLetterRecord, describeError, type FailureStage } from './dead-letter';
+import { KAFKA_EVENTS, noInstrument, type Instrument } from './instrumentation';
+import { toIncomingRecord } from './kafkajs-records';
+import type { IncomingRecord } from './records';
+import { DEFAULT_BACKOFF, backoffDelay, classifyError, type BackoffOptions } from './retry-policy';
+
+export interface Decoded<T> {
+  readonly record: IncomingRecord;
+  readonly value: T;
+}
+
+export interface ConsumerRunnerOptions<T> {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** Turns a raw record into a typed value; a permanent failure sends the record to `<topic>.dlq`. */
+  readonly decode: (record: IncomingRecord) => Promise<T> | T;
+  /** Processes records of one partition, in order. Throwing retries (transient) or isolates the culprit. */
+  readonly handle: (items: readonly Decoded<T>[]) => Promise<void>;
+  /** Produces dead-lettered records; shared with the app's other sends. */
+  readonly deadLetters: BatchingProducer;
+  /** A new group starts at the beginning of the log (the topics are the event store). */
+  readonly fromBeginning?: boolean;
+  /** Most records handed to one `handle` call. */
+  readonly maxRecordsPerCall?: number;
+  /** Attempts for errors of unknown kind before they count as permanent. */
+  readonly unknownErrorAttempts?: number;
+  readonly backoff?: BackoffOptions;
+  readonly partitionsConsumedConcurrently?: number;
+  readonly instrument?: Instrument;
+  readonly logger?: Logger;
+}
+
+/** Raised inside the runner when shutdown interrupts a retry; the batch stops where it is, uncommitted. */
+class StopRequested extends Error {}
+
+/**
+ * Runs a consumer group in batches: decode, handle, dead-letter what can never succeed, then commit
+ * exactly the offsets that were processed. Transient failures are retried with jittered backoff for
+ * as long as it takes; a record whose failure is permanent goes to `<topic>.dlq` with the reason in
+ * its headers, and the partition moves on. Stopping lets the current step finish and commits it.
+ */
+export class ConsumerRunner<T> {
+  private readonly consumer: Consumer;
+  private readonly options: ConsumerRunnerOptions<T>;
+  private readonly instrument: Instrument;
+  private readonly backoff: BackoffOptions;
+  private stopping = false;
+
+  constructor(kafka: Kafka, options: ConsumerRunnerOptions<T>) {
+    this.options = options;
+    this.instrument = options.instrument ?? noInstrument;
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning ?? true });
+    await this.consumer.run({
+      autoCommit: true,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: (payload) => this.processBatch(payload),
+    });
+  }
+
+  /** Finishes the step in progress, commits what was processed, leaves the group. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.consumer.disconnect();
+  }
+
+  private async processBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const maxPerCall = this.options.maxRecordsPerCall ?? 500;
+    const live = () => !this.stopping && payload.isRunning() && !payload.isStale();
+    try {
+      for (let start = 0; start < batch.messages.length && live(); start += maxPerCall) {
+        const started = performance.now();
+        const chunk = batch.messages.slice(start, start + maxPerCall).map((m) => toIncomingRecord(batch.topic, batch.partition, m));
+        await this.processChunk(chunk, payload, live);
+        const last = chunk[chunk.length - 1] as IncomingRecord;
+        payload.resolveOffset(last.offset);
+        await payload.commitOffsetsIfNecessary();
+        await payload.heartbeat();
+        this.instrument({
+          name: KAFKA_EVENTS.consumerBatchProcessed,
+          groupId: this.options.groupId,
+          topic: batch.topic,
+          partition: batch.partition,
+          records: chunk.length,
+          durationMs: performance.now() - started,
+          lag: Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n)),
+        });
+      }
+    } catch (error) {
+      if (error instanceof StopRequested) return; // resolved offsets are committed by kafkajs on the way out
+      throw error;
+    }
+  }
+
+  private async processChunk(
+    chunk: readonly IncomingRecord[],
+    payload: EachBatchPayload,
+    live: () => boolean,
+  ): Promise<void> {
+    const failures: { record: IncomingRecord; error: unknown; stage: FailureStage }[] = [];
+    const items: Decoded<T>[] = [];
+    for (const record of chunk) {
+      try {
+        items.push({ record, value: await this.withRetries(record, payload, live, async () => this.options.decode(record)) });
+      } catch (error) {
+        if (error instanceof StopRequested) throw error;
+        failures.push({ record, error, stage: 'decode' });
+      }
+    }
+    if (items.length > 0) {
+      const first = items[0] as Decoded<T>;
+      try {
+        await this.withRetries(first.record, payload, live, () => this.options.handle(items));
+      } catch (error) {
+        if (error instanceof StopRequested) throw error;
+        // Permanent failure somewhere in the chunk: handle one by one to find the culprit(s).
+        for (const item of items) {
+          try {
+            await this.withRetries(item.record, payload, live, () => this.options.handle([item]));
+          } catch (itemError) {
+            if (itemError instanceof StopRequested) throw itemError;
+            failures.push({ record: item.record, error: itemError, stage: 'handle' });
+          }
+        }
+      }
+    }
+    if (failures.length > 0) {
+      const failedAt = new Date();
+      const records = failures.map((f) => deadLetterRecord(f.record, { ...f, groupId: this.options.groupId, failedAt }));
+      // Written before the offsets move on: a dead-lettered record is never lost in between.
+      await this.withRetries(chunk[0] as IncomingRecord, payload, live, () => this.options.deadLetters.send(records));
+      for (const failure of failures) {
+        const reason = describeError(failure.error);
+        this.options.logger?.warn(
+          { topic: failure.record.topic, partition: failure.record.partition, offset: failure.record.offset, reason },
+          'record sent to the dead-letter topic',
+        );
+        this.instrument({
+          name: KAFKA_EVENTS.consumerDeadLettered,
+          groupId: this.options.groupId,
+          topic: failure.record.topic,
+          partition: failure.record.partition,
+          offset: failure.record.offset,
+          reason,
+        });
+      }
+    }
+  }
+
+  /** Runs `step`, retrying transient failures until it works or shutdown begins. */
+  private async withRetries<R>(
+    record: IncomingRecord,
+    payload: EachBatchPayload,
+    live: () => boolean,
+    step: () => Promise<R>,
+  ): Promise<R> {
+    const unknownBudget = this.options.unknownErrorAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await step();
+      } catch (error) {
+        const verdict = classifyError(error);
+        if (verdict === 'permanent' || (verdict === 'unknown' && attempt >= unknownBudget)) throw error;
+        if (!live()) throw new StopRequested();
+        const delayMs = backoffDelay(attempt, this.backoff);
+        this.options.logger?.warn(
+          { topic: record.topic, partition: record.partition, offset: record.offset, attempt, delayMs, err: error },
+          'retrying after a failure',
+        );
+        this.instrument({
+          name: KAFKA_EVENTS.consumerRetry,
+          groupId: this.options.groupId,
+          topic: record.topic,
+          partition: record.partition,
+          attempt,
+          delayMs,
+          error,
+        });
+        await sleepWithHeartbeats(delayMs, payload, live);
+      }
+    }
+  }
+}
+
+async function sleepWithHeartbeats(ms: number, payload: EachBatchPayload, live: () => boolean): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (!live()) throw new StopRequested();
+    await new Promise((resolve) => setTimeout(resolve, Math.min(500, until - Date.now())));
+    // Staying in the group while waiting out a blip avoids a rebalance storm.
+    await payload.heartbeat().catch(() => undefined);
+  }
+}

@@ -1,0 +1,48 @@
+/** Names of the instrumentation events, one constant per event (metrics subscribe by name). */
+export const KAFKA_EVENTS = {
+  producerBatchSent: 'producer.batch_sent',
+  producerBatchFailed: 'producer.batch_failed',
+  consumerBatchProcessed: 'consumer.batch_processed',
+  consumerRetry: 'consumer.retry',
+  consumerDeadLettered: 'consumer.dead_lettered',
+} as const;
+
+export type KafkaInstrumentationEvent =
+  | { readonly name: typeof KAFKA_EVENTS.producerBatchSent; readonly records: number; readonly durationMs: number }
+  | {
+      readonly name: typeof KAFKA_EVENTS.producerBatchFailed;
+      readonly records: number;
+      readonly durationMs: number;
+      readonly error: unknown;
+    }
+  | {
+      readonly name: typeof KAFKA_EVENTS.consumerBatchProcessed;
+      readonly groupId: string;
+      readonly topic: string;
+      readonly partition: number;
+      readonly records: number;
+      readonly durationMs: number;
+      /** Records still behind the end of the partition after this batch. */
+      readonly lag: number;
+    }
+  | {
+      readonly name: typeof KAFKA_EVENTS.consumerRetry;
+      readonly groupId: string;
+      readonly topic: string;
+      readonly partition: number;
+      readonly attempt: number;
+      readonly delayMs: number;
+      readonly error: unknown;
+    }
+  | {
+      readonly name: typeof KAFKA_EVENTS.consumerDeadLettered;
+      readonly groupId: string;
+      readonly topic: string;
+      readonly partition: number;
+      readonly offset: string;
+      readonly reason: string;
+    };
+
+export type Instrument = (event: KafkaInstrumentationEvent) => void;
+
+export const noInstrument: Instrument = () => undefined;

@@ -1,0 +1,114 @@
+import { ConfigResourceTypes, type Admin, type Kafka } from 'kafkajs';
+import {
+  PROFILES,
+  TOPIC_CATALOGUE,
+  desiredConfigs,
+  prefixedTopic,
+  topicDrift,
+  type TopicDrift,
+  type TopicProfile,
+  type TopicSpec,
+} from '@parley/topics';
+
+export interface ProvisionOptions {
+  readonly prefix: string;
+  readonly profile: TopicProfile;
+  readonly catalogue?: readonly TopicSpec[];
+}
+
+export interface ProvisionReport {
+  readonly created: readonly string[];
+  readonly existing: readonly string[];
+  /** Settings that differ from the catalogue on topics that already existed; never changed silently. */
+  readonly drift: readonly TopicDrift[];
+}
+
+export interface PartitionOffsets {
+  readonly partition: number;
+  readonly low: string;
+  readonly high: string;
+}
+
+/** Cluster administration in Parley's terms (topics from the catalogue, offsets, cluster health). */
+export class KafkaAdmin {
+  private readonly admin: Admin;
+
+  constructor(kafka: Kafka) {
+    this.admin = kafka.admin();
+  }
+
+  connect(): Promise<void> {
+    return this.admin.connect();
+  }
+
+  disconnect(): Promise<void> {
+    return this.admin.disconnect();
+  }
+
+  async brokerCount(): Promise<number> {
+    return (await this.admin.describeCluster()).brokers.length;
+  }
+
+  listTopics(): Promise<string[]> {
+    return this.admin.listTopics();
+  }
+
+  /** Creates every missing catalogue topic with its settings, and reports drift on the others. */
+  async provisionTopics(options: ProvisionOptions): Promise<ProvisionReport> {
+    const catalogue = options.catalogue ?? TOPIC_CATALOGUE;
+    const present = new Set(await this.admin.listTopics());
+    const wanted = catalogue.map((spec) => ({ spec, name: prefixedTopic(options.prefix, spec.name) }));
+    const missing = wanted.filter((t) => !present.has(t.name));
+    const existing = wanted.filter((t) => present.has(t.name));
+    if (missing.length > 0) {
+      // Returns false when another provisioner created some in between; that is fine.
+      await this.admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map(({ spec, name }) => ({
+          topic: name,
+          numPartitions: spec.partitions,
+          replicationFactor: PROFILES[options.profile].replicationFactor,
+          configEntries: Object.entries(desiredConfigs(spec, options.profile)).map(([n, value]) => ({ name: n, value })),
+        })),
+      });
+    }
+    const drift = existing.length === 0 ? [] : await this.driftOf(existing, options.profile);
+    return { created: missing.map((t) => t.name), existing: existing.map((t) => t.name), drift };
+  }
+
+  private async driftOf(topics: readonly { spec: TopicSpec; name: string }[], profile: TopicProfile): Promise<TopicDrift[]> {
+    const metadata = await this.admin.fetchTopicMetadata({ topics: topics.map((t) => t.name) });
+    const configs = await this.admin.describeConfigs({
+      includeSynonyms: false,
+      resources: topics.map((t) => ({
+        type: ConfigResourceTypes.TOPIC,
+        name: t.name,
+        configNames: Object.keys(desiredConfigs(t.spec, profile)),
+      })),
+    });
+    return topics.flatMap(({ spec, name }) => {
+      const topicMeta = metadata.topics.find((m) => m.name === name);
+      const resource = configs.resources.find((r) => r.resourceName === name);
+      return topicDrift(spec, profile, name, {
+        partitions: topicMeta?.partitions.length ?? 0,
+        replicationFactor: topicMeta?.partitions[0]?.replicas.length ?? 0,
+        configs: Object.fromEntries((resource?.configEntries ?? []).map((e) => [e.configName, e.configValue])),
+      });
+    });
+  }
+
+  async deleteTopics(topics: readonly string[]): Promise<void> {
+    if (topics.length > 0) await this.admin.deleteTopics({ topics: [...topics] });
+  }
+
+  async topicOffsets(topic: string): Promise<PartitionOffsets[]> {
+    const offsets = await this.admin.fetchTopicOffsets(topic);
+    return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high })).sort((a, b) => a.partition - b.partition);
+  }
+
+  /** Committed offsets of a consumer group for one topic (-1 where nothing is committed). */
+  async groupOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]> {
+    const [entry] = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+    return (entry?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset }));
+  }
+}
