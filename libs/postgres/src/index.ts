@@ -1,0 +1,3 @@
+export { ensureDatabase, dropDatabase, redact } from './ensure-database';
+export { migrate, type MigrateOptions } from './migrate';
+export { PROJECT_MIGRATIONS } from './project-migrations';

@@ -1,0 +1,68 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import express from 'express';
+import { Pool } from 'pg';
+import type { Logger } from '@parley/logging';
+import { ensureDatabase, migrate } from '@parley/postgres';
+import { registryRoutes } from './registry-routes';
+import { RegistryStore } from './registry-store';
+
+export const REGISTRY_MIGRATIONS = {
+  dir: resolve(__dirname, '../migrations'),
+  table: 'registry_migrations',
+} as const;
+
+export interface RegistryServerOptions {
+  readonly databaseUrl: string;
+  /** 0 picks a free port (tests). */
+  readonly port: number;
+  readonly host?: string;
+  readonly logger?: Logger;
+}
+
+export interface RunningRegistry {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Creates the database if needed, migrates the registry's tables, and serves the API. */
+export async function startRegistryServer(options: RegistryServerOptions): Promise<RunningRegistry> {
+  await ensureDatabase(options.databaseUrl);
+  await migrate({ databaseUrl: options.databaseUrl, ...REGISTRY_MIGRATIONS, log: (l) => options.logger?.info(l) });
+  const pool = new Pool({ connectionString: options.databaseUrl, max: 10 });
+  pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle PostgreSQL connection failed'));
+  const store = new RegistryStore(pool);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await store.ping();
+      res.json({ status: 'ready' });
+    } catch (error) {
+      res.status(503).json({ status: 'unavailable', reason: (error as Error).message });
+    }
+  });
+  app.use(registryRoutes(store));
+
+  const host = options.host ?? '127.0.0.1';
+  const server = await new Promise<Server>((resolveServer, reject) => {
+    const s = app.listen(options.port, host, () => resolveServer(s));
+    s.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    close: async () => {
+      await new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      await pool.end();
+    },
+  };
+}

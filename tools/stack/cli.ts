@@ -1,0 +1,70 @@
+// `npm start` and `npm test` after dependencies are installed (see tools/bootstrap.js).
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { freePort, setUpStack, type Log } from './stack-setup';
+
+const ROOT = resolve(__dirname, '../..');
+const log: Log = (line) => console.log(line);
+
+function run(command: string, args: readonly string[], env: Readonly<Record<string, string>>): Promise<number> {
+  return new Promise((resolveRun) => {
+    const child = spawn(command, args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...env } });
+    child.on('exit', (code, signal) => resolveRun(code ?? (signal ? 1 : 0)));
+  });
+}
+
+const bin = (name: string) => resolve(ROOT, 'node_modules/.bin', name);
+
+async function start(): Promise<void> {
+  const stack = await setUpStack({ log });
+  console.log('\nParley is up. Connect to:');
+  for (const { name, url } of stack.endpoints) console.log(`  ${name.padEnd(18)} ${url}`);
+  console.log('\nPress Ctrl-C to stop everything.');
+  await new Promise<void>((resolveWait) => {
+    process.once('SIGINT', () => resolveWait());
+    process.once('SIGTERM', () => resolveWait());
+  });
+  console.log('\nStopping...');
+  await stack.teardown();
+  console.log('Stopped.');
+}
+
+async function test(extraArgs: readonly string[]): Promise<number> {
+  log('Type-checking (tsc)...');
+  const tscCode = await run(bin('tsc'), ['-p', 'tsconfig.json'], {});
+  if (tscCode !== 0) {
+    console.error('Type errors above: fix them, then run npm test again.');
+    return tscCode;
+  }
+  // Tests get their own database and registry port, so they never touch what `npm start` serves.
+  if (!process.env.DATABASE_URL) process.env.DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/parley_test';
+  process.env.LOG_LEVEL ??= 'error';
+  const stack = await setUpStack({ log, registryPort: await freePort() });
+  let code = 1;
+  try {
+    log('\nRunning tests (unit, then integration against the stack)...');
+    code = await run(bin('jest'), ['--ci', ...extraArgs], { ...stack.env, LOG_LEVEL: process.env.LOG_LEVEL });
+  } finally {
+    await stack.teardown();
+  }
+  return code;
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      return start();
+    case 'test':
+      process.exitCode = await test(rest);
+      return;
+    default:
+      console.error('usage: tools/stack/cli.ts <start|test> [jest arguments]');
+      process.exitCode = 2;
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(`\n${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
