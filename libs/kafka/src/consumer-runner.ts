@@ -48,6 +48,7 @@ export class ConsumerRunner<T> {
   private readonly instrument: Instrument;
   private readonly backoff: BackoffOptions;
   private stopping = false;
+  private stopped: Promise<void> | undefined;
 
   constructor(kafka: Kafka, options: ConsumerRunnerOptions<T>) {
     this.options = options;
@@ -73,9 +74,10 @@ export class ConsumerRunner<T> {
   }
 
   /** Finishes the step in progress, commits what was processed, leaves the group. */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
     this.stopping = true;
-    await this.consumer.disconnect();
+    this.stopped ??= this.consumer.disconnect();
+    return this.stopped;
   }
 
   private async processBatch(payload: EachBatchPayload): Promise<void> {
