@@ -1,6 +1,12 @@
-import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
+import { CompressionTypes, type Admin, type Kafka, type Message, type Producer } from 'kafkajs';
 import { KAFKA_EVENTS, noInstrument, type Instrument } from './instrumentation';
+import { partitionForKey } from './key-partitioner';
 import type { OutgoingRecord } from './records';
+
+interface Placed {
+  readonly record: OutgoingRecord;
+  readonly partition: number;
+}
 
 export interface BatchingProducerOptions {
   /** Most records in one produce request. */
@@ -32,6 +38,10 @@ export class SendTimeoutError extends Error {
  */
 export class BatchingProducer {
   private readonly producer: Producer;
+  private readonly admin: Admin;
+  /** Partition counts never change (the catalogue fixes them), so one lookup per topic is enough. */
+  private readonly partitionCounts = new Map<string, Promise<number>>();
+  private roundRobin = 0;
   private readonly maxBatchRecords: number;
   private readonly sendTimeoutMs: number;
   private readonly instrument: Instrument;
@@ -41,13 +51,14 @@ export class BatchingProducer {
 
   constructor(kafka: Kafka, options: BatchingProducerOptions = {}) {
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.admin = kafka.admin();
     this.maxBatchRecords = options.maxBatchRecords ?? 2_000;
     this.sendTimeoutMs = options.sendTimeoutMs ?? 30_000;
     this.instrument = options.instrument ?? noInstrument;
   }
 
-  connect(): Promise<void> {
-    return this.producer.connect();
+  async connect(): Promise<void> {
+    await Promise.all([this.producer.connect(), this.admin.connect()]);
   }
 
   /** Resolves once Kafka has acknowledged every record (acks=all). */
@@ -66,7 +77,7 @@ export class BatchingProducer {
       this.scheduleFlush();
       await (this.inFlight ?? new Promise((r) => setImmediate(r)));
     }
-    await this.producer.disconnect();
+    await Promise.all([this.producer.disconnect(), this.admin.disconnect()]);
   }
 
   private scheduleFlush(): void {
@@ -96,34 +107,73 @@ export class BatchingProducer {
 
   private async sendBatch(batch: readonly Pending[], count: number): Promise<void> {
     const started = performance.now();
-    const byTopic = new Map<string, { key: string | null; value: Buffer; headers?: Record<string, string> }[]>();
-    for (const pending of batch) {
-      for (const record of pending.records) {
-        const messages = byTopic.get(record.topic) ?? [];
-        messages.push({ key: record.key, value: record.value, ...(record.headers ? { headers: { ...record.headers } } : {}) });
-        byTopic.set(record.topic, messages);
-      }
-    }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new SendTimeoutError(this.sendTimeoutMs)), this.sendTimeoutMs);
     });
-    const request = this.producer.sendBatch({
-      acks: -1,
-      compression: CompressionTypes.None,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-    });
+    const delivery = this.deliver(batch.flatMap((p) => p.records));
     try {
-      await Promise.race([request, timeout]);
+      await Promise.race([delivery, timeout]);
       this.instrument({ name: KAFKA_EVENTS.producerBatchSent, records: count, durationMs: performance.now() - started });
       for (const pending of batch) pending.resolve();
     } catch (error) {
       this.instrument({ name: KAFKA_EVENTS.producerBatchFailed, records: count, durationMs: performance.now() - started, error });
       for (const pending of batch) pending.reject(error);
       // Keep order: the next batch waits until kafkajs has given up on this one.
-      await request.catch(() => undefined);
+      await delivery.catch(() => undefined);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Sends until every partition of the batch is acknowledged. kafkajs 2.2.4 can report success for a
+   * batch while skipping the partitions whose leader died mid-request (it tracks responses per broker,
+   * and partitions that moved to a broker that had already answered are not sent again; kafkajs
+   * issue #1303). Each partition must appear in the response, or its records are sent again.
+   */
+  private async deliver(records: readonly OutgoingRecord[]): Promise<void> {
+    let pending = await this.place(records);
+    for (let round = 1; pending.length > 0; round++) {
+      const byTopic = new Map<string, Message[]>();
+      for (const { record, partition } of pending) {
+        const messages = byTopic.get(record.topic) ?? [];
+        messages.push({ key: record.key, value: record.value, partition, ...(record.headers ? { headers: { ...record.headers } } : {}) });
+        byTopic.set(record.topic, messages);
+      }
+      const acknowledged = await this.producer.sendBatch({
+        acks: -1,
+        compression: CompressionTypes.None,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
+      const done = new Set(acknowledged.filter((r) => r.errorCode === 0).map((r) => `${r.topicName}:${r.partition}`));
+      pending = pending.filter(({ record, partition }) => !done.has(`${record.topic}:${partition}`));
+      if (pending.length > 0 && round >= 100) throw new Error(`${pending.length} records were never acknowledged by Kafka`);
+    }
+  }
+
+  private async place(records: readonly OutgoingRecord[]): Promise<Placed[]> {
+    return Promise.all(
+      records.map(async (record) => {
+        const partitions = await this.partitionCount(record.topic);
+        const partition =
+          record.key === null ? this.roundRobin++ % partitions : partitionForKey(record.key, partitions);
+        return { record, partition };
+      }),
+    );
+  }
+
+  private partitionCount(topic: string): Promise<number> {
+    let count = this.partitionCounts.get(topic);
+    if (!count) {
+      count = this.admin.fetchTopicMetadata({ topics: [topic] }).then((m) => {
+        const n = m.topics[0]?.partitions.length ?? 0;
+        if (n === 0) throw new Error(`topic ${topic} does not exist: provision topics first (npm start does)`);
+        return n;
+      });
+      this.partitionCounts.set(topic, count);
+      count.catch(() => this.partitionCounts.delete(topic));
+    }
+    return count;
   }
 }

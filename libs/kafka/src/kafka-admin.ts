@@ -9,6 +9,7 @@ import {
   type TopicProfile,
   type TopicSpec,
 } from '@parley/topics';
+import { backoffDelay, classifyError } from './retry-policy';
 
 export interface ProvisionOptions {
   readonly prefix: string;
@@ -62,7 +63,7 @@ export class KafkaAdmin {
     const existing = wanted.filter((t) => present.has(t.name));
     if (missing.length > 0) {
       // Returns false when another provisioner created some in between; that is fine.
-      await this.admin.createTopics({
+      await this.retrying(() => this.admin.createTopics({
         waitForLeaders: true,
         topics: missing.map(({ spec, name }) => ({
           topic: name,
@@ -70,7 +71,10 @@ export class KafkaAdmin {
           replicationFactor: PROFILES[options.profile].replicationFactor,
           configEntries: Object.entries(desiredConfigs(spec, options.profile)).map(([n, value]) => ({ name: n, value })),
         })),
-      });
+      }));
+      // Metadata says a leader exists before that leader serves the partition (KRaft propagation):
+      // wait until every new topic answers, so callers can use it at once.
+      for (const { name } of missing) await this.topicOffsets(name);
     }
     const drift = existing.length === 0 ? [] : await this.driftOf(existing, options.profile);
     return { created: missing.map((t) => t.name), existing: existing.map((t) => t.name), drift };
@@ -102,13 +106,25 @@ export class KafkaAdmin {
   }
 
   async topicOffsets(topic: string): Promise<PartitionOffsets[]> {
-    const offsets = await this.admin.fetchTopicOffsets(topic);
+    const offsets = await this.retrying(() => this.admin.fetchTopicOffsets(topic));
     return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high })).sort((a, b) => a.partition - b.partition);
   }
 
   /** Committed offsets of a consumer group for one topic (-1 where nothing is committed). */
   async groupOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]> {
-    const [entry] = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+    const [entry] = await this.retrying(() => this.admin.fetchOffsets({ groupId, topics: [topic] }));
     return (entry?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset }));
+  }
+
+  /** Retries what kafkajs marks retriable (leader moves, coordinator loading) for up to ~15 s. */
+  private async retrying<T>(operation: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await operation();
+      } catch (error) {
+        if (attempt >= 30 || classifyError(error) !== 'transient') throw error;
+        await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, { initialMs: 50, maxMs: 1_000 })));
+      }
+    }
   }
 }
