@@ -6,7 +6,11 @@ import { freePort, setUpStack, type Log } from './stack-setup';
 const ROOT = resolve(__dirname, '../..');
 const log: Log = (line) => console.log(line);
 
-function run(command: string, args: readonly string[], env: Readonly<Record<string, string>>): Promise<number> {
+function run(
+  command: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+): Promise<number> {
   return new Promise((resolveRun) => {
     const child = spawn(command, args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...env } });
     child.on('exit', (code, signal) => resolveRun(code ?? (signal ? 1 : 0)));
@@ -30,11 +34,23 @@ async function start(): Promise<void> {
 }
 
 async function test(extraArgs: readonly string[]): Promise<number> {
-  log('Type-checking (tsc)...');
-  const tscCode = await run(bin('tsc'), ['-p', 'tsconfig.json'], {});
-  if (tscCode !== 0) {
-    console.error('Type errors above: fix them, then run npm test again.');
-    return tscCode;
+  const checks: [string, string, string[], string][] = [
+    ['Type-checking (tsc)', 'tsc', ['-p', 'tsconfig.json'], 'type errors'],
+    ['Linting (eslint, module boundaries)', 'eslint', ['.'], 'lint errors'],
+    [
+      'Checking formatting (prettier)',
+      'prettier',
+      ['--check', '.'],
+      'unformatted files (npm run format fixes them)',
+    ],
+  ];
+  for (const [title, tool, args, what] of checks) {
+    log(`${title}...`);
+    const code = await run(bin(tool), args, { NX_DAEMON: 'false' });
+    if (code !== 0) {
+      console.error(`${what} above: fix them, then run npm test again.`);
+      return code;
+    }
   }
   // Tests get their own database and registry port, so they never touch what `npm start` serves.
   if (!process.env.DATABASE_URL) process.env.DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/parley_test';

@@ -39,7 +39,10 @@ export async function startService(
 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const exit = await Promise.race([exited, new Promise<'running'>((r) => setTimeout(() => r('running'), 250))]);
+    const exit = await Promise.race([
+      exited,
+      new Promise<'running'>((r) => setTimeout(() => r('running'), 250)),
+    ]);
     if (exit !== 'running') {
       throw new Error(`${name} exited with code ${exit} during start-up:\n${recent.join('\n')}`);
     }

@@ -32,7 +32,8 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
   const config = loadConfig();
   const cleanups: (() => Promise<void>)[] = [];
   const teardown = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((e: unknown) => log(`teardown: ${String(e)}`));
+    for (const cleanup of cleanups.reverse())
+      await cleanup().catch((e: unknown) => log(`teardown: ${String(e)}`));
   };
 
   try {
@@ -42,7 +43,8 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
     } else {
       const { started } = await startCluster('single', (l) => log(`  ${l}`));
       log(started ? '  local broker started' : '  local broker already running');
-      if (started && process.env.PARLEY_KEEP_KAFKA !== '1') cleanups.push(() => stopCluster('single', (l) => log(`  ${l}`)));
+      if (started && process.env.PARLEY_KEEP_KAFKA !== '1')
+        cleanups.push(() => stopCluster('single', (l) => log(`  ${l}`)));
     }
 
     step(log, 2, 'PostgreSQL');
@@ -58,9 +60,13 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
     const admin = new KafkaAdmin(createKafka({ brokers: config.kafka.brokers, clientId: 'parley-setup' }));
     await admin.connect();
     try {
-      const report = await admin.provisionTopics({ prefix: config.kafka.topicPrefix, profile: config.kafka.topicProfile });
+      const report = await admin.provisionTopics({
+        prefix: config.kafka.topicPrefix,
+        profile: config.kafka.topicProfile,
+      });
       log(`  ${report.created.length} created, ${report.existing.length} already there`);
-      for (const d of report.drift) log(`  DRIFT ${d.topic}: ${d.setting} is ${d.actual}, the catalogue says ${d.expected}`);
+      for (const d of report.drift)
+        log(`  DRIFT ${d.topic}: ${d.setting} is ${d.actual}, the catalogue says ${d.expected}`);
     } finally {
       await admin.disconnect();
     }
@@ -110,7 +116,12 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
 }
 
 /** Starts an app of `apps/` against the stack; stopped by the caller. */
-export function startApp(stack: Stack, name: string, env: Record<string, string>, readyUrl: string): Promise<ServiceProcess> {
+export function startApp(
+  stack: Stack,
+  name: string,
+  env: Record<string, string>,
+  readyUrl: string,
+): Promise<ServiceProcess> {
   return startService(name, { ...stack.env, ...env }, readyUrl);
 }
 

@@ -14,7 +14,9 @@ async function main(argv: readonly string[]): Promise<void> {
       return fetchKafka();
     case 'start': {
       const { layout, started } = await startCluster(cluster);
-      console.log(`Kafka ${started ? 'started' : 'already running'}: KAFKA_BROKERS=${layout.bootstrap.join(',')}`);
+      console.log(
+        `Kafka ${started ? 'started' : 'already running'}: KAFKA_BROKERS=${layout.bootstrap.join(',')}`,
+      );
       return;
     }
     case 'stop':
@@ -22,7 +24,9 @@ async function main(argv: readonly string[]): Promise<void> {
     case 'status': {
       for (const node of await clusterStatus(cluster)) {
         const state = node.pid ? `running (pid ${node.pid})` : 'stopped';
-        console.log(`node ${node.id}: ${state}, port ${node.brokerPort} ${node.listening ? 'listening' : 'closed'}`);
+        console.log(
+          `node ${node.id}: ${state}, port ${node.brokerPort} ${node.listening ? 'listening' : 'closed'}`,
+        );
       }
       return;
     }

@@ -21,9 +21,13 @@ export async function fetchKafka(log: (line: string) => void = console.log): Pro
   let downloads = 0;
   const output: string[] = [];
   const code = await new Promise<number>((resolve, reject) => {
-    const mvn = spawn('mvn', ['-B', '-f', POM_FILE, 'dependency:copy-dependencies', `-DoutputDirectory=${staging}`], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const mvn = spawn(
+      'mvn',
+      ['-B', '-f', POM_FILE, 'dependency:copy-dependencies', `-DoutputDirectory=${staging}`],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     mvn.on('error', (error) =>
       reject(new Error(`cannot run Maven (${error.message}): install it (apt-get install maven) and retry`)),
     );

@@ -95,7 +95,7 @@ export async function waitForCluster(
     await new Promise((r) => setTimeout(r, 300));
   }
   throw new Error(
-    `Kafka (${layout.name}) did not become ready in ${timeoutMs / 1000} s (${String(lastError ?? 'no answer')}).\n` +
+    `Kafka (${layout.name}) did not become ready in ${timeoutMs / 1000} s (${lastError instanceof Error ? lastError.message : 'no answer'}).\n` +
       `Log of node 1:\n${tailLog(layout.nodes[0] as KafkaNode)}`,
   );
 }
@@ -105,7 +105,10 @@ async function allListening(layout: ClusterLayout): Promise<boolean> {
   return open.every(Boolean);
 }
 
-export async function stopCluster(name: ClusterName, log: (line: string) => void = console.log): Promise<void> {
+export async function stopCluster(
+  name: ClusterName,
+  log: (line: string) => void = console.log,
+): Promise<void> {
   const layout = clusterLayout(name);
   // Reverse order: the last broker to leave keeps the quorum for the others' controlled shutdown.
   await Promise.all(

@@ -34,7 +34,12 @@ export interface ClusterLayout {
 
 const PORTS: Record<ClusterName, { broker: number; controller: number; count: number; heap: string }> = {
   // The default local broker: what `npm start` and `npm test` use.
-  single: { broker: Number(process.env.PARLEY_KAFKA_PORT ?? 9092), controller: Number(process.env.PARLEY_KAFKA_PORT ?? 9092) + 1, count: 1, heap: '1g' },
+  single: {
+    broker: Number(process.env.PARLEY_KAFKA_PORT ?? 9092),
+    controller: Number(process.env.PARLEY_KAFKA_PORT ?? 9092) + 1,
+    count: 1,
+    heap: '1g',
+  },
   // Three brokers+controllers for fault tests, on their own ports and folders.
   trio: { broker: 19092, controller: 19192, count: 3, heap: '512m' },
 };

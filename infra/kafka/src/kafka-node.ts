@@ -44,9 +44,20 @@ export function prepareNode(node: KafkaNode, cluster: readonly KafkaNode[], clus
   writeFileSync(node.propertiesFile, serverProperties(node, cluster));
   writeFileSync(join(node.dir, 'log4j2.xml'), log4j2Config(node.logFile));
   if (existsSync(join(node.dataDir, 'meta.properties'))) return;
-  const result = java(['-cp', `${KAFKA_LIBS}/*`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', node.propertiesFile]);
+  const result = java([
+    '-cp',
+    `${KAFKA_LIBS}/*`,
+    'kafka.tools.StorageTool',
+    'format',
+    '-t',
+    clusterId,
+    '-c',
+    node.propertiesFile,
+  ]);
   if (result.status !== 0) {
-    throw new Error(`formatting Kafka node ${node.id} failed:\n${result.output}\nDelete ${node.dir} to start afresh.`);
+    throw new Error(
+      `formatting Kafka node ${node.id} failed:\n${result.output}\nDelete ${node.dir} to start afresh.`,
+    );
   }
 }
 
@@ -98,7 +109,8 @@ export async function stopNode(node: KafkaNode, timeoutMs = 30_000): Promise<'st
   }
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + timeoutMs;
-  while (runningPid(node) !== undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  while (runningPid(node) !== undefined && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 200));
   if (runningPid(node) !== undefined) process.kill(pid, 'SIGKILL');
   while (runningPid(node) !== undefined) await new Promise((r) => setTimeout(r, 100));
   rmSync(node.pidFile, { force: true });

@@ -32,7 +32,11 @@ describe('three-node KRaft cluster', () => {
     const producer = new BatchingProducer(kafka);
     await producer.connect();
     const batch = (from: number) =>
-      Array.from({ length: 100 }, (_, i) => ({ topic, key: `conv-${(from + i) % 7}`, value: Buffer.from(`m${from + i}`) }));
+      Array.from({ length: 100 }, (_, i) => ({
+        topic,
+        key: `conv-${(from + i) % 7}`,
+        value: Buffer.from(`m${from + i}`),
+      }));
     await producer.send(batch(0));
 
     const victim = clusterLayout('trio').nodes[2]!;
@@ -48,7 +52,8 @@ describe('three-node KRaft cluster', () => {
     // Every acknowledged record must be readable. Read until all 200 distinct values arrived:
     // right after a leader change the new leader's high watermark lags until followers catch up,
     // and kafkajs may write a retried batch twice across a failover (consumers drop duplicates by id).
-    const distinct = (records: readonly { value: Buffer | null }[]) => new Set(records.map((r) => r.value?.toString())).size;
+    const distinct = (records: readonly { value: Buffer | null }[]) =>
+      new Set(records.map((r) => r.value?.toString())).size;
     const records = await readTopic(kafka, topic, (r) => distinct(r) >= 200, 60_000);
     expect(distinct(records)).toBe(200);
 

@@ -49,7 +49,8 @@ export function loadSchemaHistories(dir: string = SCHEMAS_DIR): EventSchemaHisto
     for (const [name, versions] of byName) {
       const numbers = [...versions.keys()].sort((a, b) => a - b);
       numbers.forEach((n, i) => {
-        if (n !== i + 1) throw new Error(`schemas/${topic}/${name}: versions must run 1..N, found ${numbers.join(',')}`);
+        if (n !== i + 1)
+          throw new Error(`schemas/${topic}/${name}: versions must run 1..N, found ${numbers.join(',')}`);
       });
       const ordered = numbers.map((n) => versions.get(n) as AvroRecordSchema);
       const latest = ordered[ordered.length - 1] as AvroRecordSchema;

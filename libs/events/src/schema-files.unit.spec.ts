@@ -10,9 +10,19 @@ describe('schemas/', () => {
   it('has one schema per event of PROTOCOL §4 (plus credentials)', () => {
     expect(histories.map((h) => h.name).sort()).toEqual(
       [
-        'MessageSent', 'MessageDelivered', 'MessageRead', 'MessageDeleted', 'DeliveryPending', 'MessageFailed',
-        'ConversationCreated', 'MemberAdded', 'MemberRemoved', 'PresenceChanged', 'UserRegistered',
-        'UserStatusChanged', 'CredentialsSet',
+        'MessageSent',
+        'MessageDelivered',
+        'MessageRead',
+        'MessageDeleted',
+        'DeliveryPending',
+        'MessageFailed',
+        'ConversationCreated',
+        'MemberAdded',
+        'MemberRemoved',
+        'PresenceChanged',
+        'UserRegistered',
+        'UserStatusChanged',
+        'CredentialsSet',
       ].sort(),
     );
   });
@@ -22,7 +32,10 @@ describe('schemas/', () => {
     for (const schema of history.versions) {
       expect(schema.namespace).toMatch(/^io\.parley\.events\.[a-z]+$/);
       expect(schema.doc).toBeTruthy();
-      expect(schema.fields[0]).toMatchObject({ name: 'eventId', type: { type: 'string', logicalType: 'uuid' } });
+      expect(schema.fields[0]).toMatchObject({
+        name: 'eventId',
+        type: { type: 'string', logicalType: 'uuid' },
+      });
       expect(schema.fields[1]).toMatchObject({
         name: 'occurredAt',
         type: { type: 'long', logicalType: 'timestamp-millis' },

@@ -50,7 +50,11 @@ export class BatchingProducer {
   private flushScheduled = false;
 
   constructor(kafka: Kafka, options: BatchingProducerOptions = {}) {
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
     this.admin = kafka.admin();
     this.maxBatchRecords = options.maxBatchRecords ?? 2_000;
     this.sendTimeoutMs = options.sendTimeoutMs ?? 30_000;
@@ -63,7 +67,9 @@ export class BatchingProducer {
 
   /** Resolves once Kafka has acknowledged every record (acks=all). */
   send(records: OutgoingRecord | readonly OutgoingRecord[]): Promise<void> {
-    const list = Array.isArray(records) ? (records as readonly OutgoingRecord[]) : [records as OutgoingRecord];
+    const list = Array.isArray(records)
+      ? (records as readonly OutgoingRecord[])
+      : [records as OutgoingRecord];
     if (list.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ records: list, resolve, reject });
@@ -94,7 +100,10 @@ export class BatchingProducer {
     if (this.inFlight || this.queue.length === 0) return;
     const batch: Pending[] = [];
     let count = 0;
-    while (this.queue.length > 0 && (count === 0 || count + (this.queue[0] as Pending).records.length <= this.maxBatchRecords)) {
+    while (
+      this.queue.length > 0 &&
+      (count === 0 || count + (this.queue[0] as Pending).records.length <= this.maxBatchRecords)
+    ) {
       const next = this.queue.shift() as Pending;
       batch.push(next);
       count += next.records.length;
@@ -114,10 +123,19 @@ export class BatchingProducer {
     const delivery = this.deliver(batch.flatMap((p) => p.records));
     try {
       await Promise.race([delivery, timeout]);
-      this.instrument({ name: KAFKA_EVENTS.producerBatchSent, records: count, durationMs: performance.now() - started });
+      this.instrument({
+        name: KAFKA_EVENTS.producerBatchSent,
+        records: count,
+        durationMs: performance.now() - started,
+      });
       for (const pending of batch) pending.resolve();
     } catch (error) {
-      this.instrument({ name: KAFKA_EVENTS.producerBatchFailed, records: count, durationMs: performance.now() - started, error });
+      this.instrument({
+        name: KAFKA_EVENTS.producerBatchFailed,
+        records: count,
+        durationMs: performance.now() - started,
+        error,
+      });
       for (const pending of batch) pending.reject(error);
       // Keep order: the next batch waits until kafkajs has given up on this one.
       await delivery.catch(() => undefined);
@@ -138,7 +156,12 @@ export class BatchingProducer {
       const byTopic = new Map<string, Message[]>();
       for (const { record, partition } of pending) {
         const messages = byTopic.get(record.topic) ?? [];
-        messages.push({ key: record.key, value: record.value, partition, ...(record.headers ? { headers: { ...record.headers } } : {}) });
+        messages.push({
+          key: record.key,
+          value: record.value,
+          partition,
+          ...(record.headers ? { headers: { ...record.headers } } : {}),
+        });
         byTopic.set(record.topic, messages);
       }
       const acknowledged = await this.producer.sendBatch({
@@ -146,9 +169,12 @@ export class BatchingProducer {
         compression: CompressionTypes.None,
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
       });
-      const done = new Set(acknowledged.filter((r) => r.errorCode === 0).map((r) => `${r.topicName}:${r.partition}`));
+      const done = new Set(
+        acknowledged.filter((r) => r.errorCode === 0).map((r) => `${r.topicName}:${r.partition}`),
+      );
       pending = pending.filter(({ record, partition }) => !done.has(`${record.topic}:${partition}`));
-      if (pending.length > 0 && round >= 100) throw new Error(`${pending.length} records were never acknowledged by Kafka`);
+      if (pending.length > 0 && round >= 100)
+        throw new Error(`${pending.length} records were never acknowledged by Kafka`);
     }
   }
 
@@ -168,7 +194,8 @@ export class BatchingProducer {
     if (!count) {
       count = this.admin.fetchTopicMetadata({ topics: [topic] }).then((m) => {
         const n = m.topics[0]?.partitions.length ?? 0;
-        if (n === 0) throw new Error(`topic ${topic} does not exist: provision topics first (npm start does)`);
+        if (n === 0)
+          throw new Error(`topic ${topic} does not exist: provision topics first (npm start does)`);
         return n;
       });
       this.partitionCounts.set(topic, count);

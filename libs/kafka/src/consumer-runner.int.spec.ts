@@ -67,7 +67,8 @@ describe('ConsumerRunner on the real broker', () => {
       handle: async (items) => {
         for (const { value } of items) {
           const userId = (value as MemberAdded).userId;
-          if (userId === 'poison') throw Object.assign(new Error('member cannot be added'), { retriable: false });
+          if (userId === 'poison')
+            throw Object.assign(new Error('member cannot be added'), { retriable: false });
           if (userId === 'flaky' && flakyFailures < 2) {
             flakyFailures++;
             throw Object.assign(new Error('database restarting'), { code: '57P01' });
@@ -143,7 +144,9 @@ describe('ConsumerRunner on the real broker', () => {
     await waitFor(() => first.includes('n1'), { what: 'n1 to be handled' });
     await runner1.stop(); // the same stop the handler began
     const partition = (await admin.topicOffsets(topic)).find((p) => p.high !== '0')!.partition;
-    const committedAfterStop = (await admin.groupOffsets(groupId, topic)).find((o) => o.partition === partition)!.offset;
+    const committedAfterStop = (await admin.groupOffsets(groupId, topic)).find(
+      (o) => o.partition === partition,
+    )!.offset;
     // Records before n1 in this topic belong to the first test; they were processed too (one group reads all).
     expect(first.filter((u) => u.startsWith('n'))).toEqual(['n1']);
     expect(Number(committedAfterStop)).toBe(startOffset + 1);

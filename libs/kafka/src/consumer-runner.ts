@@ -64,7 +64,10 @@ export class ConsumerRunner<T> {
 
   async start(): Promise<void> {
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning ?? true });
+    await this.consumer.subscribe({
+      topics: [...this.options.topics],
+      fromBeginning: this.options.fromBeginning ?? true,
+    });
     await this.consumer.run({
       autoCommit: true,
       eachBatchAutoResolve: false,
@@ -87,7 +90,9 @@ export class ConsumerRunner<T> {
     try {
       for (let start = 0; start < batch.messages.length && live(); start += maxPerCall) {
         const started = performance.now();
-        const chunk = batch.messages.slice(start, start + maxPerCall).map((m) => toIncomingRecord(batch.topic, batch.partition, m));
+        const chunk = batch.messages
+          .slice(start, start + maxPerCall)
+          .map((m) => toIncomingRecord(batch.topic, batch.partition, m));
         await this.processChunk(chunk, payload, live);
         const last = chunk[chunk.length - 1] as IncomingRecord;
         payload.resolveOffset(last.offset);
@@ -118,7 +123,10 @@ export class ConsumerRunner<T> {
     const items: Decoded<T>[] = [];
     for (const record of chunk) {
       try {
-        items.push({ record, value: await this.withRetries(record, payload, live, async () => this.options.decode(record)) });
+        items.push({
+          record,
+          value: await this.withRetries(record, payload, live, async () => this.options.decode(record)),
+        });
       } catch (error) {
         if (error instanceof StopRequested) throw error;
         failures.push({ record, error, stage: 'decode' });
@@ -143,13 +151,22 @@ export class ConsumerRunner<T> {
     }
     if (failures.length > 0) {
       const failedAt = new Date();
-      const records = failures.map((f) => deadLetterRecord(f.record, { ...f, groupId: this.options.groupId, failedAt }));
+      const records = failures.map((f) =>
+        deadLetterRecord(f.record, { ...f, groupId: this.options.groupId, failedAt }),
+      );
       // Written before the offsets move on: a dead-lettered record is never lost in between.
-      await this.withRetries(chunk[0] as IncomingRecord, payload, live, () => this.options.deadLetters.send(records));
+      await this.withRetries(chunk[0] as IncomingRecord, payload, live, () =>
+        this.options.deadLetters.send(records),
+      );
       for (const failure of failures) {
         const reason = describeError(failure.error);
         this.options.logger?.warn(
-          { topic: failure.record.topic, partition: failure.record.partition, offset: failure.record.offset, reason },
+          {
+            topic: failure.record.topic,
+            partition: failure.record.partition,
+            offset: failure.record.offset,
+            reason,
+          },
           'record sent to the dead-letter topic',
         );
         this.instrument({
@@ -181,7 +198,14 @@ export class ConsumerRunner<T> {
         if (!live()) throw new StopRequested();
         const delayMs = backoffDelay(attempt, this.backoff);
         this.options.logger?.warn(
-          { topic: record.topic, partition: record.partition, offset: record.offset, attempt, delayMs, err: error },
+          {
+            topic: record.topic,
+            partition: record.partition,
+            offset: record.offset,
+            attempt,
+            delayMs,
+            err: error,
+          },
           'retrying after a failure',
         );
         this.instrument({
@@ -199,7 +223,11 @@ export class ConsumerRunner<T> {
   }
 }
 
-async function sleepWithHeartbeats(ms: number, payload: EachBatchPayload, live: () => boolean): Promise<void> {
+async function sleepWithHeartbeats(
+  ms: number,
+  payload: EachBatchPayload,
+  live: () => boolean,
+): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     if (!live()) throw new StopRequested();

@@ -46,7 +46,13 @@ export function describeError(error: unknown): string {
   const parts: string[] = [];
   let current: unknown = error;
   while (current !== undefined && parts.length < 5) {
-    parts.push(current instanceof Error ? `${current.name}: ${current.message}` : String(current));
+    parts.push(
+      current instanceof Error
+        ? `${current.name}: ${current.message}`
+        : typeof current === 'string'
+          ? current
+          : JSON.stringify(current),
+    );
     current = current instanceof Error ? current.cause : undefined;
   }
   return parts.join(' <- caused by ');

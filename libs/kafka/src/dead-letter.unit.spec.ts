@@ -12,7 +12,12 @@ describe('deadLetterRecord', () => {
         value: Buffer.from([1, 2, 3]),
         headers: { 'event-type': 'MessageSent' },
       },
-      { error: new Error('bad bytes', { cause: new Error('deeper') }), stage: 'decode', groupId: 'g', failedAt: new Date(0) },
+      {
+        error: new Error('bad bytes', { cause: new Error('deeper') }),
+        stage: 'decode',
+        groupId: 'g',
+        failedAt: new Date(0),
+      },
     );
     expect(record.topic).toBe('t1.chat.messages.dlq');
     expect(record.key).toBe('conv-1');

@@ -1,11 +1,27 @@
 export { createKafka, type KafkaClientOptions } from './kafka-client';
 export { BatchingProducer, SendTimeoutError, type BatchingProducerOptions } from './batching-producer';
 export { ConsumerRunner, type ConsumerRunnerOptions, type Decoded } from './consumer-runner';
-export { KafkaAdmin, type ProvisionOptions, type ProvisionReport, type PartitionOffsets } from './kafka-admin';
+export {
+  KafkaAdmin,
+  type ProvisionOptions,
+  type ProvisionReport,
+  type PartitionOffsets,
+} from './kafka-admin';
 export { readTopic } from './read-topic';
 export { DLQ_HEADERS, deadLetterRecord, describeError, type FailureStage } from './dead-letter';
-export { KAFKA_EVENTS, noInstrument, type Instrument, type KafkaInstrumentationEvent } from './instrumentation';
-export { classifyError, backoffDelay, DEFAULT_BACKOFF, type BackoffOptions, type RetryVerdict } from './retry-policy';
+export {
+  KAFKA_EVENTS,
+  noInstrument,
+  type Instrument,
+  type KafkaInstrumentationEvent,
+} from './instrumentation';
+export {
+  classifyError,
+  backoffDelay,
+  DEFAULT_BACKOFF,
+  type BackoffOptions,
+  type RetryVerdict,
+} from './retry-policy';
 export type { IncomingRecord, OutgoingRecord } from './records';
 // The client type is re-exported opaquely so apps can pass it around without importing kafkajs.
 export type { Kafka as KafkaClient } from 'kafkajs';

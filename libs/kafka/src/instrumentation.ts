@@ -8,7 +8,11 @@ export const KAFKA_EVENTS = {
 } as const;
 
 export type KafkaInstrumentationEvent =
-  | { readonly name: typeof KAFKA_EVENTS.producerBatchSent; readonly records: number; readonly durationMs: number }
+  | {
+      readonly name: typeof KAFKA_EVENTS.producerBatchSent;
+      readonly records: number;
+      readonly durationMs: number;
+    }
   | {
       readonly name: typeof KAFKA_EVENTS.producerBatchFailed;
       readonly records: number;

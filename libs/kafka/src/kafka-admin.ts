@@ -63,15 +63,20 @@ export class KafkaAdmin {
     const existing = wanted.filter((t) => present.has(t.name));
     if (missing.length > 0) {
       // Returns false when another provisioner created some in between; that is fine.
-      await this.retrying(() => this.admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map(({ spec, name }) => ({
-          topic: name,
-          numPartitions: spec.partitions,
-          replicationFactor: PROFILES[options.profile].replicationFactor,
-          configEntries: Object.entries(desiredConfigs(spec, options.profile)).map(([n, value]) => ({ name: n, value })),
-        })),
-      }));
+      await this.retrying(() =>
+        this.admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map(({ spec, name }) => ({
+            topic: name,
+            numPartitions: spec.partitions,
+            replicationFactor: PROFILES[options.profile].replicationFactor,
+            configEntries: Object.entries(desiredConfigs(spec, options.profile)).map(([n, value]) => ({
+              name: n,
+              value,
+            })),
+          })),
+        }),
+      );
       // Metadata says a leader exists before that leader serves the partition (KRaft propagation):
       // wait until every new topic answers, so callers can use it at once.
       for (const { name } of missing) await this.topicOffsets(name);
@@ -80,7 +85,10 @@ export class KafkaAdmin {
     return { created: missing.map((t) => t.name), existing: existing.map((t) => t.name), drift };
   }
 
-  private async driftOf(topics: readonly { spec: TopicSpec; name: string }[], profile: TopicProfile): Promise<TopicDrift[]> {
+  private async driftOf(
+    topics: readonly { spec: TopicSpec; name: string }[],
+    profile: TopicProfile,
+  ): Promise<TopicDrift[]> {
     const metadata = await this.admin.fetchTopicMetadata({ topics: topics.map((t) => t.name) });
     const configs = await this.admin.describeConfigs({
       includeSynonyms: false,
@@ -96,7 +104,9 @@ export class KafkaAdmin {
       return topicDrift(spec, profile, name, {
         partitions: topicMeta?.partitions.length ?? 0,
         replicationFactor: topicMeta?.partitions[0]?.replicas.length ?? 0,
-        configs: Object.fromEntries((resource?.configEntries ?? []).map((e) => [e.configName, e.configValue])),
+        configs: Object.fromEntries(
+          (resource?.configEntries ?? []).map((e) => [e.configName, e.configValue]),
+        ),
       });
     });
   }
@@ -107,7 +117,9 @@ export class KafkaAdmin {
 
   async topicOffsets(topic: string): Promise<PartitionOffsets[]> {
     const offsets = await this.retrying(() => this.admin.fetchTopicOffsets(topic));
-    return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high })).sort((a, b) => a.partition - b.partition);
+    return offsets
+      .map((o) => ({ partition: o.partition, low: o.low, high: o.high }))
+      .sort((a, b) => a.partition - b.partition);
   }
 
   /** Committed offsets of a consumer group for one topic (-1 where nothing is committed). */
@@ -123,7 +135,9 @@ export class KafkaAdmin {
         return await operation();
       } catch (error) {
         if (attempt >= 30 || classifyError(error) !== 'transient') throw error;
-        await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, { initialMs: 50, maxMs: 1_000 })));
+        await new Promise((resolve) =>
+          setTimeout(resolve, backoffDelay(attempt, { initialMs: 50, maxMs: 1_000 })),
+        );
       }
     }
   }

@@ -47,7 +47,11 @@ describe('kafkajs 2.2.4 against the project broker', () => {
     await producer.disconnect();
 
     const groupId = randomName('compat-group');
-    const tx = kafka.producer({ transactionalId: randomName('compat-tx'), idempotent: true, maxInFlightRequests: 1 });
+    const tx = kafka.producer({
+      transactionalId: randomName('compat-tx'),
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
     await tx.connect();
     const consumed: string[] = [];
     const assignments: number[][] = [];
@@ -62,10 +66,18 @@ describe('kafkajs 2.2.4 against the project broker', () => {
       eachBatch: async ({ batch }) => {
         chain = chain.then(async () => {
           const transaction = await tx.transaction();
-          await transaction.send({ topic: sink, messages: batch.messages.map((m) => ({ key: m.key, value: m.value })) });
+          await transaction.send({
+            topic: sink,
+            messages: batch.messages.map((m) => ({ key: m.key, value: m.value })),
+          });
           await transaction.sendOffsets({
             consumerGroupId: groupId,
-            topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) }] }],
+            topics: [
+              {
+                topic: batch.topic,
+                partitions: [{ partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) }],
+              },
+            ],
           });
           await transaction.commit();
           consumed.push(...batch.messages.map((m) => String(m.value)));
@@ -92,7 +104,8 @@ describe('kafkajs 2.2.4 against the project broker', () => {
     // The offsets committed inside the transactions are the group's committed positions.
     const committed = await admin.groupOffsets(groupId, source);
     const ends = await admin.topicOffsets(source);
-    for (const end of ends) expect(committed.find((c) => c.partition === end.partition)?.offset).toBe(end.high);
+    for (const end of ends)
+      expect(committed.find((c) => c.partition === end.partition)?.offset).toBe(end.high);
     // And the sink received everything exactly once (read_committed is kafkajs's default isolation).
     const sinkEnd = await admin.topicOffsets(sink);
     expect(new Set(consumed).size).toBe(40);

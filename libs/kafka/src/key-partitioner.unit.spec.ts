@@ -15,7 +15,9 @@ describe('partitionForKey', () => {
       }));
       for (let i = 0; i < 500; i++) {
         const key = `conversation-${i}-${'x'.repeat(i % 7)}-é`;
-        expect(partitionForKey(key, partitions)).toBe(kafkajs({ topic: 't', partitionMetadata, message: { key, value: null } }));
+        expect(partitionForKey(key, partitions)).toBe(
+          kafkajs({ topic: 't', partitionMetadata, message: { key, value: null } }),
+        );
       }
     }
   });

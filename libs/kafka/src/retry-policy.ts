@@ -49,7 +49,11 @@ export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 100, maxMs: 10_000 }
  * Exponential backoff with "full jitter" (a random delay up to the exponential cap), so that many
  * consumers failing together do not retry in lockstep. `random` is injected for tests.
  */
-export function backoffDelay(attempt: number, options: BackoffOptions, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  options: BackoffOptions,
+  random: () => number = Math.random,
+): number {
   const cap = Math.min(options.maxMs, options.initialMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(cap / 2 + (random() * cap) / 2);
 }

@@ -18,9 +18,9 @@ describe('classifyError', () => {
   });
 
   it('follows the cause chain and leaves the rest unknown', () => {
-    expect(classifyError(new Error('wrapped', { cause: Object.assign(new Error(), { code: 'ECONNRESET' }) }))).toBe(
-      'transient',
-    );
+    expect(
+      classifyError(new Error('wrapped', { cause: Object.assign(new Error(), { code: 'ECONNRESET' }) })),
+    ).toBe('transient');
     expect(classifyError(new Error('who knows'))).toBe('unknown');
     expect(classifyError('a string')).toBe('unknown');
   });

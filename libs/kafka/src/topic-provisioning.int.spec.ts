@@ -3,7 +3,9 @@ import { randomName, stackEnv } from '@parley/testing';
 import { TOPIC_CATALOGUE, prefixedTopic, type TopicSpec } from '@parley/topics';
 
 describe('topic provisioning from the catalogue', () => {
-  const admin = new KafkaAdmin(createKafka({ brokers: stackEnv().kafkaBrokers, clientId: 'provisioning-test' }));
+  const admin = new KafkaAdmin(
+    createKafka({ brokers: stackEnv().kafkaBrokers, clientId: 'provisioning-test' }),
+  );
   const prefix = `${randomName('prov')}.`;
   const all = TOPIC_CATALOGUE.map((t) => prefixedTopic(prefix, t.name));
 
@@ -33,8 +35,18 @@ describe('topic provisioning from the catalogue', () => {
     const report = await admin.provisionTopics({ prefix, profile: 'local', catalogue: [wanted] });
     expect(report.created).toEqual([]);
     expect(report.drift).toEqual([
-      { topic: prefixedTopic(prefix, 'chat.presence'), setting: 'partitions', expected: String(spec.partitions + 2), actual: String(spec.partitions) },
-      { topic: prefixedTopic(prefix, 'chat.presence'), setting: 'retention.ms', expected: '3600000', actual: String(spec.retentionMs) },
+      {
+        topic: prefixedTopic(prefix, 'chat.presence'),
+        setting: 'partitions',
+        expected: String(spec.partitions + 2),
+        actual: String(spec.partitions),
+      },
+      {
+        topic: prefixedTopic(prefix, 'chat.presence'),
+        setting: 'retention.ms',
+        expected: '3600000',
+        actual: String(spec.retentionMs),
+      },
     ]);
     expect(await admin.topicOffsets(prefixedTopic(prefix, 'chat.presence'))).toHaveLength(spec.partitions);
   });

@@ -25,6 +25,8 @@ describe('database set-up', () => {
   });
 
   it('says how to start PostgreSQL when it cannot be reached', async () => {
-    await expect(ensureDatabase('postgres://postgres@127.0.0.1:1/nothing')).rejects.toThrow(/pg_ctlcluster .* or set DATABASE_URL/);
+    await expect(ensureDatabase('postgres://postgres@127.0.0.1:1/nothing')).rejects.toThrow(
+      /pg_ctlcluster .* or set DATABASE_URL/,
+    );
   });
 });

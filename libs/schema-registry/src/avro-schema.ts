@@ -12,16 +12,25 @@ export interface ParsedSchema {
 /** Validates an Avro schema given as a string (as Confluent clients send it); 42201 when invalid. */
 export function parseAvroSchema(text: unknown, schemaType: unknown = 'AVRO'): ParsedSchema {
   if (schemaType !== undefined && schemaType !== null && schemaType !== 'AVRO') {
-    throw new RegistryError(ERROR_CODES.invalidSchema, `Schema type ${String(schemaType)} is not supported; only AVRO.`);
+    throw new RegistryError(
+      ERROR_CODES.invalidSchema,
+      `Schema type ${JSON.stringify(schemaType)} is not supported; only AVRO.`,
+    );
   }
   if (typeof text !== 'string' || text.trim() === '') {
-    throw new RegistryError(ERROR_CODES.invalidSchema, 'Invalid schema: "schema" must be a non-empty string.');
+    throw new RegistryError(
+      ERROR_CODES.invalidSchema,
+      'Invalid schema: "schema" must be a non-empty string.',
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new RegistryError(ERROR_CODES.invalidSchema, `Invalid schema: not JSON (${(error as Error).message}).`);
+    throw new RegistryError(
+      ERROR_CODES.invalidSchema,
+      `Invalid schema: not JSON (${(error as Error).message}).`,
+    );
   }
   let type: avro.Type;
   try {

@@ -1,10 +1,22 @@
 import avro from 'avsc';
-import { compatibilityProblems, parseCompatibilityLevel, parseAvroSchema, RegistryError } from '@parley/schema-registry';
+import {
+  compatibilityProblems,
+  parseCompatibilityLevel,
+  parseAvroSchema,
+  RegistryError,
+} from '@parley/schema-registry';
 
-const record = (fields: object[]) => avro.Type.forSchema({ type: 'record', name: 'E', namespace: 'n', fields } as avro.Schema);
+const record = (fields: object[]) =>
+  avro.Type.forSchema({ type: 'record', name: 'E', namespace: 'n', fields } as avro.Schema);
 const v1 = record([{ name: 'a', type: 'string' }]);
-const addedWithDefault = record([{ name: 'a', type: 'string' }, { name: 'b', type: 'int', default: 0 }]);
-const addedWithoutDefault = record([{ name: 'a', type: 'string' }, { name: 'b', type: 'int' }]);
+const addedWithDefault = record([
+  { name: 'a', type: 'string' },
+  { name: 'b', type: 'int', default: 0 },
+]);
+const addedWithoutDefault = record([
+  { name: 'a', type: 'string' },
+  { name: 'b', type: 'int' },
+]);
 const removedA = record([{ name: 'b', type: 'int', default: 0 }]);
 
 describe('compatibilityProblems', () => {
@@ -50,7 +62,11 @@ describe('input parsing', () => {
   it('refuses invalid schemas with 42201 and canonicalises whitespace', () => {
     expect(() => parseAvroSchema('{"type": "record"}')).toThrow(RegistryError);
     expect(() => parseAvroSchema('not json')).toThrow(expect.objectContaining({ errorCode: 42201 }));
-    expect(() => parseAvroSchema('"string"', 'PROTOBUF')).toThrow(expect.objectContaining({ errorCode: 42201 }));
-    expect(parseAvroSchema('{ "type" : "string" }').fingerprint).toBe(parseAvroSchema('{"type":"string"}').fingerprint);
+    expect(() => parseAvroSchema('"string"', 'PROTOBUF')).toThrow(
+      expect.objectContaining({ errorCode: 42201 }),
+    );
+    expect(parseAvroSchema('{ "type" : "string" }').fingerprint).toBe(
+      parseAvroSchema('{"type":"string"}').fingerprint,
+    );
   });
 });

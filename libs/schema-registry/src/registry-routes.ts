@@ -11,7 +11,10 @@ function parseVersion(value: string): number | 'latest' {
   if (value === 'latest' || value === '-1') return 'latest';
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 2 ** 31 - 1) {
-    throw new RegistryError(ERROR_CODES.invalidVersion, `The specified version '${value}' is not a valid version id. Allowed values are between [1, 2^31-1] and the string "latest"`);
+    throw new RegistryError(
+      ERROR_CODES.invalidVersion,
+      `The specified version '${value}' is not a valid version id. Allowed values are between [1, 2^31-1] and the string "latest"`,
+    );
   }
   return n;
 }
@@ -46,7 +49,8 @@ export function registryRoutes(store: RegistryStore): express.Router {
   router.get('/schemas/ids/:id', async (req, res) => {
     const id = Number(param(req, 'id'));
     const schema = Number.isInteger(id) ? await store.schemaById(id) : undefined;
-    if (schema === undefined) throw new RegistryError(ERROR_CODES.schemaNotFound, `Schema ${param(req, 'id')} not found`);
+    if (schema === undefined)
+      throw new RegistryError(ERROR_CODES.schemaNotFound, `Schema ${param(req, 'id')} not found`);
     res.json({ schema });
   });
 
@@ -133,7 +137,8 @@ export function registryRoutes(store: RegistryStore): express.Router {
     const subject = param(req, 'subject');
     const own = await store.compatibilityLevel(subject);
     if (own) return void res.json({ compatibilityLevel: own });
-    if (req.query.defaultToGlobal === 'true') return void res.json({ compatibilityLevel: await store.effectiveLevel(subject) });
+    if (req.query.defaultToGlobal === 'true')
+      return void res.json({ compatibilityLevel: await store.effectiveLevel(subject) });
     throw new RegistryError(
       ERROR_CODES.subjectLevelNotConfigured,
       `Subject '${subject}' does not have subject-level compatibility configured`,
@@ -166,7 +171,10 @@ export function registryRoutes(store: RegistryStore): express.Router {
       against = found.version;
     }
     const problems = await store.problemsFor(subject, parsed, against);
-    res.json({ is_compatible: problems.length === 0, ...(req.query.verbose === 'true' ? { messages: problems } : {}) });
+    res.json({
+      is_compatible: problems.length === 0,
+      ...(req.query.verbose === 'true' ? { messages: problems } : {}),
+    });
   };
 
   router.post('/compatibility/subjects/:subject/versions/:version', (req, res) =>
@@ -183,11 +191,20 @@ export function registryRoutes(store: RegistryStore): express.Router {
       res.status(error.httpStatus).json({ error_code: error.errorCode, message: error.message });
       return;
     }
-    if (typeof error === 'object' && error !== null && (error as { type?: string }).type === 'entity.parse.failed') {
-      res.status(400).json({ error_code: ERROR_CODES.malformedRequest, message: 'Request body is not valid JSON.' });
+    if (
+      typeof error === 'object' &&
+      error !== null &&
+      (error as { type?: string }).type === 'entity.parse.failed'
+    ) {
+      res
+        .status(400)
+        .json({ error_code: ERROR_CODES.malformedRequest, message: 'Request body is not valid JSON.' });
       return;
     }
-    res.status(500).json({ error_code: ERROR_CODES.storeError, message: `Error in the backend data store: ${String((error as Error)?.message ?? error)}` });
+    res.status(500).json({
+      error_code: ERROR_CODES.storeError,
+      message: `Error in the backend data store: ${String((error as Error)?.message ?? error)}`,
+    });
   });
   return router;
 }

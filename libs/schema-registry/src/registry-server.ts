@@ -30,7 +30,11 @@ export interface RunningRegistry {
 /** Creates the database if needed, migrates the registry's tables, and serves the API. */
 export async function startRegistryServer(options: RegistryServerOptions): Promise<RunningRegistry> {
   await ensureDatabase(options.databaseUrl);
-  await migrate({ databaseUrl: options.databaseUrl, ...REGISTRY_MIGRATIONS, log: (l) => options.logger?.info(l) });
+  await migrate({
+    databaseUrl: options.databaseUrl,
+    ...REGISTRY_MIGRATIONS,
+    log: (l) => options.logger?.info(l),
+  });
   const pool = new Pool({ connectionString: options.databaseUrl, max: 10 });
   pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle PostgreSQL connection failed'));
   const store = new RegistryStore(pool);

@@ -27,7 +27,10 @@ export class RegistryStore {
   async schemaById(id: number): Promise<string | undefined> {
     const cached = this.schemaCache.get(id);
     if (cached !== undefined) return cached;
-    const { rows } = await this.pool.query<{ schema: string }>('SELECT schema FROM registry_schemas WHERE id = $1', [id]);
+    const { rows } = await this.pool.query<{ schema: string }>(
+      'SELECT schema FROM registry_schemas WHERE id = $1',
+      [id],
+    );
     const schema = rows[0]?.schema;
     if (schema !== undefined) this.schemaCache.set(id, schema);
     return schema;
@@ -82,7 +85,9 @@ export class RegistryStore {
   /** The level that applies to a subject: its own, else the global one, else BACKWARD. */
   async effectiveLevel(subject: string): Promise<CompatibilityLevel> {
     return (
-      (await this.compatibilityLevel(subject)) ?? (await this.compatibilityLevel(null)) ?? DEFAULT_COMPATIBILITY
+      (await this.compatibilityLevel(subject)) ??
+      (await this.compatibilityLevel(null)) ??
+      DEFAULT_COMPATIBILITY
     );
   }
 
@@ -139,9 +144,10 @@ export class RegistryStore {
         'INSERT INTO registry_schemas (schema, fingerprint) VALUES ($1, $2) ON CONFLICT (fingerprint) DO NOTHING',
         [parsed.canonical, parsed.fingerprint],
       );
-      const { rows } = await client.query<{ id: number }>('SELECT id FROM registry_schemas WHERE fingerprint = $1', [
-        parsed.fingerprint,
-      ]);
+      const { rows } = await client.query<{ id: number }>(
+        'SELECT id FROM registry_schemas WHERE fingerprint = $1',
+        [parsed.fingerprint],
+      );
       const id = (rows[0] as { id: number }).id;
       // Versions keep counting after soft deletes, as Confluent's do.
       await client.query(

@@ -37,17 +37,25 @@ describe('schema registry (Confluent-compatible, on PostgreSQL)', () => {
 
   it('serves the @kafkajs/confluent-schema-registry client: register, encode, decode, look up', async () => {
     const client = new SchemaRegistry({ host: registry.url });
-    const { id } = await client.register({ type: SchemaType.AVRO, schema: asText(schemaV1) }, { subject: 'things-value' });
+    const { id } = await client.register(
+      { type: SchemaType.AVRO, schema: asText(schemaV1) },
+      { subject: 'things-value' },
+    );
     const encoded = await client.encode(id, { id: 'a-1' });
     expect(encoded[0]).toBe(0);
     expect(encoded.readInt32BE(1)).toBe(id);
     expect(await client.decode(encoded)).toEqual({ id: 'a-1' });
     expect(await client.getLatestSchemaId('things-value')).toBe(id);
-    expect(await client.getRegistryIdBySchema('things-value', { type: SchemaType.AVRO, schema: asText(schemaV1) })).toBe(id);
+    expect(
+      await client.getRegistryIdBySchema('things-value', { type: SchemaType.AVRO, schema: asText(schemaV1) }),
+    ).toBe(id);
     expect(await client.getRegistryId('things-value', 1)).toBe(id);
 
     // Evolution within BACKWARD: a new version with a defaulted field.
-    const v2 = await client.register({ type: SchemaType.AVRO, schema: asText(schemaV2) }, { subject: 'things-value' });
+    const v2 = await client.register(
+      { type: SchemaType.AVRO, schema: asText(schemaV2) },
+      { subject: 'things-value' },
+    );
     expect(v2.id).not.toBe(id);
     expect(await client.getLatestSchemaId('things-value')).toBe(v2.id);
     // Breaking it is refused by the registry, through the client too.
@@ -58,7 +66,9 @@ describe('schema registry (Confluent-compatible, on PostgreSQL)', () => {
 
   it('gives one global id per schema and returns it again on re-registration', async () => {
     const first = await http('POST', '/subjects/global-a/versions', { schema: asText(schemaV1) });
-    const again = await http('POST', '/subjects/global-a/versions', { schema: JSON.stringify(schemaV1, null, 2) });
+    const again = await http('POST', '/subjects/global-a/versions', {
+      schema: JSON.stringify(schemaV1, null, 2),
+    });
     const other = await http('POST', '/subjects/global-b/versions', { schema: asText(schemaV1) });
     expect(first.status).toBe(200);
     expect(again.body.id).toBe(first.body.id);
@@ -84,15 +94,23 @@ describe('schema registry (Confluent-compatible, on PostgreSQL)', () => {
   it('applies each compatibility level', async () => {
     await http('POST', '/subjects/levels/versions', { schema: asText(schemaV1) });
     expect((await http('GET', '/config/levels')).body.error_code).toBe(40408);
-    expect((await http('GET', '/config/levels?defaultToGlobal=true')).body.compatibilityLevel).toBe('BACKWARD');
+    expect((await http('GET', '/config/levels?defaultToGlobal=true')).body.compatibilityLevel).toBe(
+      'BACKWARD',
+    );
     expect((await http('GET', '/config')).body.compatibilityLevel).toBe('BACKWARD');
 
     const check = async (schema: object) =>
-      (await http('POST', '/compatibility/subjects/levels/versions/latest?verbose=true', { schema: asText(schema) })).body;
+      (
+        await http('POST', '/compatibility/subjects/levels/versions/latest?verbose=true', {
+          schema: asText(schema),
+        })
+      ).body;
     expect((await check(breaking)).is_compatible).toBe(false);
     expect((await check(breaking)).messages).toEqual([expect.stringMatching(/colour/)]);
 
-    expect((await http('PUT', '/config/levels', { compatibility: 'FORWARD' })).body).toEqual({ compatibility: 'FORWARD' });
+    expect((await http('PUT', '/config/levels', { compatibility: 'FORWARD' })).body).toEqual({
+      compatibility: 'FORWARD',
+    });
     expect((await http('GET', '/config/levels')).body.compatibilityLevel).toBe('FORWARD');
     // Old readers ignore the added field, so under FORWARD it is fine.
     expect((await check(breaking)).is_compatible).toBe(true);
@@ -107,7 +125,9 @@ describe('schema registry (Confluent-compatible, on PostgreSQL)', () => {
 
     await http('PUT', '/config/levels', { compatibility: 'BACKWARD_TRANSITIVE' });
     // Checked against every version: schemaV2 reads data of version 1 and of the breaking version 2 alike.
-    const allVersions = await http('POST', '/compatibility/subjects/levels/versions', { schema: asText(schemaV2) });
+    const allVersions = await http('POST', '/compatibility/subjects/levels/versions', {
+      schema: asText(schemaV2),
+    });
     expect(allVersions.body.is_compatible).toBe(true);
   });
 
@@ -133,7 +153,12 @@ describe('schema registry (Confluent-compatible, on PostgreSQL)', () => {
     ];
     for (const [method, path, body, status, code] of cases) {
       const response = await http(method, path, body);
-      expect({ method, path, status: response.status, code: response.body.error_code }).toEqual({ method, path, status, code });
+      expect({ method, path, status: response.status, code: response.body.error_code }).toEqual({
+        method,
+        path,
+        status,
+        code,
+      });
       expect(typeof response.body.message).toBe('string');
     }
     const malformed = await http('POST', '/subjects/errors/versions', '{"schema": ');

@@ -14,7 +14,9 @@ export interface StackEnv {
 export function stackEnv(): StackEnv {
   const { KAFKA_BROKERS, SCHEMA_REGISTRY_URL, DATABASE_URL, REDIS_URL } = process.env;
   if (!KAFKA_BROKERS || !SCHEMA_REGISTRY_URL || !DATABASE_URL || !REDIS_URL) {
-    throw new Error('integration tests need the stack: run them through `npm test` (add jest arguments after --)');
+    throw new Error(
+      'integration tests need the stack: run them through `npm test` (add jest arguments after --)',
+    );
   }
   return {
     kafkaBrokers: KAFKA_BROKERS.split(','),
@@ -48,7 +50,10 @@ export interface TestWorld {
   dispose(): Promise<void>;
 }
 
-export async function createTestWorld(label: string, options: { database?: boolean } = {}): Promise<TestWorld> {
+export async function createTestWorld(
+  label: string,
+  options: { database?: boolean } = {},
+): Promise<TestWorld> {
   const env = stackEnv();
   const prefix = `${randomName(label)}.`;
   const kafka = createKafka({ brokers: env.kafkaBrokers, clientId: prefix });
@@ -68,7 +73,9 @@ export async function createTestWorld(label: string, options: { database?: boole
     databaseUrl,
     topic: (name) => prefixedTopic(prefix, name),
     dispose: async () => {
-      await admin.deleteTopics(TOPIC_CATALOGUE.map((t) => prefixedTopic(prefix, t.name))).catch(() => undefined);
+      await admin
+        .deleteTopics(TOPIC_CATALOGUE.map((t) => prefixedTopic(prefix, t.name)))
+        .catch(() => undefined);
       await admin.disconnect();
       if (options.database) await dropDatabase(databaseUrl);
     },

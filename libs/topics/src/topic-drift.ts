@@ -33,11 +33,17 @@ export function topicDrift(
   const drift: TopicDrift[] = [];
   const note = (setting: string, expected: string | number, actual: string | number | undefined) => {
     if (String(expected) !== String(actual)) {
-      drift.push({ topic: physicalName, setting, expected: String(expected), actual: String(actual ?? '(unset)') });
+      drift.push({
+        topic: physicalName,
+        setting,
+        expected: String(expected),
+        actual: String(actual ?? '(unset)'),
+      });
     }
   };
   note('partitions', spec.partitions, observed.partitions);
   note('replication.factor', PROFILES[profile].replicationFactor, observed.replicationFactor);
-  for (const [key, value] of Object.entries(desiredConfigs(spec, profile))) note(key, value, observed.configs[key]);
+  for (const [key, value] of Object.entries(desiredConfigs(spec, profile)))
+    note(key, value, observed.configs[key]);
   return drift;
 }

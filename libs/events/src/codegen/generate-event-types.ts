@@ -13,7 +13,14 @@ export function generateEventTypes(histories: readonly EventSchemaHistory[]): st
   const tsType = (type: unknown): string => {
     if (typeof type === 'string') return primitiveOrNamed(type, namedTypes);
     if (Array.isArray(type)) return type.map(tsType).join(' | ');
-    const t = type as { type: string; name?: string; symbols?: string[]; items?: unknown; values?: unknown; doc?: string };
+    const t = type as {
+      type: string;
+      name?: string;
+      symbols?: string[];
+      items?: unknown;
+      values?: unknown;
+      doc?: string;
+    };
     switch (t.type) {
       case 'enum': {
         const name = t.name as string;

@@ -1,28 +1,95 @@
 import { randomUUID } from 'node:crypto';
 import { BatchingProducer, readTopic } from '@parley/kafka';
-import { DecodeError, EVENT_TOPIC, EventSerde, loadSchemaHistories, type EventSchemaHistory, type ParleyEvent } from '@parley/events';
+import {
+  DecodeError,
+  EVENT_TOPIC,
+  EventSerde,
+  loadSchemaHistories,
+  type EventSchemaHistory,
+  type ParleyEvent,
+} from '@parley/events';
 import { createTestWorld, type TestWorld } from '@parley/testing';
 
 const common = () => ({ eventId: randomUUID(), occurredAt: Date.now() });
 
 /** One example of every event type, as a producer would write it. */
 const examples: ParleyEvent[] = [
-  { type: 'MessageSent', ...common(), messageId: 'm1', conversationId: 'c1', senderId: 'u1', recipientId: 'u2', text: 'hello ✓' },
-  { type: 'MessageDelivered', ...common(), messageId: 'm1', conversationId: 'c1', senderId: 'u1', recipientId: 'u2', deviceId: 'd1', seq: 42 },
+  {
+    type: 'MessageSent',
+    ...common(),
+    messageId: 'm1',
+    conversationId: 'c1',
+    senderId: 'u1',
+    recipientId: 'u2',
+    text: 'hello ✓',
+  },
+  {
+    type: 'MessageDelivered',
+    ...common(),
+    messageId: 'm1',
+    conversationId: 'c1',
+    senderId: 'u1',
+    recipientId: 'u2',
+    deviceId: 'd1',
+    seq: 42,
+  },
   { type: 'MessageRead', ...common(), conversationId: 'c1', readerId: 'u2', upToSeq: 42 },
-  { type: 'MessageDeleted', ...common(), messageId: 'm1', conversationId: 'c1', deletedBy: 'u1', scope: 'EVERYONE' },
-  { type: 'DeliveryPending', ...common(), messageId: 'm1', conversationId: 'c1', senderId: 'u1', recipientId: 'u2' },
-  { type: 'MessageFailed', ...common(), messageId: 'm1', conversationId: 'c1', senderId: 'u1', recipientId: 'u2', reason: 'ttl-expired' },
-  { type: 'ConversationCreated', ...common(), conversationId: 'c2', kind: 'GROUP', title: 'Team', createdBy: 'u1', memberIds: ['u1', 'u2', 'u3'] },
+  {
+    type: 'MessageDeleted',
+    ...common(),
+    messageId: 'm1',
+    conversationId: 'c1',
+    deletedBy: 'u1',
+    scope: 'EVERYONE',
+  },
+  {
+    type: 'DeliveryPending',
+    ...common(),
+    messageId: 'm1',
+    conversationId: 'c1',
+    senderId: 'u1',
+    recipientId: 'u2',
+  },
+  {
+    type: 'MessageFailed',
+    ...common(),
+    messageId: 'm1',
+    conversationId: 'c1',
+    senderId: 'u1',
+    recipientId: 'u2',
+    reason: 'ttl-expired',
+  },
+  {
+    type: 'ConversationCreated',
+    ...common(),
+    conversationId: 'c2',
+    kind: 'GROUP',
+    title: 'Team',
+    createdBy: 'u1',
+    memberIds: ['u1', 'u2', 'u3'],
+  },
   { type: 'MemberAdded', ...common(), conversationId: 'c2', userId: 'u4', addedBy: 'u1' },
   { type: 'MemberRemoved', ...common(), conversationId: 'c2', userId: 'u4', removedBy: 'u4' },
   { type: 'PresenceChanged', ...common(), userId: 'u1', status: 'ONLINE', lastSeen: Date.now() },
   { type: 'UserRegistered', ...common(), userId: 'u1', username: 'ada', displayName: null },
-  { type: 'UserStatusChanged', ...common(), userId: 'u1', status: 'BLOCKED', changedBy: 'admin', reason: 'spam' },
-  { type: 'CredentialsSet', ...common(), userId: 'u1', passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA' },
+  {
+    type: 'UserStatusChanged',
+    ...common(),
+    userId: 'u1',
+    status: 'BLOCKED',
+    changedBy: 'admin',
+    reason: 'spam',
+  },
+  {
+    type: 'CredentialsSet',
+    ...common(),
+    userId: 'u1',
+    passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
+  },
 ];
 
-const keyOf = (event: ParleyEvent): string => ('conversationId' in event ? event.conversationId : event.userId);
+const keyOf = (event: ParleyEvent): string =>
+  'conversationId' in event ? event.conversationId : event.userId;
 
 describe('EventSerde through the real broker and registry', () => {
   let world: TestWorld;
@@ -77,7 +144,10 @@ describe('EventSerde through the real broker and registry', () => {
     // A synthetic event type whose v2 adds a defaulted field: v1 data must decode with the default.
     const base = loadSchemaHistories().find((h) => h.name === 'MemberAdded') as EventSchemaHistory;
     const v1 = { ...base.versions[0]!, name: 'Evolving', namespace: `io.parley.test.t${Date.now()}` };
-    const v2 = { ...v1, fields: [...v1.fields, { name: 'note', type: 'string', default: 'none', doc: 'added in v2' }] };
+    const v2 = {
+      ...v1,
+      fields: [...v1.fields, { name: 'note', type: 'string', default: 'none', doc: 'added in v2' }],
+    };
     const history = (versions: EventSchemaHistory['versions']): EventSchemaHistory[] => [
       { topic: 'chat.conversations', name: 'Evolving', fullName: `${v1.namespace}.Evolving`, versions },
     ];
@@ -94,7 +164,9 @@ describe('EventSerde through the real broker and registry', () => {
   it('refuses bytes that are not a Parley event as undecodable, not as a retriable failure', async () => {
     const reader = serde();
     await expect(reader.decode(Buffer.from('{"json": true}'))).rejects.toBeInstanceOf(DecodeError);
-    await expect(reader.decode(Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0, 1]))).rejects.toThrow(/unknown to the registry/);
+    await expect(reader.decode(Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0, 1]))).rejects.toThrow(
+      /unknown to the registry/,
+    );
     const valid = await (async () => {
       const writer = serde();
       await writer.registerAll();

@@ -71,7 +71,9 @@ export class EventSerde {
     try {
       body = reader.type.fromBuffer(buffer.subarray(WIRE_HEADER_BYTES), resolver) as Record<string, unknown>;
     } catch (error) {
-      throw new DecodeError(`record with schema id ${schemaId} does not decode as ${reader.name}`, { cause: error });
+      throw new DecodeError(`record with schema id ${schemaId} does not decode as ${reader.name}`, {
+        cause: error,
+      });
     }
     return { ...body, type: reader.name } as ParleyEvent;
   }
@@ -92,16 +94,20 @@ export class EventSerde {
     try {
       writer = (await this.registry.getSchema(schemaId)) as avro.Type;
     } catch (error) {
-      if (isNotFound(error)) throw new DecodeError(`schema id ${schemaId} is unknown to the registry`, { cause: error });
+      if (isNotFound(error))
+        throw new DecodeError(`schema id ${schemaId} is unknown to the registry`, { cause: error });
       throw error;
     }
     const reader = writer.name ? this.readers.get(writer.name) : undefined;
-    if (!reader) throw new DecodeError(`schema id ${schemaId} (${writer.name ?? 'unnamed'}) is not a Parley event`);
+    if (!reader)
+      throw new DecodeError(`schema id ${schemaId} (${writer.name ?? 'unnamed'}) is not a Parley event`);
     if (reader.type.equals(writer)) return { reader, resolver: undefined };
     try {
       return { reader, resolver: reader.type.createResolver(writer) };
     } catch (error) {
-      throw new DecodeError(`schema id ${schemaId} cannot be read as the current ${reader.name}`, { cause: error });
+      throw new DecodeError(`schema id ${schemaId} cannot be read as the current ${reader.name}`, {
+        cause: error,
+      });
     }
   }
 }

@@ -1,0 +1,66 @@
+// Type-aware lint for the whole workspace, plus Nx module boundaries:
+// apps import libs (never the reverse), and the pure libs import no I/O library.
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
+
+const IO_LIBRARIES = ['kafkajs', '@kafkajs/*', 'pg', 'ioredis', 'express', 'ws', 'node-pg-migrate', 'pino'];
+
+export default tseslint.config(
+  {
+    ignores: [
+      'node_modules/**',
+      '.parley/**',
+      '.nx/**',
+      'dist/**',
+      '**/*.js',
+      '**/*.mjs',
+      'libs/events/src/generated/**',
+    ],
+  },
+  ...tseslint.configs.recommendedTypeChecked,
+  prettier,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { '@nx': nx },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/only-throw-error': 'off',
+      // kafkajs and jest take async callbacks that need not await anything.
+      '@typescript-eslint/require-await': 'off',
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          allow: [],
+          // Only the specs of kafka and postgres use the testing lib, which is built on them.
+          ignoredCircularDependencies: [
+            ['testing', 'kafka'],
+            ['testing', 'postgres'],
+          ],
+          depConstraints: [
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:pure'] },
+            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:pure', 'type:infra'] },
+            { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:lib', 'type:pure'] },
+            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', 'type:pure'] },
+            {
+              sourceTag: 'type:pure',
+              onlyDependOnLibsWithTags: ['type:pure'],
+              bannedExternalImports: IO_LIBRARIES,
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Tests may reach into any lib and use the client libraries directly.
+    files: ['**/*.spec.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+    },
+  },
+);
