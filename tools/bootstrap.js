@@ -30,11 +30,15 @@ if (!dependenciesAreCurrent()) {
   }
 }
 
-const tsx = require.resolve('tsx/cli', { paths: [root] });
-const child = spawn(process.execPath, [tsx, join(root, 'tools/stack/cli.ts'), ...process.argv.slice(2)], {
-  cwd: root,
-  stdio: 'inherit',
-});
+// `--import tsx` runs TypeScript in this one child (no wrapper process between signals and the tool).
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', join(root, 'tools/stack/cli.ts'), ...process.argv.slice(2)],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 // Ctrl-C reaches the whole process group; the stack tool shuts down in order and we wait for it.
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

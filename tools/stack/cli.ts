@@ -24,9 +24,10 @@ async function start(): Promise<void> {
   console.log('\nParley is up. Connect to:');
   for (const { name, url } of stack.endpoints) console.log(`  ${name.padEnd(18)} ${url}`);
   console.log('\nPress Ctrl-C to stop everything.');
+  // Ctrl-C reaches every process of the group, and the bootstrap relays it too: later signals
+  // must not cut the orderly shutdown short.
   await new Promise<void>((resolveWait) => {
-    process.once('SIGINT', () => resolveWait());
-    process.once('SIGTERM', () => resolveWait());
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => resolveWait());
   });
   console.log('\nStopping...');
   await stack.teardown();

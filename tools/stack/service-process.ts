@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '../..');
-const TSX = require.resolve('tsx/cli');
 
 export interface ServiceProcess {
   readonly name: string;
@@ -19,11 +18,15 @@ export async function startService(
   readyUrl: string,
   timeoutMs = 60_000,
 ): Promise<ServiceProcess> {
-  const child: ChildProcess = spawn(process.execPath, [TSX, resolve(ROOT, `apps/${name}/src/main.ts`)], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', resolve(ROOT, `apps/${name}/src/main.ts`)],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const recent: string[] = [];
   const relay = (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) {
