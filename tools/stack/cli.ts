@@ -37,7 +37,15 @@ async function start(): Promise<void> {
 async function test(extraArgs: readonly string[]): Promise<number> {
   const checks: [string, string, string[], string][] = [
     ['Type-checking (tsc)', 'tsc', ['-p', 'tsconfig.json'], 'type errors'],
-    ['Linting (eslint, module boundaries)', 'eslint', ['.'], 'lint errors'],
+    // The module-boundary rule reads Nx's project graph and silently skips itself when none is cached
+    // (as on a fresh clone): compute it first.
+    ['Computing the project graph (nx)', 'nx', ['show', 'projects'], 'Nx errors'],
+    [
+      'Linting (eslint, module boundaries)',
+      'eslint',
+      ['--max-warnings', '0', '.'],
+      'lint errors or warnings',
+    ],
     [
       'Checking formatting (prettier)',
       'prettier',
