@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { parseAvroSchema } from './avro-schema';
 import { parseCompatibilityLevel } from './compatibility';
 import { ERROR_CODES, RegistryError, subjectNotFound, versionNotFound } from './registry-error';
-import type { RegistryStore } from './registry-store';
+import type { RegistryStore, SubjectVersion } from './registry-store';
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 
@@ -28,6 +28,18 @@ function body(req: Request): Record<string, unknown> {
 }
 
 const param = (req: Request, name: string): string => String(req.params[name]);
+
+/** The subject's version, or Confluent's answer for which of subject and version is missing. */
+async function requireVersion(
+  store: RegistryStore,
+  subject: string,
+  version: number | 'latest',
+): Promise<SubjectVersion> {
+  const found = await store.version(subject, version);
+  if (found) return found;
+  if ((await store.versions(subject)).length === 0) throw subjectNotFound(subject);
+  throw versionNotFound(subject, version);
+}
 
 /**
  * The part of Confluent Schema Registry's REST API that standard clients use (see docs/schema-registry.md).
@@ -69,20 +81,11 @@ export function registryRoutes(store: RegistryStore): express.Router {
   });
 
   router.get('/subjects/:subject/versions/:version', async (req, res) => {
-    const subject = param(req, 'subject');
-    const version = parseVersion(param(req, 'version'));
-    const found = await store.version(subject, version);
-    if (!found) {
-      if ((await store.versions(subject)).length === 0) throw subjectNotFound(subject);
-      throw versionNotFound(subject, version);
-    }
-    res.json(found);
+    res.json(await requireVersion(store, param(req, 'subject'), parseVersion(param(req, 'version'))));
   });
 
   router.get('/subjects/:subject/versions/:version/schema', async (req, res) => {
-    const subject = param(req, 'subject');
-    const found = await store.version(subject, parseVersion(param(req, 'version')));
-    if (!found) throw versionNotFound(subject, param(req, 'version'));
+    const found = await requireVersion(store, param(req, 'subject'), parseVersion(param(req, 'version')));
     res.type(CONTENT_TYPE).send(found.schema);
   });
 
@@ -113,12 +116,7 @@ export function registryRoutes(store: RegistryStore): express.Router {
 
   router.delete('/subjects/:subject/versions/:version', async (req, res) => {
     const subject = param(req, 'subject');
-    const version = parseVersion(param(req, 'version'));
-    const found = await store.version(subject, version);
-    if (!found) {
-      if ((await store.versions(subject)).length === 0) throw subjectNotFound(subject);
-      throw versionNotFound(subject, version);
-    }
+    const found = await requireVersion(store, subject, parseVersion(param(req, 'version')));
     await store.deleteVersion(subject, found.version);
     res.json(found.version);
   });
@@ -162,13 +160,11 @@ export function registryRoutes(store: RegistryStore): express.Router {
     const subject = param(req, 'subject');
     const b = body(req);
     const parsed = parseAvroSchema(b.schema, b.schemaType);
-    const versions = await store.versions(subject);
-    if (versions.length === 0) throw subjectNotFound(subject);
     let against: number | undefined;
-    if (version !== 'all') {
-      const found = await store.version(subject, version);
-      if (!found) throw versionNotFound(subject, version);
-      against = found.version;
+    if (version === 'all') {
+      if ((await store.versions(subject)).length === 0) throw subjectNotFound(subject);
+    } else {
+      against = (await requireVersion(store, subject, version)).version;
     }
     const problems = await store.problemsFor(subject, parsed, against);
     res.json({
