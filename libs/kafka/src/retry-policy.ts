@@ -33,6 +33,8 @@ export function classifyError(error: unknown): RetryVerdict {
   if (flagged === true) return 'transient';
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && (TRANSIENT_CODES.has(code) || code.startsWith('08'))) return 'transient';
+  // PostgreSQL data exceptions (22), integrity violations (23) and SQL errors (42) fail the same way every time.
+  if (typeof code === 'string' && /^(22|23|42)[0-9A-Z]{3}$/.test(code)) return 'permanent';
   if (PROGRAMMING_ERRORS.some((kind) => error instanceof kind)) return 'permanent';
   const cause = (error as { cause?: unknown }).cause;
   return cause === undefined ? 'unknown' : classifyError(cause);

@@ -12,6 +12,12 @@ describe('classifyError', () => {
     expect(classifyError(Object.assign(new Error('conn'), { code: '08006' }))).toBe('transient');
   });
 
+  it('never retries PostgreSQL errors that would fail again', () => {
+    expect(classifyError(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBe('permanent');
+    expect(classifyError(Object.assign(new Error('syntax'), { code: '42601' }))).toBe('permanent');
+    expect(classifyError(Object.assign(new Error('bad number'), { code: '22P02' }))).toBe('permanent');
+  });
+
   it('never retries programming errors', () => {
     expect(classifyError(new TypeError('undefined is not a function'))).toBe('permanent');
     expect(classifyError(new RangeError('bad'))).toBe('permanent');

@@ -1,0 +1,2 @@
+export { sql, type Projection, type SqlStatement, type EventPosition } from './projection';
+export { ProjectionRunner, type ProjectionRunnerOptions } from './projection-runner';

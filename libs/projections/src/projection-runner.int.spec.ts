@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { EventSerde, type ParleyEvent } from '@parley/events';
+import { BatchingProducer, KafkaAdmin, readTopic } from '@parley/kafka';
+import { ProjectionRunner, sql, type Projection } from '@parley/projections';
+import { createTestWorld, randomName, waitFor, type TestWorld } from '@parley/testing';
+
+/** Member counts per conversation: a tiny read model that shows double or missed applies at once. */
+const memberCounts: Projection = {
+  name: 'member-counts',
+  topics: ['chat.conversations'],
+  apply(event) {
+    switch (event.type) {
+      case 'MemberAdded':
+      case 'MemberRemoved':
+        return [
+          sql(
+            `INSERT INTO test_member_counts (conversation_id, members) VALUES ($1, $2)
+             ON CONFLICT (conversation_id) DO UPDATE SET members = test_member_counts.members + EXCLUDED.members`,
+            event.conversationId,
+            event.type === 'MemberAdded' ? 1 : -1,
+          ),
+        ];
+      default:
+        return [];
+    }
+  },
+};
+
+describe('ProjectionRunner', () => {
+  let world: TestWorld;
+  let pool: Pool;
+  let serde: EventSerde;
+  let producer: BatchingProducer;
+
+  const runner = (groupId: string) =>
+    new ProjectionRunner({
+      kafka: world.kafka,
+      pool,
+      serde,
+      deadLetters: producer,
+      projection: memberCounts,
+      topicPrefix: world.prefix,
+      groupId,
+    });
+
+  const counts = async () =>
+    Object.fromEntries(
+      (
+        await pool.query<{ conversation_id: string; members: number }>('SELECT * FROM test_member_counts')
+      ).rows.map((r) => [r.conversation_id, r.members]),
+    );
+
+  const appliedThrough = async () =>
+    (
+      await pool.query<{ total: string }>(
+        `SELECT COALESCE(SUM(next_offset), 0) AS total FROM consumer_positions`,
+      )
+    ).rows[0]?.total;
+
+  beforeAll(async () => {
+    world = await createTestWorld('projection', { database: true });
+    pool = new Pool({ connectionString: world.databaseUrl });
+    await pool.query(
+      'CREATE TABLE test_member_counts (conversation_id text PRIMARY KEY, members integer NOT NULL)',
+    );
+    serde = new EventSerde(world.env.schemaRegistryUrl);
+    await serde.registerAll();
+    producer = new BatchingProducer(world.kafka);
+    await producer.connect();
+  });
+
+  afterAll(async () => {
+    await producer.disconnect();
+    await pool.end();
+    await world.dispose();
+  });
+
+  it('applies every event once, dead-letters what does not decode, and a replay changes nothing', async () => {
+    const topic = world.topic('chat.conversations');
+    const events: ParleyEvent[] = [];
+    for (let c = 0; c < 10; c++) {
+      for (let m = 0; m < 30; m++) {
+        events.push({
+          type: 'MemberAdded',
+          eventId: randomUUID(),
+          occurredAt: Date.now(),
+          conversationId: `c${c}`,
+          userId: `u${m}`,
+          addedBy: 'x',
+        });
+      }
+      for (let m = 0; m < c; m++) {
+        events.push({
+          type: 'MemberRemoved',
+          eventId: randomUUID(),
+          occurredAt: Date.now(),
+          conversationId: `c${c}`,
+          userId: `u${m}`,
+          removedBy: 'x',
+        });
+      }
+    }
+    const records = await Promise.all(
+      events.map(async (e) => ({ topic, key: keyOf(e), value: await serde.encode(e) })),
+    );
+    await producer.send([...records, { topic, key: 'c3', value: Buffer.from('garbage') }]);
+    const expected = Object.fromEntries(Array.from({ length: 10 }, (_, c) => [`c${c}`, 30 - c]));
+
+    const live = runner(randomName('g-live'));
+    await live.start();
+    await waitFor(async () => Number(await appliedThrough()) >= events.length, {
+      what: 'all events applied',
+    });
+    await live.stop();
+    expect(await counts()).toEqual(expected);
+    const dlq = await readTopic(world.kafka, `${topic}.dlq`, (r) => r.length >= 1);
+    expect(dlq.map((r) => r.value?.toString())).toEqual(['garbage']);
+
+    // Another consumer group reads the whole log again (as after lost Kafka offsets): the stored
+    // positions make every record a no-op.
+    const seenBefore = await appliedThrough();
+    const replayGroup = randomName('g-replay');
+    const replay = runner(replayGroup);
+    await replay.start();
+    const admin = new KafkaAdmin(world.kafka);
+    await admin.connect();
+    // Wait until that group has committed its way to the end of every partition.
+    await waitFor(async () => (await lagOf(admin, replayGroup, topic)) === 0, {
+      what: 'the replay to reach the end',
+    });
+    await admin.disconnect();
+    await replay.stop();
+    expect(await counts()).toEqual(expected);
+    expect(await appliedThrough()).toBe(seenBefore);
+  });
+});
+
+function keyOf(event: ParleyEvent): string {
+  return 'conversationId' in event ? event.conversationId : event.userId;
+}
+
+async function lagOf(admin: KafkaAdmin, groupId: string, topic: string): Promise<number> {
+  const committed = await admin.groupOffsets(groupId, topic);
+  const ends = await admin.topicOffsets(topic);
+  return ends.reduce((lag, end) => {
+    const done = Number(committed.find((c) => c.partition === end.partition)?.offset ?? '-1');
+    return lag + Number(end.high) - Math.max(0, done);
+  }, 0);
+}

@@ -1,0 +1,113 @@
+import type { Pool, PoolClient } from 'pg';
+import type { EventSerde, ParleyEvent } from '@parley/events';
+import {
+  ConsumerRunner,
+  type BatchingProducer,
+  type Decoded,
+  type Instrument,
+  type KafkaClient,
+} from '@parley/kafka';
+import type { Logger } from '@parley/logging';
+import { prefixedTopic } from '@parley/topics';
+import type { Projection } from './projection';
+
+export interface ProjectionRunnerOptions {
+  readonly kafka: KafkaClient;
+  readonly pool: Pool;
+  readonly serde: EventSerde;
+  readonly deadLetters: BatchingProducer;
+  readonly projection: Projection;
+  readonly topicPrefix: string;
+  /** Defaults to `parley.projection.<name>`; a rebuild uses a fresh group. */
+  readonly groupId?: string;
+  readonly logger?: Logger;
+  readonly instrument?: Instrument;
+}
+
+/**
+ * Runs one projection. Each chunk of records of a partition is applied in one PostgreSQL
+ * transaction together with the projection's position in that partition; the position row is locked
+ * first, so two instances overlapping during a rebalance serialise, and records below the stored
+ * position (delivered again after a crash, or read again by another group) change nothing. Kafka's
+ * committed offsets, written after the transaction, only say where to resume reading.
+ */
+export class ProjectionRunner {
+  private readonly consumer: ConsumerRunner<ParleyEvent>;
+
+  constructor(private readonly options: ProjectionRunnerOptions) {
+    const { projection } = options;
+    this.consumer = new ConsumerRunner<ParleyEvent>(options.kafka, {
+      groupId: options.groupId ?? `parley.projection.${projection.name}`,
+      topics: projection.topics.map((t) => prefixedTopic(options.topicPrefix, t)),
+      decode: (record) => options.serde.decode(record.value ?? Buffer.alloc(0)),
+      handle: (items) => this.applyChunk(items),
+      deadLetters: options.deadLetters,
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.instrument ? { instrument: options.instrument } : {}),
+    });
+  }
+
+  start(): Promise<void> {
+    return this.consumer.start();
+  }
+
+  stop(): Promise<void> {
+    return this.consumer.stop();
+  }
+
+  private async applyChunk(items: readonly Decoded<ParleyEvent>[]): Promise<void> {
+    const first = items[0];
+    if (!first) return;
+    const { topic, partition } = first.record;
+    const name = this.options.projection.name;
+    const client = await this.options.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const next = await lockPosition(client, name, topic, partition);
+      let last: bigint | undefined;
+      for (const { record, value } of items) {
+        const offset = BigInt(record.offset);
+        if (offset < next) continue;
+        for (const statement of this.options.projection.apply(value, {
+          topic,
+          partition,
+          offset: record.offset,
+        })) {
+          await client.query(statement.text, [...statement.values]);
+        }
+        last = offset;
+      }
+      if (last !== undefined) {
+        await client.query(
+          `UPDATE consumer_positions SET next_offset = $4, updated_at = now()
+            WHERE projection = $1 AND topic = $2 AND partition = $3`,
+          [name, topic, partition, String(last + 1n)],
+        );
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+async function lockPosition(
+  client: PoolClient,
+  projection: string,
+  topic: string,
+  partition: number,
+): Promise<bigint> {
+  await client.query(
+    `INSERT INTO consumer_positions (projection, topic, partition, next_offset) VALUES ($1, $2, $3, 0)
+     ON CONFLICT DO NOTHING`,
+    [projection, topic, partition],
+  );
+  const { rows } = await client.query<{ next_offset: string }>(
+    `SELECT next_offset FROM consumer_positions WHERE projection = $1 AND topic = $2 AND partition = $3 FOR UPDATE`,
+    [projection, topic, partition],
+  );
+  return BigInt(rows[0]?.next_offset ?? '0');
+}

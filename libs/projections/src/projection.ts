@@ -1,0 +1,28 @@
+import type { ParleyEvent } from '@parley/events';
+import type { TopicName } from '@parley/topics';
+
+/** One SQL statement with its parameters: data, so projections stay pure and testable without a database. */
+export interface SqlStatement {
+  readonly text: string;
+  readonly values: readonly unknown[];
+}
+
+/** Where an event sits in the log; `offset` doubles as the message `seq` on chat.messages. */
+export interface EventPosition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+}
+
+/**
+ * A read model: the topics it reads and a pure function from one event to the row changes it makes.
+ * The shared ProjectionRunner executes the statements and the position in one transaction.
+ * Statements should be idempotent anyway (upserts keyed by ids), as a second line of defence.
+ */
+export interface Projection {
+  readonly name: string;
+  readonly topics: readonly TopicName[];
+  apply(event: ParleyEvent, position: EventPosition): readonly SqlStatement[];
+}
+
+export const sql = (text: string, ...values: unknown[]): SqlStatement => ({ text, values });
