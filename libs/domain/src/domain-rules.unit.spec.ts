@@ -1,0 +1,97 @@
+import {
+  DomainError,
+  characterCount,
+  directConversationId,
+  parseClientId,
+  parseDisplayName,
+  parseMessageText,
+  parsePassword,
+  parseUsername,
+  takeToken,
+} from '@parley/domain';
+
+const codeOf = (fn: () => unknown): string | undefined => {
+  try {
+    fn();
+    return undefined;
+  } catch (error) {
+    return error instanceof DomainError ? error.code : 'NOT_A_DOMAIN_ERROR';
+  }
+};
+
+describe('input rules', () => {
+  it('accepts usernames of 3 to 32 of a-z 0-9 _ . - only', () => {
+    expect(parseUsername('ada.l_0-x')).toBe('ada.l_0-x');
+    for (const bad of ['ab', 'x'.repeat(33), 'Ada', 'ada lovelace', 'ädä', 42, undefined]) {
+      expect(codeOf(() => parseUsername(bad))).toBe('INVALID_USERNAME');
+    }
+    expect(parseUsername('x'.repeat(32))).toHaveLength(32);
+  });
+
+  it('accepts passwords of 8 to 256 characters', () => {
+    expect(parsePassword('12345678')).toBe('12345678');
+    expect(codeOf(() => parsePassword('1234567'))).toBe('INVALID_PASSWORD');
+    expect(codeOf(() => parsePassword('x'.repeat(257)))).toBe('INVALID_PASSWORD');
+    expect(parsePassword('🔑'.repeat(8))).toHaveLength(16); // eight characters, sixteen UTF-16 units
+  });
+
+  it('counts message text in characters, 1 to 4000', () => {
+    expect(characterCount('👋🏽')).toBe(2);
+    expect(parseMessageText('x'.repeat(4000))).toHaveLength(4000);
+    expect(parseMessageText('😀'.repeat(4000))).toHaveLength(8000);
+    expect(codeOf(() => parseMessageText('x'.repeat(4001)))).toBe('TEXT_TOO_LONG');
+    expect(codeOf(() => parseMessageText('   '))).toBe('INVALID_TEXT');
+    expect(codeOf(() => parseMessageText(7))).toBe('INVALID_TEXT');
+  });
+
+  it('trims display names and refuses control characters', () => {
+    expect(parseDisplayName(undefined)).toBeNull();
+    expect(parseDisplayName('  Ada  ')).toBe('Ada');
+    expect(codeOf(() => parseDisplayName('a\nb'))).toBe('INVALID_DISPLAY_NAME');
+    expect(codeOf(() => parseDisplayName(''))).toBe('INVALID_DISPLAY_NAME');
+  });
+
+  it('accepts UUIDs and similar client ids', () => {
+    expect(parseClientId('3b241101-e2bb-4255-8caf-4136c566a962', 'messageId')).toBeTruthy();
+    expect(codeOf(() => parseClientId('has space', 'messageId'))).toBe('INVALID_ID');
+    expect(codeOf(() => parseClientId('', 'messageId'))).toBe('INVALID_ID');
+  });
+});
+
+describe('directConversationId', () => {
+  it('is the same whichever side computes it, and differs between pairs', () => {
+    const a = '0d4c-alice';
+    const b = '9f1e-bob';
+    expect(directConversationId(a, b)).toBe(directConversationId(b, a));
+    expect(directConversationId(a, b)).not.toBe(directConversationId(a, 'carol'));
+    expect(directConversationId(a, b)).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+  });
+
+  it('refuses a conversation with oneself', () => {
+    expect(codeOf(() => directConversationId('a', 'a'))).toBe('INVALID_RECIPIENT');
+  });
+});
+
+describe('takeToken', () => {
+  const limit = { capacity: 3, refillPerSecond: 2 };
+
+  it('allows a burst up to capacity, then refuses with the wait until the next token', () => {
+    let state = undefined as Parameters<typeof takeToken>[0];
+    for (let i = 0; i < 3; i++) {
+      const result = takeToken(state, 1_000, limit);
+      expect(result.allowed).toBe(true);
+      state = result.state;
+    }
+    const refused = takeToken(state, 1_000, limit);
+    expect(refused).toMatchObject({ allowed: false, retryAfterMs: 500 });
+    expect(takeToken(refused.state, 1_250, limit)).toMatchObject({ allowed: false, retryAfterMs: 250 });
+    expect(takeToken(refused.state, 1_500, limit).allowed).toBe(true);
+  });
+
+  it('never refills beyond capacity', () => {
+    const result = takeToken({ tokens: 0, updatedAtMs: 0 }, 3_600_000, limit);
+    expect(result.allowed && result.state.tokens).toBe(2);
+  });
+});
