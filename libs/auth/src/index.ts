@@ -1,0 +1,2 @@
+export { hashPassword, checkPassword } from './passwords';
+export { TokenService, bearerToken, type IssuedToken } from './tokens';
