@@ -19,6 +19,7 @@ export interface Stack {
 
 export interface SetUpOptions {
   readonly registryPort?: number;
+  readonly projectorPort?: number;
   readonly log: Log;
 }
 
@@ -98,6 +99,16 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
       REDIS_URL: config.redis.url,
       TOPIC_PREFIX: config.kafka.topicPrefix,
     };
+
+    step(log, 7, 'Projector');
+    const projectorPort = options.projectorPort ?? config.projector.port;
+    const projector = await startService(
+      'projector',
+      { ...env, PROJECTOR_PORT: String(projectorPort) },
+      `http://127.0.0.1:${projectorPort}/readyz`,
+    );
+    cleanups.push(() => projector.stop());
+    log(`  running (health: http://127.0.0.1:${projectorPort}/healthz)`);
     return {
       config,
       env,
@@ -106,6 +117,7 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
         { name: 'Schema registry', url: registryUrl },
         { name: 'PostgreSQL', url: redact(config.postgres.url) },
         { name: 'Redis', url: config.redis.url },
+        { name: 'Projector health', url: `http://127.0.0.1:${projectorPort}/healthz` },
       ],
       teardown,
     };
@@ -126,7 +138,7 @@ export function startApp(
 }
 
 function step(log: Log, n: number, what: string): void {
-  log(`[${n}/6] ${what}`);
+  log(`[${n}/7] ${what}`);
 }
 
 async function pingRedis(url: string): Promise<void> {

@@ -41,6 +41,7 @@ const envSchema = z
     REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
     REDIS_KEY_PREFIX: z.string().default('parley:'),
     GATEWAY_PORT: port.default(8080),
+    PROJECTOR_PORT: port.default(8082),
     JWT_SECRET: z.string().optional(),
   })
   .transform((env, ctx) => {
@@ -66,6 +67,7 @@ const envSchema = z
       postgres: { url: env.DATABASE_URL },
       redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
       gateway: { port: env.GATEWAY_PORT },
+      projector: { port: env.PROJECTOR_PORT },
       auth: { jwtSecret },
     };
   });

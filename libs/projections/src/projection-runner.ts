@@ -18,7 +18,7 @@ export interface ProjectionRunnerOptions {
   readonly deadLetters: BatchingProducer;
   readonly projection: Projection;
   readonly topicPrefix: string;
-  /** Defaults to `parley.projection.<name>`; a rebuild uses a fresh group. */
+  /** Defaults to `<topic prefix>parley.projection.<name>`, so environments sharing a cluster stay apart. */
   readonly groupId?: string;
   readonly logger?: Logger;
   readonly instrument?: Instrument;
@@ -37,7 +37,7 @@ export class ProjectionRunner {
   constructor(private readonly options: ProjectionRunnerOptions) {
     const { projection } = options;
     this.consumer = new ConsumerRunner<ParleyEvent>(options.kafka, {
-      groupId: options.groupId ?? `parley.projection.${projection.name}`,
+      groupId: options.groupId ?? `${options.topicPrefix}parley.projection.${projection.name}`,
       topics: projection.topics.map((t) => prefixedTopic(options.topicPrefix, t)),
       decode: (record) => options.serde.decode(record.value ?? Buffer.alloc(0)),
       handle: (items) => this.applyChunk(items),

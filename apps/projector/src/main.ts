@@ -1,0 +1,76 @@
+// Wiring only: runs every read-model projection of libs/read-models against PostgreSQL.
+import { createServer } from 'node:http';
+import { Pool } from 'pg';
+import { loadConfig } from '@parley/config';
+import { EventSerde } from '@parley/events';
+import { BatchingProducer, createKafka } from '@parley/kafka';
+import { createLogger } from '@parley/logging';
+import { PROJECT_MIGRATIONS, ensureDatabase, migrate } from '@parley/postgres';
+import { ProjectionRunner } from '@parley/projections';
+import { ALL_PROJECTIONS } from '@parley/read-models';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger('projector', config.logLevel);
+  await ensureDatabase(config.postgres.url);
+  await migrate({
+    databaseUrl: config.postgres.url,
+    ...PROJECT_MIGRATIONS,
+    log: (line) => logger.info(line),
+  });
+
+  const kafka = createKafka({
+    brokers: config.kafka.brokers,
+    clientId: `${config.kafka.clientId}-projector`,
+    logger,
+  });
+  const pool = new Pool({ connectionString: config.postgres.url, max: ALL_PROJECTIONS.length + 2 });
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
+  const deadLetters = new BatchingProducer(kafka);
+  await deadLetters.connect();
+  const serde = new EventSerde(config.schemaRegistry.url);
+  const runners = ALL_PROJECTIONS.map(
+    (projection) =>
+      new ProjectionRunner({
+        kafka,
+        pool,
+        serde,
+        deadLetters,
+        projection,
+        topicPrefix: config.kafka.topicPrefix,
+        logger,
+      }),
+  );
+  await Promise.all(runners.map((runner) => runner.start()));
+
+  const health = createServer((req, res) => {
+    const ok = req.url === '/healthz' || req.url === '/readyz';
+    res
+      .writeHead(ok ? 200 : 404, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ status: ok ? 'ok' : 'not found' }));
+  });
+  health.listen(config.projector.port, '127.0.0.1');
+  logger.info(
+    { projections: ALL_PROJECTIONS.map((p) => p.name), port: config.projector.port },
+    'projector running',
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: finishing the transactions in progress');
+    health.close();
+    await Promise.all(runners.map((runner) => runner.stop()));
+    await deadLetters.disconnect();
+    await pool.end();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`projector failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,15 @@
+import type { Projection } from '@parley/projections';
+import { conversationsProjection } from './projections/conversations-projection';
+import { messagesProjection } from './projections/messages-projection';
+import { credentialsProjection, usersProjection } from './projections/users-projection';
+
+export { usersProjection, credentialsProjection, conversationsProjection, messagesProjection };
+export { STATUS_RANK } from './projections/messages-projection';
+
+/** Every read model of the messaging core, as apps/projector runs them. */
+export const ALL_PROJECTIONS: readonly Projection[] = [
+  usersProjection,
+  credentialsProjection,
+  conversationsProjection,
+  messagesProjection,
+];

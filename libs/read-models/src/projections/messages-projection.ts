@@ -1,0 +1,110 @@
+import { sql, type Projection, type SqlStatement } from '@parley/projections';
+import { ts } from './sql-time';
+
+/** A recipient's status only moves forward. */
+export const STATUS_RANK = { pending: 1, failed: 2, delivered: 3, read: 4 } as const;
+type RecipientStatus = keyof typeof STATUS_RANK;
+
+function recipientStatus(
+  messageId: string,
+  recipientId: string,
+  status: RecipientStatus,
+  at: number,
+): SqlStatement {
+  return sql(
+    `INSERT INTO message_recipients (message_id, recipient_id, status, status_rank, updated_at)
+     VALUES ($1, $2, $3, $4, ${ts(5)})
+     ON CONFLICT (message_id, recipient_id) DO UPDATE
+       SET status = EXCLUDED.status, status_rank = EXCLUDED.status_rank, updated_at = EXCLUDED.updated_at
+       WHERE message_recipients.status_rank < EXCLUDED.status_rank`,
+    messageId,
+    recipientId,
+    status,
+    STATUS_RANK[status],
+    at,
+  );
+}
+
+/**
+ * Messages, deletions, read positions and per-recipient statuses: chat.messages → messages,
+ * message_hidden, conversation_reads, message_recipients. Every event of a conversation shares its
+ * partition, so a MessageRead always comes after the messages it covers.
+ */
+export const messagesProjection: Projection = {
+  name: 'messages',
+  topics: ['chat.messages'],
+  apply(event, position) {
+    switch (event.type) {
+      case 'MessageSent':
+        // A messageId sent twice keeps its first record (and so its first seq).
+        return [
+          sql(
+            `INSERT INTO messages (message_id, conversation_id, seq, sender_id, recipient_id, text, sent_at)
+             VALUES ($1, $2, $3, $4, $5, $6, ${ts(7)}) ON CONFLICT (message_id) DO NOTHING`,
+            event.messageId,
+            event.conversationId,
+            position.offset,
+            event.senderId,
+            event.recipientId,
+            event.text,
+            event.occurredAt,
+          ),
+        ];
+      case 'MessageDeleted':
+        if (event.scope === 'EVERYONE') {
+          // Only the sender may delete for everybody; the text is erased, not just hidden.
+          return [
+            sql(
+              `UPDATE messages SET deleted_for_everybody = true, text = '', deleted_at = ${ts(3)}
+                WHERE message_id = $1 AND sender_id = $2 AND NOT deleted_for_everybody`,
+              event.messageId,
+              event.deletedBy,
+              event.occurredAt,
+            ),
+          ];
+        }
+        return [
+          sql(
+            `INSERT INTO message_hidden (message_id, user_id, hidden_at) VALUES ($1, $2, ${ts(3)})
+             ON CONFLICT DO NOTHING`,
+            event.messageId,
+            event.deletedBy,
+            event.occurredAt,
+          ),
+        ];
+      case 'MessageRead':
+        return [
+          sql(
+            `INSERT INTO conversation_reads (conversation_id, user_id, read_up_to_seq, read_at) VALUES ($1, $2, $3, ${ts(4)})
+             ON CONFLICT (conversation_id, user_id) DO UPDATE
+               SET read_up_to_seq = EXCLUDED.read_up_to_seq, read_at = EXCLUDED.read_at
+               WHERE conversation_reads.read_up_to_seq < EXCLUDED.read_up_to_seq`,
+            event.conversationId,
+            event.readerId,
+            event.upToSeq,
+            event.occurredAt,
+          ),
+          sql(
+            `INSERT INTO message_recipients (message_id, recipient_id, status, status_rank, updated_at)
+             SELECT message_id, $2, 'read', ${STATUS_RANK.read}, ${ts(4)} FROM messages
+              WHERE conversation_id = $1 AND seq <= $3 AND sender_id <> $2
+             ON CONFLICT (message_id, recipient_id) DO UPDATE
+               SET status = EXCLUDED.status, status_rank = EXCLUDED.status_rank, updated_at = EXCLUDED.updated_at
+               WHERE message_recipients.status_rank < EXCLUDED.status_rank`,
+            event.conversationId,
+            event.readerId,
+            event.upToSeq,
+            event.occurredAt,
+          ),
+        ];
+      case 'DeliveryPending':
+        return [recipientStatus(event.messageId, event.recipientId, 'pending', event.occurredAt)];
+      case 'MessageDelivered':
+        return [recipientStatus(event.messageId, event.recipientId, 'delivered', event.occurredAt)];
+      case 'MessageFailed':
+        return [recipientStatus(event.messageId, event.recipientId, 'failed', event.occurredAt)];
+      default:
+        return [];
+    }
+  },
+};
