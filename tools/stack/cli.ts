@@ -64,7 +64,12 @@ async function test(extraArgs: readonly string[]): Promise<number> {
   // Tests get their own database and registry port, so they never touch what `npm start` serves.
   if (!process.env.DATABASE_URL) process.env.DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/parley_test';
   process.env.LOG_LEVEL ??= 'error';
-  const stack = await setUpStack({ log, registryPort: await freePort(), projectorPort: await freePort() });
+  const stack = await setUpStack({
+    log,
+    registryPort: await freePort(),
+    projectorPort: await freePort(),
+    gatewayPort: await freePort(),
+  });
   let code = 1;
   try {
     log('\nRunning tests (unit, then integration against the stack)...');

@@ -20,6 +20,7 @@ export interface Stack {
 export interface SetUpOptions {
   readonly registryPort?: number;
   readonly projectorPort?: number;
+  readonly gatewayPort?: number;
   readonly log: Log;
 }
 
@@ -109,10 +110,21 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
     );
     cleanups.push(() => projector.stop());
     log(`  running (health: http://127.0.0.1:${projectorPort}/healthz)`);
+
+    step(log, 8, 'Gateway');
+    const gatewayPort = options.gatewayPort ?? config.gateway.port;
+    const gateway = await startService(
+      'gateway',
+      { ...env, GATEWAY_PORT: String(gatewayPort) },
+      `http://127.0.0.1:${gatewayPort}/readyz`,
+    );
+    cleanups.push(() => gateway.stop());
+    log(`  listening at http://127.0.0.1:${gatewayPort}`);
     return {
       config,
       env,
       endpoints: [
+        { name: 'HTTP API', url: `http://127.0.0.1:${gatewayPort}/v1` },
         { name: 'Kafka bootstrap', url: env.KAFKA_BROKERS },
         { name: 'Schema registry', url: registryUrl },
         { name: 'PostgreSQL', url: redact(config.postgres.url) },
@@ -138,7 +150,7 @@ export function startApp(
 }
 
 function step(log: Log, n: number, what: string): void {
-  log(`[${n}/7] ${what}`);
+  log(`[${n}/8] ${what}`);
 }
 
 async function pingRedis(url: string): Promise<void> {

@@ -10,6 +10,13 @@ export const usersProjection: Projection = {
       case 'UserRegistered':
         return [
           sql(
+            `INSERT INTO username_claims (username, user_id, claimed_at) VALUES ($1, $2, ${ts(3)})
+             ON CONFLICT (username) DO NOTHING`,
+            event.username,
+            event.userId,
+            event.occurredAt,
+          ),
+          sql(
             `INSERT INTO users (user_id, username, display_name, registered_at) VALUES ($1, $2, $3, ${ts(4)})
              ON CONFLICT (user_id) DO NOTHING`,
             event.userId,

@@ -1,0 +1,62 @@
+// Wiring only: configuration in, the HTTP API (and later STOMP over WebSocket) out.
+import type { Server } from 'node:http';
+import { Pool } from 'pg';
+import { AccountService } from '@parley/accounts';
+import { TokenService } from '@parley/auth';
+import { loadConfig } from '@parley/config';
+import { EventSerde } from '@parley/events';
+import { createHttpApp } from '@parley/http-api';
+import { BatchingProducer, createKafka } from '@parley/kafka';
+import { createLogger } from '@parley/logging';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger('gateway', config.logLevel);
+  const kafka = createKafka({
+    brokers: config.kafka.brokers,
+    clientId: `${config.kafka.clientId}-gateway`,
+    logger,
+  });
+  const pool = new Pool({ connectionString: config.postgres.url, max: 20 });
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
+  const producer = new BatchingProducer(kafka);
+  await producer.connect();
+  const serde = new EventSerde(config.schemaRegistry.url);
+  await serde.registerAll();
+  const accounts = new AccountService({
+    pool,
+    producer,
+    serde,
+    tokens: new TokenService(config.auth.jwtSecret),
+    topicPrefix: config.kafka.topicPrefix,
+  });
+  const app = createHttpApp({
+    accounts,
+    logger,
+    ready: async () => {
+      await pool.query('SELECT 1');
+    },
+  });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(config.gateway.port, '127.0.0.1', () => resolve(s));
+  });
+  logger.info({ port: config.gateway.port }, 'gateway listening');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await producer.disconnect();
+    await pool.end();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`gateway failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import { checkPassword, hashPassword, type TokenService } from '@parley/auth';
+import { DomainError, parseDisplayName, parsePassword, parseUsername } from '@parley/domain';
+import { EVENT_TOPIC, type EventSerde, type ParleyEvent } from '@parley/events';
+import type { BatchingProducer } from '@parley/kafka';
+import { prefixedTopic } from '@parley/topics';
+
+export interface Session {
+  readonly userId: string;
+  readonly username: string;
+  readonly token: string;
+  readonly expiresAt: string;
+}
+
+export interface AccountServiceDeps {
+  readonly pool: Pool;
+  readonly producer: BatchingProducer;
+  readonly serde: EventSerde;
+  readonly tokens: TokenService;
+  readonly topicPrefix: string;
+  readonly now?: () => Date;
+}
+
+interface AccountRow {
+  readonly user_id: string;
+  readonly username: string;
+  readonly status: string;
+  readonly password_hash: string | null;
+}
+
+const badCredentials = () =>
+  new DomainError('unauthenticated', 'INVALID_CREDENTIALS', 'unknown username or wrong password');
+
+/** Registration, login and token checks (PROTOCOL §1). */
+export class AccountService {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: AccountServiceDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /**
+   * Claims the username, then records UserRegistered and CredentialsSet in Kafka; answers once Kafka
+   * has both. If Kafka refuses, the claim is released so the name can be tried again.
+   */
+  async register(input: Readonly<Record<string, unknown>>): Promise<Session> {
+    const username = parseUsername(input.username);
+    const password = parsePassword(input.password);
+    const displayName = parseDisplayName(input.displayName);
+    const userId = randomUUID();
+    const claimed = await this.deps.pool.query(
+      'INSERT INTO username_claims (username, user_id) VALUES ($1, $2) ON CONFLICT (username) DO NOTHING',
+      [username, userId],
+    );
+    if (claimed.rowCount === 0)
+      throw new DomainError('conflict', 'USERNAME_TAKEN', `username "${username}" is taken`);
+    try {
+      const passwordHash = await hashPassword(password);
+      const occurredAt = this.now().getTime();
+      await this.publish([
+        { type: 'UserRegistered', eventId: randomUUID(), occurredAt, userId, username, displayName },
+        { type: 'CredentialsSet', eventId: randomUUID(), occurredAt, userId, passwordHash },
+      ]);
+    } catch (error) {
+      await this.deps.pool.query('DELETE FROM username_claims WHERE username = $1 AND user_id = $2', [
+        username,
+        userId,
+      ]);
+      throw error;
+    }
+    return this.session(userId, username);
+  }
+
+  /** The same answer for an unknown user and a wrong password, after the same work. */
+  async login(input: Readonly<Record<string, unknown>>): Promise<Session> {
+    const { username, password } = input;
+    if (typeof username !== 'string' || typeof password !== 'string') throw badCredentials();
+    const account = await this.findAccount(username);
+    const ok = await checkPassword(account?.password_hash ?? undefined, password);
+    if (!account || !ok) throw badCredentials();
+    if (account.status !== 'ACTIVE') {
+      throw new DomainError(
+        'unauthenticated',
+        'ACCOUNT_DISABLED',
+        `this account is ${account.status.toLowerCase()}`,
+      );
+    }
+    return this.session(account.user_id, account.username);
+  }
+
+  /** The active user behind a bearer token. */
+  async authenticate(token: string | undefined): Promise<string> {
+    const userId = await this.deps.tokens.verify(token, this.now());
+    const { rows } = await this.deps.pool.query<{ status: string }>(
+      'SELECT status FROM users WHERE user_id = $1',
+      [userId],
+    );
+    const status = rows[0]?.status;
+    // A user registered a moment ago may not be projected yet: the signed token is proof enough.
+    if (status !== undefined && status !== 'ACTIVE') {
+      throw new DomainError('unauthenticated', 'ACCOUNT_DISABLED', `this account is ${status.toLowerCase()}`);
+    }
+    return userId;
+  }
+
+  /**
+   * Reads the account from the read models. A name that is claimed but whose events are not projected
+   * yet (registered a moment ago) is waited for briefly rather than refused.
+   */
+  private async findAccount(username: string): Promise<AccountRow | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      const { rows } = await this.deps.pool.query<AccountRow & { projected: boolean }>(
+        `SELECT c.user_id, c.username, COALESCE(u.status, 'ACTIVE') AS status, cr.password_hash,
+                (u.user_id IS NOT NULL AND cr.user_id IS NOT NULL) AS projected
+           FROM username_claims c
+           LEFT JOIN users u ON u.user_id = c.user_id
+           LEFT JOIN credentials cr ON cr.user_id = c.user_id
+          WHERE c.username = $1`,
+        [username],
+      );
+      const row = rows[0];
+      if (!row) return undefined;
+      if (row.projected) return row;
+      if (attempt >= 40) return undefined;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  private async session(userId: string, username: string): Promise<Session> {
+    const { token, expiresAt } = await this.deps.tokens.issue(userId, this.now());
+    return { userId, username, token, expiresAt: expiresAt.toISOString() };
+  }
+
+  private async publish(events: readonly ParleyEvent[]): Promise<void> {
+    const records = await Promise.all(
+      events.map(async (event) => ({
+        topic: prefixedTopic(this.deps.topicPrefix, EVENT_TOPIC[event.type]),
+        key: 'conversationId' in event ? event.conversationId : event.userId,
+        value: await this.deps.serde.encode(event),
+        headers: { 'event-type': event.type },
+      })),
+    );
+    await this.deps.producer.send(records);
+  }
+}

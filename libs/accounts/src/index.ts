@@ -1,0 +1,1 @@
+export { AccountService, type AccountServiceDeps, type Session } from './account-service';

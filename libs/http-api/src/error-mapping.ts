@@ -1,0 +1,35 @@
+import { DomainError, type DomainErrorKind } from '@parley/domain';
+
+export const HTTP_STATUS: Readonly<Record<DomainErrorKind, number>> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  rate_limited: 429,
+};
+
+export interface ErrorBody {
+  readonly error: { readonly code: string; readonly message: string };
+}
+
+/** PROTOCOL §1: every error has one JSON shape. Unknown failures never leak their details. */
+export function toHttpError(error: unknown): { status: number; body: ErrorBody } {
+  if (error instanceof DomainError) {
+    return { status: HTTP_STATUS[error.kind], body: { error: { code: error.code, message: error.message } } };
+  }
+  const type = (error as { type?: unknown } | null)?.type;
+  if (type === 'entity.parse.failed') {
+    return {
+      status: 400,
+      body: { error: { code: 'MALFORMED_JSON', message: 'request body is not valid JSON' } },
+    };
+  }
+  if (type === 'entity.too.large') {
+    return { status: 413, body: { error: { code: 'BODY_TOO_LARGE', message: 'request body is too large' } } };
+  }
+  return {
+    status: 500,
+    body: { error: { code: 'INTERNAL', message: 'something went wrong on our side; try again' } },
+  };
+}

@@ -1,0 +1,64 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { AccountService } from '@parley/accounts';
+import { bearerToken } from '@parley/auth';
+import type { Logger } from '@parley/logging';
+import { toHttpError } from './error-mapping';
+
+export interface HttpAppDeps {
+  readonly accounts: AccountService;
+  readonly logger?: Logger;
+  readonly ready?: () => Promise<void>;
+}
+
+/** The caller, once the auth middleware has checked the bearer token. */
+const userOf = (res: Response): string => res.locals.userId as string;
+
+/** PROTOCOL §§1-2 over HTTP. Routes parse `unknown` input through the domain rules. */
+export function createHttpApp(deps: HttpAppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: '64kb' }));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await deps.ready?.();
+      res.json({ status: 'ready' });
+    } catch (error) {
+      res.status(503).json({ status: 'unavailable', reason: (error as Error).message });
+    }
+  });
+
+  app.post('/v1/auth/register', async (req: Request, res: Response) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    res.status(201).json(await deps.accounts.register(body));
+  });
+
+  app.post('/v1/auth/login', async (req: Request, res: Response) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    res.json(await deps.accounts.login(body));
+  });
+
+  // Everything else under /v1 needs a valid bearer token of an active account.
+  app.use('/v1', async (req: Request, res: Response, next: NextFunction) => {
+    res.locals.userId = await deps.accounts.authenticate(bearerToken(req.header('authorization')));
+    next();
+  });
+
+  app.get('/v1/users/me', (_req, res) => {
+    res.json({ userId: userOf(res) });
+  });
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: { code: 'NOT_FOUND', message: 'no such endpoint' } });
+  });
+
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const { status, body } = toHttpError(error);
+    if (status >= 500) deps.logger?.error({ err: error, path: req.path }, 'request failed');
+    res.status(status).json(body);
+  });
+  return app;
+}

@@ -1,0 +1,2 @@
+export { createHttpApp, type HttpAppDeps } from './http-app';
+export { toHttpError, HTTP_STATUS, type ErrorBody } from './error-mapping';
