@@ -8,6 +8,8 @@ import { EventSerde } from '@parley/events';
 import { createHttpApp } from '@parley/http-api';
 import { BatchingProducer, createKafka } from '@parley/kafka';
 import { createLogger } from '@parley/logging';
+import { isActiveMember } from '@parley/read-models';
+import { attachStompEndpoint } from '@parley/stomp-gateway';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -40,13 +42,21 @@ async function main(): Promise<void> {
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(config.gateway.port, '127.0.0.1', () => resolve(s));
   });
-  logger.info({ port: config.gateway.port }, 'gateway listening');
+  const stomp = attachStompEndpoint(server, {
+    authenticate: (token) => accounts.authenticate(token),
+    isMember: (conversationId, userId) => isActiveMember(pool, conversationId, userId),
+    maxFrameBytes: config.gateway.maxFrameBytes,
+    heartBeat: { sendMs: config.gateway.heartBeatMs, receiveMs: config.gateway.heartBeatMs },
+    logger,
+  });
+  logger.info({ port: config.gateway.port }, 'gateway listening (HTTP /v1, STOMP /ws)');
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
+    for (const client of stomp.clients) client.close(1001, 'server shutting down');
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await producer.disconnect();
     await pool.end();

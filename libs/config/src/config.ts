@@ -42,6 +42,13 @@ const envSchema = z
     REDIS_KEY_PREFIX: z.string().default('parley:'),
     GATEWAY_PORT: port.default(8080),
     PROJECTOR_PORT: port.default(8082),
+    STOMP_MAX_FRAME_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(16 * 1024 * 1024)
+      .default(64 * 1024),
+    STOMP_HEARTBEAT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
     JWT_SECRET: z.string().optional(),
   })
   .transform((env, ctx) => {
@@ -66,7 +73,11 @@ const envSchema = z
       schemaRegistry: { url: env.SCHEMA_REGISTRY_URL, port: env.SCHEMA_REGISTRY_PORT },
       postgres: { url: env.DATABASE_URL },
       redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
-      gateway: { port: env.GATEWAY_PORT },
+      gateway: {
+        port: env.GATEWAY_PORT,
+        maxFrameBytes: env.STOMP_MAX_FRAME_BYTES,
+        heartBeatMs: env.STOMP_HEARTBEAT_MS,
+      },
       projector: { port: env.PROJECTOR_PORT },
       auth: { jwtSecret },
     };

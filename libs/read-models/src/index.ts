@@ -13,3 +13,4 @@ export const ALL_PROJECTIONS: readonly Projection[] = [
   conversationsProjection,
   messagesProjection,
 ];
+export { isActiveMember } from './queries/membership';

@@ -1,0 +1,41 @@
+import type { Server } from 'node:http';
+import { WebSocketServer, type RawData } from 'ws';
+import type { Logger } from '@parley/logging';
+import { StompSession, type StompSessionDeps } from './stomp-session';
+
+export const STOMP_SUBPROTOCOLS = ['v12.stomp', 'v11.stomp'] as const;
+
+export type StompEndpointDeps = Omit<StompSessionDeps, 'transport'> & { readonly logger?: Logger };
+
+/**
+ * `GET /ws`: STOMP over WebSocket with the `v12.stomp` (or `v11.stomp`) sub-protocol. Each connection
+ * gets a StompSession; the socket only carries bytes.
+ */
+export function attachStompEndpoint(server: Server, deps: StompEndpointDeps): WebSocketServer {
+  const wss = new WebSocketServer({
+    server,
+    path: '/ws',
+    // The STOMP parser enforces the frame limit with an ERROR frame; this only bounds memory.
+    maxPayload: Math.max(1024 * 1024, deps.maxFrameBytes * 4),
+    handleProtocols: (offered) => STOMP_SUBPROTOCOLS.find((p) => offered.has(p)) ?? false,
+  });
+  wss.on('connection', (socket) => {
+    const session = new StompSession({
+      ...deps,
+      transport: {
+        send: (data) => socket.send(data),
+        close: () => socket.close(1000),
+      },
+    });
+    socket.on('message', (data: RawData) => session.receive(toBuffer(data)));
+    socket.on('close', () => session.closed());
+    socket.on('error', (error) => deps.logger?.warn({ err: error, session: session.id }, 'websocket error'));
+  });
+  return wss;
+}
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}

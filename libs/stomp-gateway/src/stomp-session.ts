@@ -1,0 +1,289 @@
+import { randomUUID } from 'node:crypto';
+import { bearerToken } from '@parley/auth';
+import { DomainError, parseClientId } from '@parley/domain';
+import type { Logger } from '@parley/logging';
+import {
+  FrameParser,
+  HEARTBEAT,
+  StompProtocolError,
+  encodeFrame,
+  negotiateHeartBeats,
+  negotiateVersion,
+  type StompFrame,
+} from '@parley/stomp';
+import { parseSubscription, type Destination } from './destinations';
+
+export interface Transport {
+  send(data: string): void;
+  close(): void;
+}
+
+export interface StompSessionDeps {
+  readonly transport: Transport;
+  /** The active user behind a token; throws an `unauthenticated` DomainError otherwise. */
+  authenticate(token: string | undefined): Promise<string>;
+  isMember(conversationId: string, userId: string): Promise<boolean>;
+  readonly maxFrameBytes: number;
+  /** What the server offers: it can send every `sendMs`, and wants to hear from clients every `receiveMs`. */
+  readonly heartBeat: { readonly sendMs: number; readonly receiveMs: number };
+  readonly logger?: Logger;
+}
+
+interface Subscription {
+  readonly id: string;
+  readonly destination: string;
+  readonly target: Destination;
+  readonly ack: 'auto' | 'client' | 'client-individual';
+}
+
+const SERVER = 'parley/0.1';
+const ACK_MODES = ['auto', 'client', 'client-individual'] as const;
+
+/**
+ * One STOMP 1.2 connection: CONNECT with a bearer token, heart-beats, subscriptions, receipts.
+ * Protocol violations get ERROR and the connection is closed; well-formed requests that are refused
+ * are answered on `/user/queue/errors` and the connection stays open.
+ */
+export class StompSession {
+  readonly id = randomUUID();
+  private readonly parser: FrameParser;
+  private state: 'awaiting-connect' | 'connected' | 'closed' = 'awaiting-connect';
+  private userId: string | undefined;
+  private deviceId: string | undefined;
+  private readonly subscriptions = new Map<string, Subscription>();
+  private queue: Promise<void> = Promise.resolve();
+  private lastReceived = Date.now();
+  private lastSent = Date.now();
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(private readonly deps: StompSessionDeps) {
+    this.parser = new FrameParser({ maxFrameBytes: deps.maxFrameBytes });
+  }
+
+  get user(): string | undefined {
+    return this.userId;
+  }
+
+  get device(): string | undefined {
+    return this.deviceId;
+  }
+
+  /** Bytes from the socket: parsed at once, frames handled strictly in order. */
+  receive(data: Buffer): void {
+    if (this.state === 'closed') return;
+    this.lastReceived = Date.now();
+    let items;
+    try {
+      items = this.parser.push(data);
+    } catch (error) {
+      this.fail(error instanceof StompProtocolError ? error.message : 'malformed frame');
+      return;
+    }
+    for (const item of items) {
+      if (item.kind === 'frame') this.queue = this.queue.then(() => this.handle(item.frame));
+    }
+  }
+
+  /** The socket is gone (closed by either side). */
+  closed(): void {
+    this.state = 'closed';
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+  }
+
+  private async handle(frame: StompFrame<string>): Promise<void> {
+    if (this.state === 'closed') return;
+    try {
+      if (this.state === 'awaiting-connect') {
+        if (frame.command !== 'CONNECT' && frame.command !== 'STOMP') {
+          return this.fail(`expected CONNECT, got ${frame.command}`, frame);
+        }
+        return await this.connect(frame);
+      }
+      switch (frame.command) {
+        case 'CONNECT':
+        case 'STOMP':
+          return this.fail('already connected', frame);
+        case 'SUBSCRIBE':
+          return await this.subscribe(frame);
+        case 'UNSUBSCRIBE':
+          this.subscriptions.delete(this.required(frame, 'id'));
+          return this.receipt(frame);
+        case 'SEND':
+          return this.refuse(
+            frame,
+            'UNKNOWN_DESTINATION',
+            `nothing is served at ${this.required(frame, 'destination')}`,
+          );
+        case 'ACK':
+        case 'NACK':
+          this.required(frame, 'id');
+          return this.receipt(frame);
+        case 'BEGIN':
+        case 'COMMIT':
+        case 'ABORT':
+          return this.fail('transactions are not supported', frame);
+        case 'DISCONNECT':
+          this.receipt(frame);
+          return this.close();
+        default:
+          return this.fail(`unexpected ${frame.command}`, frame);
+      }
+    } catch (error) {
+      if (error instanceof StompProtocolError) return this.fail(error.message, frame);
+      this.deps.logger?.error(
+        { err: error, command: frame.command, session: this.id },
+        'frame handling failed',
+      );
+      return this.fail('internal error', frame);
+    }
+  }
+
+  private async connect(frame: StompFrame<string>): Promise<void> {
+    const version = negotiateVersion(frame.headers['accept-version']);
+    if (!version) return this.fail('unsupported STOMP version: this server speaks 1.1 and 1.2', frame);
+    const heartBeats = negotiateHeartBeats(frame.headers['heart-beat'], this.deps.heartBeat);
+    // PROTOCOL writes `Authorization`; clients differ in case, and STOMP headers are case-sensitive.
+    const authorization = frame.headers.Authorization ?? frame.headers.authorization;
+    const token = bearerToken(authorization) ?? frame.headers.passcode;
+    try {
+      this.userId = await this.deps.authenticate(token);
+    } catch (error) {
+      // The code in the `message` header (no colon: before CONNECTED, clients do not unescape).
+      if (error instanceof DomainError) return this.fail(error.code, frame, error.message);
+      throw error;
+    }
+    const deviceHeader = frame.headers['device-id'];
+    try {
+      this.deviceId =
+        deviceHeader === undefined ? `session:${this.id}` : parseClientId(deviceHeader, 'device-id');
+    } catch (error) {
+      if (error instanceof DomainError) return this.fail(error.message, frame);
+      throw error;
+    }
+    this.state = 'connected';
+    this.write({
+      command: 'CONNECTED',
+      headers: {
+        version,
+        'heart-beat': `${this.deps.heartBeat.sendMs},${this.deps.heartBeat.receiveMs}`,
+        session: this.id,
+        'user-name': this.userId,
+        server: SERVER,
+      },
+      body: Buffer.alloc(0),
+    });
+    this.startHeartBeats(heartBeats.outgoingMs, heartBeats.incomingMs);
+  }
+
+  private async subscribe(frame: StompFrame<string>): Promise<void> {
+    const id = this.required(frame, 'id');
+    const destination = this.required(frame, 'destination');
+    if (this.subscriptions.has(id)) throw new StompProtocolError(`subscription id ${id} is already in use`);
+    const ack = frame.headers.ack ?? 'auto';
+    if (!(ACK_MODES as readonly string[]).includes(ack))
+      throw new StompProtocolError(`invalid ack mode "${ack}"`);
+    const target = parseSubscription(destination);
+    if (target.kind === 'unknown')
+      return this.refuse(frame, 'UNKNOWN_DESTINATION', `cannot subscribe to ${destination}`);
+    if (
+      target.kind === 'conversation' &&
+      !(await this.deps.isMember(target.conversationId, this.userId as string))
+    ) {
+      // The same answer as for a conversation that does not exist: non-members learn nothing.
+      return this.refuse(frame, 'NOT_FOUND', `conversation ${target.conversationId} not found`);
+    }
+    this.subscriptions.set(id, { id, destination, target, ack: ack as Subscription['ack'] });
+    this.receipt(frame);
+  }
+
+  /** A well-formed request that is refused: answered on /user/queue/errors, the connection stays. */
+  private refuse(frame: StompFrame<string>, code: string, message: string): void {
+    const receiptId = frame.headers.receipt;
+    this.pushToQueue('errors', { code, message, ...(receiptId ? { receiptId } : {}) });
+  }
+
+  /** Sends a JSON body to every subscription of one of the user's queues. */
+  pushToQueue(queue: string, body: unknown, headers: Record<string, string> = {}): void {
+    for (const subscription of this.subscriptions.values()) {
+      if (subscription.target.kind !== 'user-queue' || subscription.target.queue !== queue) continue;
+      this.write({
+        command: 'MESSAGE',
+        headers: {
+          destination: subscription.destination,
+          subscription: subscription.id,
+          'message-id': randomUUID(),
+          'content-type': 'application/json',
+          ...headers,
+        },
+        body: Buffer.from(JSON.stringify(body)),
+      });
+    }
+  }
+
+  private required(frame: StompFrame<string>, header: string): string {
+    const value = frame.headers[header];
+    if (value === undefined || value === '')
+      throw new StompProtocolError(`${frame.command} needs a "${header}" header`);
+    return value;
+  }
+
+  private receipt(frame: StompFrame<string>): void {
+    const receiptId = frame.headers.receipt;
+    if (receiptId !== undefined)
+      this.write({ command: 'RECEIPT', headers: { 'receipt-id': receiptId }, body: Buffer.alloc(0) });
+  }
+
+  private startHeartBeats(outgoingMs: number, incomingMs: number): void {
+    if (outgoingMs > 0) {
+      this.timers.push(
+        setInterval(() => {
+          if (Date.now() - this.lastSent >= outgoingMs * 0.9) this.send(HEARTBEAT.toString());
+        }, outgoingMs / 2),
+      );
+    }
+    if (incomingMs > 0) {
+      // Twice the agreed interval of silence: the client is gone.
+      this.timers.push(
+        setInterval(() => {
+          if (Date.now() - this.lastReceived > 2 * incomingMs) {
+            this.deps.logger?.info({ session: this.id, user: this.userId }, 'closing a silent session');
+            this.close();
+          }
+        }, incomingMs / 2),
+      );
+    }
+  }
+
+  private write(frame: StompFrame<string>): void {
+    this.send(encodeFrame(frame).toString('utf8'));
+  }
+
+  private send(data: string): void {
+    if (this.state === 'closed') return;
+    this.lastSent = Date.now();
+    this.deps.transport.send(data);
+  }
+
+  /** ERROR, then close (STOMP 1.2: the server closes after an ERROR frame). */
+  private fail(message: string, frame?: StompFrame<string>, detail?: string): void {
+    if (this.state === 'closed') return;
+    const receiptId = frame?.headers.receipt;
+    this.write({
+      command: 'ERROR',
+      headers: {
+        message: message.slice(0, 200),
+        'content-type': 'text/plain',
+        ...(receiptId ? { 'receipt-id': receiptId } : {}),
+      },
+      body: Buffer.from(detail ?? message),
+    });
+    this.close();
+  }
+
+  private close(): void {
+    if (this.state === 'closed') return;
+    this.deps.transport.close();
+    this.closed();
+  }
+}
