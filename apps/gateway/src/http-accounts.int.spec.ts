@@ -1,29 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Pool } from 'pg';
-import { AccountService } from '@parley/accounts';
 import { TokenService } from '@parley/auth';
-import { EventSerde } from '@parley/events';
-import { createHttpApp } from '@parley/http-api';
-import { BatchingProducer, readTopic } from '@parley/kafka';
-import { ProjectionRunner } from '@parley/projections';
+import { readTopic } from '@parley/kafka';
 import { credentialsProjection, usersProjection } from '@parley/read-models';
-import { createTestWorld, randomName, waitFor, type TestWorld } from '@parley/testing';
-
-const SECRET = 'integration-test-secret-of-enough-length!';
+import { randomName, waitFor } from '@parley/testing';
+import { TEST_JWT_SECRET as SECRET, startGatewayFixture, type GatewayFixture } from './gateway-test-fixture';
 
 describe('accounts over HTTP (PROTOCOL §1)', () => {
-  let world: TestWorld;
-  let pool: Pool;
-  let producer: BatchingProducer;
-  let serde: EventSerde;
-  let server: Server;
-  let base: string;
-  const runners: ProjectionRunner[] = [];
+  let fixture: GatewayFixture;
+  const world = () => fixture.world;
 
   const call = async (method: string, path: string, body?: unknown, token?: string) => {
-    const response = await fetch(`${base}${path}`, {
+    const response = await fetch(`${fixture.baseUrl}${path}`, {
       method,
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
@@ -33,43 +20,12 @@ describe('accounts over HTTP (PROTOCOL §1)', () => {
   const uniqueName = () => randomName('u').toLowerCase().slice(0, 24);
 
   beforeAll(async () => {
-    world = await createTestWorld('accounts', { database: true });
-    pool = new Pool({ connectionString: world.databaseUrl });
-    producer = new BatchingProducer(world.kafka);
-    await producer.connect();
-    serde = new EventSerde(world.env.schemaRegistryUrl);
-    await serde.registerAll();
-    for (const projection of [usersProjection, credentialsProjection]) {
-      const runner = new ProjectionRunner({
-        kafka: world.kafka,
-        pool,
-        serde,
-        deadLetters: producer,
-        projection,
-        topicPrefix: world.prefix,
-      });
-      await runner.start();
-      runners.push(runner);
-    }
-    const accounts = new AccountService({
-      pool,
-      producer,
-      serde,
-      tokens: new TokenService(SECRET),
-      topicPrefix: world.prefix,
+    fixture = await startGatewayFixture('accounts', {
+      projections: [usersProjection, credentialsProjection],
     });
-    server = createHttpApp({ accounts }).listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
 
-  afterAll(async () => {
-    await new Promise((resolve) => server.close(resolve));
-    await Promise.all(runners.map((r) => r.stop()));
-    await producer.disconnect();
-    await pool.end();
-    await world.dispose();
-  });
+  afterAll(() => fixture.dispose());
 
   it('registers, answers with a token that works, and logs in at once', async () => {
     const username = uniqueName();
@@ -95,8 +51,8 @@ describe('accounts over HTTP (PROTOCOL §1)', () => {
     expect(login.body.userId).toBe(registered.body.userId);
 
     // The events are in Kafka: the account on chat.users, the hash (never the password) on chat.credentials.
-    const users = await readTopic(world.kafka, world.topic('chat.users'), (r) => r.length >= 1);
-    const events = await Promise.all(users.map((r) => serde.decode(r.value as Buffer)));
+    const users = await readTopic(world().kafka, world().topic('chat.users'), (r) => r.length >= 1);
+    const events = await Promise.all(users.map((r) => fixture.serde.decode(r.value as Buffer)));
     expect(events).toContainEqual(
       expect.objectContaining({
         type: 'UserRegistered',
@@ -105,7 +61,11 @@ describe('accounts over HTTP (PROTOCOL §1)', () => {
         displayName: 'Ada',
       }),
     );
-    const credentials = await readTopic(world.kafka, world.topic('chat.credentials'), (r) => r.length >= 1);
+    const credentials = await readTopic(
+      world().kafka,
+      world().topic('chat.credentials'),
+      (r) => r.length >= 1,
+    );
     const raw = Buffer.concat(credentials.map((r) => r.value as Buffer)).toString('latin1');
     expect(raw).toContain('$argon2id$');
     expect(raw).not.toContain('correct horse');
@@ -136,13 +96,13 @@ describe('accounts over HTTP (PROTOCOL §1)', () => {
       ['{"username": ', 400, 'MALFORMED_JSON'],
       [[1, 2, 3], 400, 'INVALID_USERNAME'],
     ];
-    const before = (await pool.query('SELECT count(*) FROM username_claims')).rows[0].count;
+    const before = (await fixture.pool.query('SELECT count(*) FROM username_claims')).rows[0].count;
     for (const [body, status, code] of cases) {
       const answer = await call('POST', '/v1/auth/register', body);
       expect({ status: answer.status, code: answer.body.error?.code }).toEqual({ status, code });
       expect(typeof answer.body.error.message).toBe('string');
     }
-    expect((await pool.query('SELECT count(*) FROM username_claims')).rows[0].count).toBe(before);
+    expect((await fixture.pool.query('SELECT count(*) FROM username_claims')).rows[0].count).toBe(before);
   });
 
   it('answers an unknown user and a wrong password alike', async () => {
@@ -181,10 +141,10 @@ describe('accounts over HTTP (PROTOCOL §1)', () => {
     const username = uniqueName();
     const { body } = await call('POST', '/v1/auth/register', { username, password: 'password-1' });
     // The admin endpoint comes with the rest of the gateway; the event is what it will produce.
-    await producer.send({
-      topic: world.topic('chat.users'),
+    await fixture.producer.send({
+      topic: world().topic('chat.users'),
       key: body.userId,
-      value: await serde.encode({
+      value: await fixture.serde.encode({
         type: 'UserStatusChanged',
         eventId: randomUUID(),
         occurredAt: Date.now(),

@@ -1,36 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Client, type IFrame, type IMessage } from '@stomp/stompjs';
-import { Pool } from 'pg';
 import WebSocket from 'ws';
-import { AccountService } from '@parley/accounts';
-import { TokenService } from '@parley/auth';
-import { EventSerde } from '@parley/events';
-import { createHttpApp } from '@parley/http-api';
-import { BatchingProducer } from '@parley/kafka';
-import { ProjectionRunner } from '@parley/projections';
 import {
   conversationsProjection,
   credentialsProjection,
   isActiveMember,
   usersProjection,
 } from '@parley/read-models';
-import { attachStompEndpoint } from '@parley/stomp-gateway';
-import { createTestWorld, randomName, waitFor, type TestWorld } from '@parley/testing';
+import { randomName, waitFor } from '@parley/testing';
+import { startGatewayFixture, type GatewayFixture } from './gateway-test-fixture';
 
-const SECRET = 'integration-test-secret-of-enough-length!';
 const MAX_FRAME = 8 * 1024;
 
 describe('STOMP 1.2 over WebSocket (PROTOCOL §3)', () => {
-  let world: TestWorld;
-  let pool: Pool;
-  let producer: BatchingProducer;
-  let serde: EventSerde;
-  let server: Server;
+  let fixture: GatewayFixture;
   let port: number;
   let alice: { userId: string; token: string };
-  const runners: ProjectionRunner[] = [];
   const clients: Client[] = [];
 
   const register = async () => {
@@ -77,40 +62,12 @@ describe('STOMP 1.2 over WebSocket (PROTOCOL §3)', () => {
   };
 
   beforeAll(async () => {
-    world = await createTestWorld('stomp', { database: true });
-    pool = new Pool({ connectionString: world.databaseUrl });
-    producer = new BatchingProducer(world.kafka);
-    await producer.connect();
-    serde = new EventSerde(world.env.schemaRegistryUrl);
-    await serde.registerAll();
-    for (const projection of [usersProjection, credentialsProjection, conversationsProjection]) {
-      const runner = new ProjectionRunner({
-        kafka: world.kafka,
-        pool,
-        serde,
-        deadLetters: producer,
-        projection,
-        topicPrefix: world.prefix,
-      });
-      await runner.start();
-      runners.push(runner);
-    }
-    const accounts = new AccountService({
-      pool,
-      producer,
-      serde,
-      tokens: new TokenService(SECRET),
-      topicPrefix: world.prefix,
-    });
-    server = createHttpApp({ accounts }).listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    port = (server.address() as AddressInfo).port;
-    attachStompEndpoint(server, {
-      authenticate: (token) => accounts.authenticate(token),
-      isMember: (conversationId, userId) => isActiveMember(pool, conversationId, userId),
+    fixture = await startGatewayFixture('stomp', {
+      projections: [usersProjection, credentialsProjection, conversationsProjection],
       maxFrameBytes: MAX_FRAME,
-      heartBeat: { sendMs: 100, receiveMs: 100 },
+      heartBeatMs: 100,
     });
+    port = fixture.port;
     alice = await register();
   });
 
@@ -118,14 +75,7 @@ describe('STOMP 1.2 over WebSocket (PROTOCOL §3)', () => {
     await Promise.all(clients.splice(0).map((c) => c.deactivate()));
   });
 
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    await Promise.all(runners.map((r) => r.stop()));
-    await producer.disconnect();
-    await pool.end();
-    await world.dispose();
-  });
+  afterAll(() => fixture.dispose());
 
   it('answers CONNECT with a bearer token with CONNECTED: version, session, user-name, heart-beat', async () => {
     const frame = await connected(stompClient({ Authorization: `Bearer ${alice.token}` }));
@@ -229,10 +179,10 @@ describe('STOMP 1.2 over WebSocket (PROTOCOL §3)', () => {
 
     // Still connected; a member may subscribe to its conversation's live feed.
     const conversationId = `conv-${randomUUID()}`;
-    await producer.send({
-      topic: world.topic('chat.conversations'),
+    await fixture.producer.send({
+      topic: fixture.world.topic('chat.conversations'),
       key: conversationId,
-      value: await serde.encode({
+      value: await fixture.serde.encode({
         type: 'ConversationCreated',
         eventId: randomUUID(),
         occurredAt: Date.now(),
@@ -243,7 +193,7 @@ describe('STOMP 1.2 over WebSocket (PROTOCOL §3)', () => {
         memberIds: [alice.userId],
       }),
     });
-    await waitFor(() => isActiveMember(pool, conversationId, alice.userId), {
+    await waitFor(() => isActiveMember(fixture.pool, conversationId, alice.userId), {
       what: 'membership to be projected',
     });
     client.subscribe(`/topic/conversation.${conversationId}`, () => undefined, { receipt: 'r-member' });
