@@ -38,11 +38,10 @@ describe('compatibilityProblems', () => {
   });
 
   it('checks only the latest version unless transitive', () => {
-    // v1 -> v2 (b with default) -> candidate that drops `a` and needs `c` without default... keep it simple:
+    // v3 no longer writes `a`. Under FORWARD the old schemas must read v3's data: v2 can (its `a`
+    // has a default), v1 cannot (its `a` has none). Only the transitive level looks back to v1.
     const v2 = record([{ name: 'a', type: 'string', default: '' }]);
     const v3 = record([{ name: 'c', type: 'int', default: 0 }]);
-    // v3 can read v2 (no fields needed from it) and v1 alike; use FORWARD to see the difference:
-    // v2 can read v3 data (a has a default), v1 cannot (a has none).
     expect(compatibilityProblems('FORWARD', v3, [v1, v2])).toEqual([]);
     expect(compatibilityProblems('FORWARD_TRANSITIVE', v3, [v1, v2])).toHaveLength(1);
   });
