@@ -101,25 +101,34 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
       TOPIC_PREFIX: config.kafka.topicPrefix,
     };
 
-    step(log, 7, 'Projector');
-    const projectorPort = options.projectorPort ?? config.projector.port;
-    const projector = await startService(
-      'projector',
-      { ...env, PROJECTOR_PORT: String(projectorPort) },
-      `http://127.0.0.1:${projectorPort}/readyz`,
-    );
-    cleanups.push(() => projector.stop());
-    log(`  running (health: http://127.0.0.1:${projectorPort}/healthz)`);
-
-    step(log, 8, 'Gateway');
-    const gatewayPort = options.gatewayPort ?? config.gateway.port;
-    const gateway = await startService(
-      'gateway',
-      { ...env, GATEWAY_PORT: String(gatewayPort) },
-      `http://127.0.0.1:${gatewayPort}/readyz`,
-    );
-    cleanups.push(() => gateway.stop());
-    log(`  listening at http://127.0.0.1:${gatewayPort}`);
+    // The apps, in dependency order: the projector feeds the read models the gateway reads.
+    const apps = [
+      {
+        n: 7,
+        name: 'projector',
+        title: 'Projector',
+        portVariable: 'PROJECTOR_PORT',
+        port: options.projectorPort ?? config.projector.port,
+      },
+      {
+        n: 8,
+        name: 'gateway',
+        title: 'Gateway',
+        portVariable: 'GATEWAY_PORT',
+        port: options.gatewayPort ?? config.gateway.port,
+      },
+    ];
+    for (const app of apps) {
+      step(log, app.n, app.title);
+      const service = await startService(
+        app.name,
+        { ...env, [app.portVariable]: String(app.port) },
+        `http://127.0.0.1:${app.port}/readyz`,
+      );
+      cleanups.push(() => service.stop());
+      log(`  ready at http://127.0.0.1:${app.port}`);
+    }
+    const [projectorPort, gatewayPort] = apps.map((app) => app.port);
     return {
       config,
       env,

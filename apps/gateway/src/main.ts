@@ -9,9 +9,10 @@ import { createHttpApp } from '@parley/http-api';
 import { BatchingProducer, createKafka } from '@parley/kafka';
 import { createLogger } from '@parley/logging';
 import { isActiveMember } from '@parley/read-models';
+import { runService, type StopService } from '@parley/runtime';
 import { attachStompEndpoint } from '@parley/stomp-gateway';
 
-async function main(): Promise<void> {
+async function start(): Promise<StopService> {
   const config = loadConfig();
   const logger = createLogger('gateway', config.logLevel);
   const kafka = createKafka({
@@ -51,22 +52,13 @@ async function main(): Promise<void> {
   });
   logger.info({ port: config.gateway.port }, 'gateway listening (HTTP /v1, STOMP /ws)');
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping');
+  return async () => {
+    logger.info('stopping');
     for (const client of stomp.clients) client.close(1001, 'server shutting down');
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await producer.disconnect();
     await pool.end();
-    process.exit(0);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
-main().catch((error: unknown) => {
-  console.error(`gateway failed to start: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+runService('gateway', start);

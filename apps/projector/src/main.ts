@@ -8,8 +8,9 @@ import { createLogger } from '@parley/logging';
 import { PROJECT_MIGRATIONS, ensureDatabase, migrate } from '@parley/postgres';
 import { ProjectionRunner } from '@parley/projections';
 import { ALL_PROJECTIONS } from '@parley/read-models';
+import { runService, type StopService } from '@parley/runtime';
 
-async function main(): Promise<void> {
+async function start(): Promise<StopService> {
   const config = loadConfig();
   const logger = createLogger('projector', config.logLevel);
   await ensureDatabase(config.postgres.url);
@@ -55,22 +56,13 @@ async function main(): Promise<void> {
     'projector running',
   );
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping: finishing the transactions in progress');
+  return async () => {
+    logger.info('stopping: finishing the transactions in progress');
     health.close();
     await Promise.all(runners.map((runner) => runner.stop()));
     await deadLetters.disconnect();
     await pool.end();
-    process.exit(0);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
-main().catch((error: unknown) => {
-  console.error(`projector failed to start: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+runService('projector', start);

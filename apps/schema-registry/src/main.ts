@@ -1,9 +1,10 @@
 // Wiring only: configuration in, a running Confluent-compatible registry out.
 import { loadConfig } from '@parley/config';
 import { createLogger } from '@parley/logging';
+import { runService, type StopService } from '@parley/runtime';
 import { startRegistryServer } from '@parley/schema-registry';
 
-async function main(): Promise<void> {
+async function start(): Promise<StopService> {
   const config = loadConfig();
   const logger = createLogger('schema-registry', config.logLevel);
   const registry = await startRegistryServer({
@@ -12,16 +13,10 @@ async function main(): Promise<void> {
     logger,
   });
   logger.info({ url: registry.url }, 'schema registry listening');
-  const shutdown = async (signal: string) => {
-    logger.info({ signal }, 'shutting down');
+  return async () => {
+    logger.info('shutting down');
     await registry.close();
-    process.exit(0);
   };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
-main().catch((error: unknown) => {
-  console.error(`schema-registry failed to start: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+runService('schema-registry', start);

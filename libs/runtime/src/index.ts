@@ -1,0 +1,1 @@
+export { runService, type StopService } from './run-service';
