@@ -1,17 +1,15 @@
 // Test support for the gateway's integration tests: a world of its own with the projections the
-// gateway reads, the HTTP API and the STOMP endpoint on a free port. Not used by main.ts.
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// gateway reads, and a gateway node (HTTP API and STOMP endpoint) on a free port.
+import { Redis } from 'ioredis';
 import { Pool } from 'pg';
-import { AccountService } from '@parley/accounts';
 import { TokenService } from '@parley/auth';
+import type { TokenBucketLimit } from '@parley/domain';
 import { EventSerde } from '@parley/events';
-import { createHttpApp } from '@parley/http-api';
 import { BatchingProducer } from '@parley/kafka';
 import { ProjectionRunner, type Projection } from '@parley/projections';
-import { ALL_PROJECTIONS, isActiveMember } from '@parley/read-models';
-import { attachStompEndpoint } from '@parley/stomp-gateway';
+import { ALL_PROJECTIONS } from '@parley/read-models';
 import { createTestWorld, type TestWorld } from '@parley/testing';
+import { startGateway, type Gateway } from './gateway';
 
 export const TEST_JWT_SECRET = 'integration-test-secret-of-enough-length!';
 
@@ -20,21 +18,35 @@ export interface GatewayFixture {
   readonly pool: Pool;
   readonly producer: BatchingProducer;
   readonly serde: EventSerde;
+  readonly redis: Redis;
+  readonly gateway: Gateway;
   readonly port: number;
   readonly baseUrl: string;
+  /** Another gateway node on the same world (closed by dispose). */
+  startNode(): Promise<Gateway>;
   dispose(): Promise<void>;
+}
+
+export interface GatewayFixtureOptions {
+  readonly projections?: readonly Projection[];
+  readonly maxFrameBytes?: number;
+  readonly heartBeatMs?: number;
+  readonly sendLimit?: TokenBucketLimit;
+  readonly adminUsernames?: readonly string[];
 }
 
 export async function startGatewayFixture(
   label: string,
-  options: { projections?: readonly Projection[]; maxFrameBytes?: number; heartBeatMs?: number } = {},
+  options: GatewayFixtureOptions = {},
 ): Promise<GatewayFixture> {
   const world = await createTestWorld(label, { database: true });
-  const pool = new Pool({ connectionString: world.databaseUrl });
+  const pool = new Pool({ connectionString: world.databaseUrl, max: 20 });
   const producer = new BatchingProducer(world.kafka);
   await producer.connect();
   const serde = new EventSerde(world.env.schemaRegistryUrl);
   await serde.registerAll();
+  const redis = new Redis(world.env.redisUrl, { maxRetriesPerRequest: 1 });
+  const redisSubscriber = new Redis(world.env.redisUrl);
   const runners = (options.projections ?? ALL_PROJECTIONS).map(
     (projection) =>
       new ProjectionRunner({
@@ -47,34 +59,43 @@ export async function startGatewayFixture(
       }),
   );
   await Promise.all(runners.map((runner) => runner.start()));
-  const accounts = new AccountService({
+  const nodeOptions = {
     pool,
     producer,
     serde,
+    redis,
+    redisSubscriber,
+    redisKeyPrefix: world.prefix,
     tokens: new TokenService(TEST_JWT_SECRET),
     topicPrefix: world.prefix,
-  });
-  const server: Server = createHttpApp({ accounts }).listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  attachStompEndpoint(server, {
-    authenticate: (token) => accounts.authenticate(token),
-    isMember: (conversationId, userId) => isActiveMember(pool, conversationId, userId),
+    adminUsernames: options.adminUsernames ?? [],
+    sendLimit: options.sendLimit ?? { capacity: 1_000, refillPerSecond: 1_000 },
+    port: 0,
     maxFrameBytes: options.maxFrameBytes ?? 64 * 1024,
-    heartBeat: { sendMs: options.heartBeatMs ?? 10_000, receiveMs: options.heartBeatMs ?? 10_000 },
-  });
-  const port = (server.address() as AddressInfo).port;
+    heartBeatMs: options.heartBeatMs ?? 10_000,
+  };
+  const gateway = await startGateway(nodeOptions);
+  const extraNodes: Gateway[] = [];
   return {
     world,
     pool,
     producer,
     serde,
-    port,
-    baseUrl: `http://127.0.0.1:${port}`,
+    redis,
+    gateway,
+    port: gateway.port,
+    baseUrl: `http://127.0.0.1:${gateway.port}`,
+    startNode: async () => {
+      const node = await startGateway(nodeOptions);
+      extraNodes.push(node);
+      return node;
+    },
     dispose: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await Promise.all([gateway, ...extraNodes].map((node) => node.close()));
       await Promise.all(runners.map((runner) => runner.stop()));
       await producer.disconnect();
+      redis.disconnect();
+      redisSubscriber.disconnect();
       await pool.end();
       await world.dispose();
     },

@@ -1,16 +1,13 @@
-// Wiring only: configuration in, the HTTP API (and later STOMP over WebSocket) out.
-import type { Server } from 'node:http';
+// Wiring only: configuration in, one gateway node (HTTP /v1 and STOMP /ws) out.
+import { Redis } from 'ioredis';
 import { Pool } from 'pg';
-import { AccountService } from '@parley/accounts';
 import { TokenService } from '@parley/auth';
 import { loadConfig } from '@parley/config';
 import { EventSerde } from '@parley/events';
-import { createHttpApp } from '@parley/http-api';
 import { BatchingProducer, createKafka } from '@parley/kafka';
 import { createLogger } from '@parley/logging';
-import { isActiveMember } from '@parley/read-models';
 import { runService, type StopService } from '@parley/runtime';
-import { attachStompEndpoint } from '@parley/stomp-gateway';
+import { startGateway } from './gateway';
 
 async function start(): Promise<StopService> {
   const config = loadConfig();
@@ -22,41 +19,39 @@ async function start(): Promise<StopService> {
   });
   const pool = new Pool({ connectionString: config.postgres.url, max: 20 });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
+  // Redis holds only what may be lost (rate limits, notices): commands fail fast while it is away.
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, enableAutoPipelining: true });
+  const redisSubscriber = new Redis(config.redis.url);
+  for (const client of [redis, redisSubscriber])
+    client.on('error', (error) => logger.warn({ err: error }, 'Redis connection problem'));
   const producer = new BatchingProducer(kafka);
   await producer.connect();
   const serde = new EventSerde(config.schemaRegistry.url);
   await serde.registerAll();
-  const accounts = new AccountService({
+  const gateway = await startGateway({
     pool,
     producer,
     serde,
+    redis,
+    redisSubscriber,
+    redisKeyPrefix: config.redis.keyPrefix,
     tokens: new TokenService(config.auth.jwtSecret),
     topicPrefix: config.kafka.topicPrefix,
-  });
-  const app = createHttpApp({
-    accounts,
-    logger,
-    ready: async () => {
-      await pool.query('SELECT 1');
-    },
-  });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(config.gateway.port, '127.0.0.1', () => resolve(s));
-  });
-  const stomp = attachStompEndpoint(server, {
-    authenticate: (token) => accounts.authenticate(token),
-    isMember: (conversationId, userId) => isActiveMember(pool, conversationId, userId),
+    adminUsernames: config.auth.adminUsernames,
+    sendLimit: config.sendLimit,
+    port: config.gateway.port,
     maxFrameBytes: config.gateway.maxFrameBytes,
-    heartBeat: { sendMs: config.gateway.heartBeatMs, receiveMs: config.gateway.heartBeatMs },
+    heartBeatMs: config.gateway.heartBeatMs,
     logger,
   });
-  logger.info({ port: config.gateway.port }, 'gateway listening (HTTP /v1, STOMP /ws)');
+  logger.info({ port: gateway.port }, 'gateway listening (HTTP /v1, STOMP /ws)');
 
   return async () => {
     logger.info('stopping');
-    for (const client of stomp.clients) client.close(1001, 'server shutting down');
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await gateway.close();
     await producer.disconnect();
+    redis.disconnect();
+    redisSubscriber.disconnect();
     await pool.end();
   };
 }

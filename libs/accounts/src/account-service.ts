@@ -1,10 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { checkPassword, hashPassword, type TokenService } from '@parley/auth';
-import { DomainError, parseDisplayName, parsePassword, parseUsername } from '@parley/domain';
-import { EVENT_TOPIC, type EventSerde, type ParleyEvent } from '@parley/events';
-import type { BatchingProducer } from '@parley/kafka';
-import { prefixedTopic } from '@parley/topics';
+import {
+  DomainError,
+  notFound,
+  parseAccountStatusRequest,
+  parseDisplayName,
+  parsePassword,
+  parseUsername,
+} from '@parley/domain';
+import type { EventPublisher } from '@parley/publishing';
+import { waitForReadModel } from '@parley/read-models';
 
 export interface Session {
   readonly userId: string;
@@ -15,10 +21,10 @@ export interface Session {
 
 export interface AccountServiceDeps {
   readonly pool: Pool;
-  readonly producer: BatchingProducer;
-  readonly serde: EventSerde;
+  readonly publisher: EventPublisher;
   readonly tokens: TokenService;
-  readonly topicPrefix: string;
+  /** Usernames allowed to call the admin endpoints. */
+  readonly adminUsernames?: readonly string[];
   readonly now?: () => Date;
 }
 
@@ -58,7 +64,7 @@ export class AccountService {
     try {
       const passwordHash = await hashPassword(password);
       const occurredAt = this.now().getTime();
-      await this.publish([
+      await this.deps.publisher.publish([
         { type: 'UserRegistered', eventId: randomUUID(), occurredAt, userId, username, displayName },
         { type: 'CredentialsSet', eventId: randomUUID(), occurredAt, userId, passwordHash },
       ]);
@@ -104,6 +110,51 @@ export class AccountService {
     return userId;
   }
 
+  /** Whether the user may call the admin endpoints (their username is configured as an admin's). */
+  async isAdmin(userId: string): Promise<boolean> {
+    const admins = this.deps.adminUsernames ?? [];
+    if (admins.length === 0) return false;
+    const { rows } = await this.deps.pool.query<{ username: string }>(
+      'SELECT username FROM username_claims WHERE user_id = $1',
+      [userId],
+    );
+    return rows.some((row) => admins.includes(row.username));
+  }
+
+  /**
+   * The admin status call: records UserStatusChanged and answers once the users read model shows it,
+   * so logins, connects and bearer tokens are refused from the moment the caller gets the answer.
+   */
+  async changeStatus(
+    adminId: string,
+    userId: string,
+    input: Readonly<Record<string, unknown>>,
+  ): Promise<{ userId: string; status: string }> {
+    if (!(await this.isAdmin(adminId)))
+      throw new DomainError('forbidden', 'FORBIDDEN', 'only administrators may change an account status');
+    const { status, reason } = parseAccountStatusRequest(input);
+    const known = await this.deps.pool.query('SELECT 1 FROM username_claims WHERE user_id = $1', [userId]);
+    if (known.rowCount === 0) throw notFound('user', userId);
+    const occurredAt = this.now().getTime();
+    await this.deps.publisher.publish([
+      {
+        type: 'UserStatusChanged',
+        eventId: randomUUID(),
+        occurredAt,
+        userId,
+        status,
+        changedBy: adminId,
+        reason,
+      },
+    ]);
+    await waitForReadModel(
+      this.deps.pool,
+      'SELECT 1 FROM users WHERE user_id = $1 AND status = $2 AND status_changed_at >= to_timestamp($3::double precision / 1000)',
+      [userId, status, occurredAt],
+    );
+    return { userId, status: status.toLowerCase() };
+  }
+
   /**
    * Reads the account from the read models. A name that is claimed but whose events are not projected
    * yet (registered a moment ago) is waited for briefly rather than refused.
@@ -130,17 +181,5 @@ export class AccountService {
   private async session(userId: string, username: string): Promise<Session> {
     const { token, expiresAt } = await this.deps.tokens.issue(userId, this.now());
     return { userId, username, token, expiresAt: expiresAt.toISOString() };
-  }
-
-  private async publish(events: readonly ParleyEvent[]): Promise<void> {
-    const records = await Promise.all(
-      events.map(async (event) => ({
-        topic: prefixedTopic(this.deps.topicPrefix, EVENT_TOPIC[event.type]),
-        key: 'conversationId' in event ? event.conversationId : event.userId,
-        value: await this.deps.serde.encode(event),
-        headers: { 'event-type': event.type },
-      })),
-    );
-    await this.deps.producer.send(records);
   }
 }

@@ -50,6 +50,17 @@ const envSchema = z
       .default(64 * 1024),
     STOMP_HEARTBEAT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
     JWT_SECRET: z.string().optional(),
+    ADMIN_USERNAMES: z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((name) => name.trim())
+          .filter((name) => name !== ''),
+      ),
+    SEND_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(20),
+    SEND_RATE_BURST: z.coerce.number().int().min(1).max(1_000_000).default(60),
   })
   .transform((env, ctx) => {
     const jwtSecret = env.JWT_SECRET ?? (env.NODE_ENV === 'production' ? undefined : DEV_JWT_SECRET);
@@ -79,7 +90,8 @@ const envSchema = z
         heartBeatMs: env.STOMP_HEARTBEAT_MS,
       },
       projector: { port: env.PROJECTOR_PORT },
-      auth: { jwtSecret },
+      auth: { jwtSecret, adminUsernames: env.ADMIN_USERNAMES },
+      sendLimit: { refillPerSecond: env.SEND_RATE_PER_SECOND, capacity: env.SEND_RATE_BURST },
     };
   });
 

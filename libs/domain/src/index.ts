@@ -11,3 +11,25 @@ export {
 } from './input-rules';
 export { directConversationId } from './direct-conversation';
 export { takeToken, type TokenBucketLimit, type TokenBucketState, type TakeResult } from './token-bucket';
+export {
+  parseJsonObject,
+  asObject,
+  parseSendRequest,
+  parseReadRequest,
+  parseDeleteRequest,
+  parseStatusChange,
+  parseGroupRequest,
+  parseSeq,
+  parseLimit,
+  parseInstant,
+  notFound,
+  TITLE_MAX,
+  GROUP_MEMBERS_MAX,
+  type SendRequest,
+  type SendTarget,
+  type ReadRequest,
+  type DeleteRequest,
+  type DeleteScope,
+  type GroupRequest,
+} from './message-requests';
+export { parseAccountStatusRequest, type AccountStatus, type AccountStatusRequest } from './account-requests';

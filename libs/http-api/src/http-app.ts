@@ -1,17 +1,19 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { AccountService } from '@parley/accounts';
 import { bearerToken } from '@parley/auth';
+import { asObject, parseClientId } from '@parley/domain';
 import type { Logger } from '@parley/logging';
 import { toHttpError } from './error-mapping';
+import { messagingRoutes, userOf, type MessagingRoutesDeps } from './messaging-routes';
 
 export interface HttpAppDeps {
   readonly accounts: AccountService;
+  readonly messaging?: MessagingRoutesDeps;
+  /** Told after an admin changed an account's status (the gateway ends that user's sessions). */
+  readonly onAccountStatusChanged?: (userId: string, status: string) => Promise<void>;
   readonly logger?: Logger;
   readonly ready?: () => Promise<void>;
 }
-
-/** The caller, once the auth middleware has checked the bearer token. */
-const userOf = (res: Response): string => res.locals.userId as string;
 
 /** PROTOCOL §§1-2 over HTTP. Routes parse `unknown` input through the domain rules. */
 export function createHttpApp(deps: HttpAppDeps): express.Express {
@@ -50,6 +52,16 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   app.get('/v1/users/me', (_req, res) => {
     res.json({ userId: userOf(res) });
   });
+
+  // Admins only (ADMIN_USERNAMES): block, delete or reactivate an account.
+  app.put('/v1/admin/users/:userId/status', async (req: Request, res: Response) => {
+    const userId = parseClientId(req.params.userId, 'userId');
+    const answer = await deps.accounts.changeStatus(userOf(res), userId, asObject(req.body));
+    await deps.onAccountStatusChanged?.(userId, answer.status);
+    res.json(answer);
+  });
+
+  if (deps.messaging) app.use('/v1', messagingRoutes(deps.messaging));
 
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'NOT_FOUND', message: 'no such endpoint' } });

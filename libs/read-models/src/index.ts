@@ -14,3 +14,16 @@ export const ALL_PROJECTIONS: readonly Projection[] = [
   messagesProjection,
 ];
 export { isActiveMember } from './queries/membership';
+export { waitForReadModel } from './queries/wait-for-read-model';
+export {
+  listConversations,
+  conversationMessages,
+  messagesSince,
+  toMessageView,
+  encodeSinceCursor,
+  decodeSinceCursor,
+  type MessageView,
+  type ConversationView,
+  type Page,
+  type MessagePageQuery,
+} from './queries/history';

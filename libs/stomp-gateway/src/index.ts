@@ -1,3 +1,11 @@
-export { attachStompEndpoint, STOMP_SUBPROTOCOLS, type StompEndpointDeps } from './stomp-endpoint';
-export { StompSession, type StompSessionDeps, type Transport } from './stomp-session';
+export {
+  attachStompEndpoint,
+  STOMP_SUBPROTOCOLS,
+  type StompEndpointDeps,
+  type StompEndpoint,
+} from './stomp-endpoint';
+export { StompSession, type StompSessionDeps, type Transport, type SendContext } from './stomp-session';
 export { parseSubscription, USER_QUEUES, type Destination, type UserQueue } from './destinations';
+export { chatDestinations } from './chat-destinations';
+export { SessionRegistry } from './session-registry';
+export { SessionControl } from './session-control';

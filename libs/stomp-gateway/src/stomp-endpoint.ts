@@ -1,17 +1,27 @@
 import type { Server } from 'node:http';
 import { WebSocketServer, type RawData } from 'ws';
 import type { Logger } from '@parley/logging';
+import { SessionRegistry } from './session-registry';
 import { StompSession, type StompSessionDeps } from './stomp-session';
 
 export const STOMP_SUBPROTOCOLS = ['v12.stomp', 'v11.stomp'] as const;
 
-export type StompEndpointDeps = Omit<StompSessionDeps, 'transport'> & { readonly logger?: Logger };
+export type StompEndpointDeps = Omit<StompSessionDeps, 'transport' | 'onOpen' | 'onClose'> & {
+  readonly logger?: Logger;
+  readonly registry?: SessionRegistry;
+};
+
+export interface StompEndpoint {
+  readonly wss: WebSocketServer;
+  readonly registry: SessionRegistry;
+}
 
 /**
  * `GET /ws`: STOMP over WebSocket with the `v12.stomp` (or `v11.stomp`) sub-protocol. Each connection
  * gets a StompSession; the socket only carries bytes.
  */
-export function attachStompEndpoint(server: Server, deps: StompEndpointDeps): WebSocketServer {
+export function attachStompEndpoint(server: Server, deps: StompEndpointDeps): StompEndpoint {
+  const registry = deps.registry ?? new SessionRegistry();
   const wss = new WebSocketServer({
     server,
     path: '/ws',
@@ -22,6 +32,8 @@ export function attachStompEndpoint(server: Server, deps: StompEndpointDeps): We
   wss.on('connection', (socket) => {
     const session = new StompSession({
       ...deps,
+      onOpen: (s) => registry.add(s),
+      onClose: (s) => registry.remove(s),
       transport: {
         send: (data) => socket.send(data),
         close: () => socket.close(1000),
@@ -31,7 +43,7 @@ export function attachStompEndpoint(server: Server, deps: StompEndpointDeps): We
     socket.on('close', () => session.closed());
     socket.on('error', (error) => deps.logger?.warn({ err: error, session: session.id }, 'websocket error'));
   });
-  return wss;
+  return { wss, registry };
 }
 
 function toBuffer(data: RawData): Buffer {

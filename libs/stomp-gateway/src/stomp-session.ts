@@ -18,8 +18,25 @@ export interface Transport {
   close(): void;
 }
 
+/** A SEND to an application destination, with the sender the session authenticated. */
+export interface SendContext {
+  readonly userId: string;
+  readonly deviceId: string;
+  readonly sessionId: string;
+  readonly destination: string;
+  readonly body: Buffer;
+}
+
 export interface StompSessionDeps {
   readonly transport: Transport;
+  /**
+   * Serves SEND frames. Resolves once the request is done (for a message: durably recorded), then
+   * the session writes the RECEIPT; a DomainError is a refusal for /user/queue/errors.
+   */
+  handleSend?(context: SendContext): Promise<void>;
+  /** Told when the session is connected and when it ends (the registry of a node's sessions). */
+  onOpen?(session: StompSession): void;
+  onClose?(session: StompSession): void;
   /** The active user behind a token; throws an `unauthenticated` DomainError otherwise. */
   authenticate(token: string | undefined): Promise<string>;
   isMember(conversationId: string, userId: string): Promise<boolean>;
@@ -86,6 +103,7 @@ export class StompSession {
 
   /** The socket is gone (closed by either side). */
   closed(): void {
+    if (this.state === 'connected') this.deps.onClose?.(this);
     this.state = 'closed';
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
@@ -110,11 +128,7 @@ export class StompSession {
           this.subscriptions.delete(this.required(frame, 'id'));
           return this.receipt(frame);
         case 'SEND':
-          return this.refuse(
-            frame,
-            'UNKNOWN_DESTINATION',
-            `nothing is served at ${this.required(frame, 'destination')}`,
-          );
+          return await this.serveSend(frame);
         case 'ACK':
         case 'NACK':
           this.required(frame, 'id');
@@ -174,6 +188,41 @@ export class StompSession {
       body: Buffer.alloc(0),
     });
     this.startHeartBeats(heartBeats.outgoingMs, heartBeats.incomingMs);
+    this.deps.onOpen?.(this);
+  }
+
+  /**
+   * SEND to an application destination. Frames of a session are handled in order, so a client's
+   * messages reach Kafka in the order it sent them. A refusal keeps the connection; so does a failure
+   * to record (Kafka unavailable), with advice to send again under the same messageId.
+   */
+  private async serveSend(frame: StompFrame<string>): Promise<void> {
+    const destination = this.required(frame, 'destination');
+    if (!this.deps.handleSend)
+      return this.refuse(frame, 'UNKNOWN_DESTINATION', `nothing is served at ${destination}`);
+    try {
+      await this.deps.handleSend({
+        userId: this.userId as string,
+        deviceId: this.deviceId as string,
+        sessionId: this.id,
+        destination,
+        body: frame.body,
+      });
+    } catch (error) {
+      if (error instanceof DomainError) return this.refuse(frame, error.code, error.message, error.details);
+      this.deps.logger?.error({ err: error, destination, session: this.id }, 'SEND failed');
+      return this.refuse(
+        frame,
+        'UNAVAILABLE',
+        'the request was not recorded (a service is unavailable); send it again, with the same messageId',
+      );
+    }
+    this.receipt(frame);
+  }
+
+  /** Ends the session from the server's side (the account was blocked, the node is stopping). */
+  kick(code: string, message: string): void {
+    this.fail(code, undefined, message);
   }
 
   private async subscribe(frame: StompFrame<string>): Promise<void> {
@@ -198,9 +247,21 @@ export class StompSession {
   }
 
   /** A well-formed request that is refused: answered on /user/queue/errors, the connection stays. */
-  private refuse(frame: StompFrame<string>, code: string, message: string): void {
+  private refuse(
+    frame: StompFrame<string>,
+    code: string,
+    message: string,
+    details?: Readonly<Record<string, unknown>>,
+  ): void {
     const receiptId = frame.headers.receipt;
-    this.pushToQueue('errors', { code, message, ...(receiptId ? { receiptId } : {}) });
+    const messageId = frame.command === 'SEND' ? messageIdOf(frame.body) : undefined;
+    this.pushToQueue('errors', {
+      code,
+      message,
+      ...(receiptId ? { receiptId } : {}),
+      ...(messageId ? { messageId } : {}),
+      ...(details?.retryAfterMs !== undefined ? { retryAfterMs: details.retryAfterMs } : {}),
+    });
   }
 
   /** Sends a JSON body to every subscription of one of the user's queues. */
@@ -285,5 +346,16 @@ export class StompSession {
     if (this.state === 'closed') return;
     this.deps.transport.close();
     this.closed();
+  }
+}
+
+/** The messageId of a SEND body, if it has one, so a client can match a refusal to its message. */
+function messageIdOf(body: Buffer): string | undefined {
+  if (body.length === 0 || body.length > 64 * 1024) return undefined;
+  try {
+    const value = (JSON.parse(body.toString('utf8')) as { messageId?: unknown } | null)?.messageId;
+    return typeof value === 'string' && value.length <= 64 ? value : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -27,7 +27,7 @@ function recipientStatus(
 
 /**
  * Messages, deletions, read positions and per-recipient statuses: chat.messages → messages,
- * message_hidden, conversation_reads, message_recipients. Every event of a conversation shares its
+ * message_claims, message_hidden, conversation_reads, message_recipients. Every event of a conversation shares its
  * partition, so a MessageRead always comes after the messages it covers.
  */
 export const messagesProjection: Projection = {
@@ -47,6 +47,16 @@ export const messagesProjection: Projection = {
             event.senderId,
             event.recipientId,
             event.text,
+            event.occurredAt,
+          ),
+          // The claim the gateway made before producing, so a rebuilt database still refuses a reuse.
+          sql(
+            `INSERT INTO message_claims (message_id, sender_id, conversation_id, sent_at, acked)
+             VALUES ($1, $2, $3, ${ts(4)}, true)
+             ON CONFLICT (message_id) DO UPDATE SET acked = true WHERE NOT message_claims.acked`,
+            event.messageId,
+            event.senderId,
+            event.conversationId,
             event.occurredAt,
           ),
         ];
@@ -72,7 +82,10 @@ export const messagesProjection: Projection = {
             event.occurredAt,
           ),
         ];
-      case 'MessageRead':
+      case 'MessageRead': {
+        // A conversation's events share a partition, so a message with a seq above this event's own
+        // offset was sent after the read: a client's too-large seq cannot mark future messages read.
+        const upToSeq = Math.min(event.upToSeq, Number(position.offset));
         return [
           sql(
             `INSERT INTO conversation_reads (conversation_id, user_id, read_up_to_seq, read_at) VALUES ($1, $2, $3, ${ts(4)})
@@ -81,7 +94,7 @@ export const messagesProjection: Projection = {
                WHERE conversation_reads.read_up_to_seq < EXCLUDED.read_up_to_seq`,
             event.conversationId,
             event.readerId,
-            event.upToSeq,
+            upToSeq,
             event.occurredAt,
           ),
           sql(
@@ -93,10 +106,11 @@ export const messagesProjection: Projection = {
                WHERE message_recipients.status_rank < EXCLUDED.status_rank`,
             event.conversationId,
             event.readerId,
-            event.upToSeq,
+            upToSeq,
             event.occurredAt,
           ),
         ];
+      }
       case 'DeliveryPending':
         return [recipientStatus(event.messageId, event.recipientId, 'pending', event.occurredAt)];
       case 'MessageDelivered':

@@ -1,0 +1,126 @@
+// Builds one gateway node from its clients: the services, the HTTP API and the STOMP endpoint on one
+// server. main.ts gives it the configured clients; the integration tests give it a test world's.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
+import { AccountService } from '@parley/accounts';
+import type { TokenService } from '@parley/auth';
+import type { TokenBucketLimit } from '@parley/domain';
+import type { EventSerde } from '@parley/events';
+import { createHttpApp } from '@parley/http-api';
+import type { BatchingProducer } from '@parley/kafka';
+import type { Logger } from '@parley/logging';
+import {
+  ConversationService,
+  Directory,
+  MessageClaims,
+  MessageService,
+  SendRateLimiter,
+} from '@parley/messaging';
+import { EventPublisher } from '@parley/publishing';
+import {
+  attachStompEndpoint,
+  chatDestinations,
+  SessionControl,
+  SessionRegistry,
+  type StompEndpoint,
+} from '@parley/stomp-gateway';
+
+export interface GatewayOptions {
+  readonly pool: Pool;
+  readonly producer: BatchingProducer;
+  readonly serde: EventSerde;
+  /** Commands (rate limits, notices to other nodes). */
+  readonly redis: Redis;
+  /** A second connection in subscriber mode, for the notices of other nodes. */
+  readonly redisSubscriber: Redis;
+  readonly redisKeyPrefix: string;
+  readonly tokens: TokenService;
+  readonly topicPrefix: string;
+  readonly adminUsernames: readonly string[];
+  readonly sendLimit: TokenBucketLimit;
+  readonly port: number;
+  readonly maxFrameBytes: number;
+  readonly heartBeatMs: number;
+  readonly logger?: Logger;
+}
+
+export interface Gateway {
+  readonly server: Server;
+  readonly port: number;
+  readonly stomp: StompEndpoint;
+  readonly accounts: AccountService;
+  readonly messages: MessageService;
+  /** Ends every STOMP session, then stops accepting HTTP. */
+  close(): Promise<void>;
+}
+
+/** How long a send attempt holds its messageId before a retry may take over (above the producer's 30 s timeout). */
+const CLAIM_LEASE_MS = 40_000;
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const { pool, logger } = options;
+  const publisher = new EventPublisher(options.producer, options.serde, options.topicPrefix);
+  const directory = new Directory(pool);
+  const accounts = new AccountService({
+    pool,
+    publisher,
+    tokens: options.tokens,
+    adminUsernames: options.adminUsernames,
+  });
+  const messages = new MessageService({
+    pool,
+    publisher,
+    directory,
+    claims: new MessageClaims(pool, CLAIM_LEASE_MS),
+    rateLimiter: new SendRateLimiter(options.redis, options.redisKeyPrefix, options.sendLimit, logger),
+    ...(logger ? { logger } : {}),
+  });
+  const conversations = new ConversationService({ pool, publisher, directory });
+
+  const registry = new SessionRegistry();
+  const control = new SessionControl(
+    options.redis,
+    options.redisSubscriber,
+    `${options.redisKeyPrefix}gateway-control`,
+    registry,
+    logger,
+  );
+  await control.start();
+  const app = createHttpApp({
+    accounts,
+    messaging: { pool, messages, conversations, directory },
+    onAccountStatusChanged: async (userId, status) => control.accountStatusChanged(userId, status),
+    ...(logger ? { logger } : {}),
+    ready: async () => {
+      await pool.query('SELECT 1');
+      await options.redis.ping();
+    },
+  });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(options.port, '127.0.0.1', () => resolve(s));
+  });
+  const stomp = attachStompEndpoint(server, {
+    authenticate: (token) => accounts.authenticate(token),
+    isMember: (conversationId, userId) => directory.isMember(conversationId, userId),
+    handleSend: chatDestinations(messages),
+    registry,
+    maxFrameBytes: options.maxFrameBytes,
+    heartBeat: { sendMs: options.heartBeatMs, receiveMs: options.heartBeatMs },
+    ...(logger ? { logger } : {}),
+  });
+
+  return {
+    server,
+    port: (server.address() as AddressInfo).port,
+    stomp,
+    accounts,
+    messages,
+    close: async () => {
+      for (const client of stomp.wss.clients) client.close(1001, 'server shutting down');
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import { Router, type Request, type Response } from 'express';
+import {
+  DomainError,
+  asObject,
+  notFound,
+  parseClientId,
+  parseGroupRequest,
+  parseInstant,
+  parseLimit,
+  parseSendRequest,
+  parseSeq,
+  parseStatusChange,
+} from '@parley/domain';
+import type { ConversationService, Directory, MessageService } from '@parley/messaging';
+import type { Pool } from 'pg';
+import {
+  conversationMessages,
+  decodeSinceCursor,
+  listConversations,
+  messagesSince,
+} from '@parley/read-models';
+
+export interface MessagingRoutesDeps {
+  readonly pool: Pool;
+  readonly messages: MessageService;
+  readonly conversations: ConversationService;
+  readonly directory: Directory;
+}
+
+/** The caller, once the auth middleware has checked the bearer token. */
+export const userOf = (res: Response): string => res.locals.userId as string;
+
+const query = (req: Request, name: string): string | undefined => {
+  const value = req.query[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string')
+    throw new DomainError('invalid', 'INVALID_QUERY', `query parameter ${name} must be given once`);
+  return value;
+};
+
+const pathId = (req: Request, name: string): string => parseClientId(req.params[name], name);
+
+/** PROTOCOL §2: sends, statuses, groups and history (every route is behind the bearer-token check). */
+export function messagingRoutes(deps: MessagingRoutesDeps): Router {
+  const router = Router();
+
+  router.post('/messages', async (req, res) => {
+    const answer = await deps.messages.send(userOf(res), parseSendRequest(asObject(req.body)));
+    res.status(202).json(answer);
+  });
+
+  router.patch('/messages/:messageId/status', async (req, res) => {
+    const messageId = pathId(req, 'messageId');
+    const change = parseStatusChange(asObject(req.body));
+    if (change === 'read') await deps.messages.readMessage(userOf(res), messageId);
+    else await deps.messages.delete(userOf(res), { messageId, scope: change });
+    res.status(204).end();
+  });
+
+  router.get('/messages', async (req, res) => {
+    const since = parseInstant(query(req, 'since'), 'since');
+    const limit = parseLimit(query(req, 'limit'), 200, 1_000);
+    const rawCursor = query(req, 'cursor');
+    const cursor = rawCursor === undefined ? undefined : decodeSinceCursor(rawCursor);
+    if (rawCursor !== undefined && !cursor)
+      throw new DomainError(
+        'invalid',
+        'INVALID_CURSOR',
+        'cursor must be a nextCursor from an earlier answer',
+      );
+    const page = await messagesSince(deps.pool, userOf(res), since, limit, cursor);
+    res.json({ messages: page.items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
+  });
+
+  router.post('/conversations', async (req, res) => {
+    res
+      .status(201)
+      .json(await deps.conversations.createGroup(userOf(res), parseGroupRequest(asObject(req.body))));
+  });
+
+  router.get('/conversations', async (_req, res) => {
+    res.json({ conversations: await listConversations(deps.pool, userOf(res)) });
+  });
+
+  router.get('/conversations/:conversationId/messages', async (req, res) => {
+    const conversationId = pathId(req, 'conversationId');
+    const before = query(req, 'beforeSeq');
+    const after = query(req, 'afterSeq');
+    if (before !== undefined && after !== undefined)
+      throw new DomainError('invalid', 'INVALID_QUERY', 'give beforeSeq or afterSeq, not both');
+    const limit = parseLimit(query(req, 'limit'), 50, 200);
+    if (!(await deps.directory.isMember(conversationId, userOf(res))))
+      throw notFound('conversation', conversationId);
+    const page = await conversationMessages(deps.pool, userOf(res), conversationId, {
+      limit,
+      ...(before !== undefined ? { beforeSeq: parseSeq(before, 'beforeSeq') } : {}),
+      ...(after !== undefined ? { afterSeq: parseSeq(after, 'afterSeq') } : {}),
+    });
+    res.json({ messages: page.items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
+  });
+
+  router.post('/conversations/:conversationId/members', async (req, res) => {
+    const userId = parseClientId(asObject(req.body).userId, 'userId');
+    await deps.conversations.addMember(userOf(res), pathId(req, 'conversationId'), userId);
+    res.status(204).end();
+  });
+
+  router.delete('/conversations/:conversationId/members/:userId', async (req, res) => {
+    await deps.conversations.removeMember(userOf(res), pathId(req, 'conversationId'), pathId(req, 'userId'));
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,271 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import {
+  DomainError,
+  directConversationId,
+  notFound,
+  type DeleteRequest,
+  type ReadRequest,
+  type SendRequest,
+} from '@parley/domain';
+import type { ParleyEvent } from '@parley/events';
+import type { Logger } from '@parley/logging';
+import type { EventPublisher } from '@parley/publishing';
+import { waitForReadModel } from '@parley/read-models';
+import type { Directory } from './directory';
+import type { ExistingClaim, MessageClaims } from './message-claims';
+import type { SendRateLimiter } from './send-rate-limiter';
+
+/** PROTOCOL §2: the answer to a send, the same every time the messageId is sent. */
+export interface SendAnswer {
+  readonly messageId: string;
+  readonly conversationId: string;
+  readonly status: 'sent';
+  readonly sentAt: string;
+}
+
+export interface MessageServiceDeps {
+  readonly pool: Pool;
+  readonly publisher: EventPublisher;
+  readonly claims: MessageClaims;
+  readonly directory: Directory;
+  readonly rateLimiter: SendRateLimiter;
+  /** Where typing notices go (live only, never stored); without it they are checked and dropped. */
+  readonly onTyping?: (conversationId: string, userId: string) => void;
+  readonly logger?: Logger;
+  readonly now?: () => number;
+}
+
+interface InFlight {
+  readonly senderId: string;
+  readonly answer: Promise<SendAnswer>;
+}
+
+const answerOf = (messageId: string, conversationId: string, sentAtMs: number): SendAnswer => ({
+  messageId,
+  conversationId,
+  status: 'sent',
+  sentAt: new Date(sentAtMs).toISOString(),
+});
+
+const messageIdTaken = (messageId: string) =>
+  new DomainError('conflict', 'MESSAGE_ID_TAKEN', `messageId ${messageId} belongs to another user's message`);
+
+/**
+ * Send, read and delete (PROTOCOL §§2-3). A send is answered only after Kafka acknowledged its
+ * MessageSent; it is idempotent by messageId with no time window (see MessageClaims).
+ */
+export class MessageService {
+  private readonly now: () => number;
+  /** Sends in progress on this node, so a duplicate arriving meanwhile waits for the first. */
+  private readonly inFlight = new Map<string, InFlight>();
+  /** Direct conversations known to exist (they never change), so only a first message announces one. */
+  private readonly knownDirect = new Set<string>();
+
+  constructor(private readonly deps: MessageServiceDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  async send(senderId: string, request: SendRequest): Promise<SendAnswer> {
+    const running = this.inFlight.get(request.messageId);
+    if (running) {
+      if (running.senderId !== senderId) throw messageIdTaken(request.messageId);
+      return running.answer;
+    }
+    // Registered before the first await, so a duplicate arriving meanwhile finds it.
+    const answer = this.deps.rateLimiter.take(senderId).then(() => this.claimAndSend(senderId, request));
+    const entry = { senderId, answer };
+    this.inFlight.set(request.messageId, entry);
+    try {
+      return await answer;
+    } finally {
+      if (this.inFlight.get(request.messageId) === entry) this.inFlight.delete(request.messageId);
+    }
+  }
+
+  /** `read` up to and including `seq` (the projection never moves a read position back). */
+  async read(readerId: string, request: ReadRequest): Promise<void> {
+    await this.requireMember(request.conversationId, readerId);
+    await this.deps.publisher.publish([
+      {
+        type: 'MessageRead',
+        eventId: randomUUID(),
+        occurredAt: this.now(),
+        conversationId: request.conversationId,
+        readerId,
+        upToSeq: request.seq,
+      },
+    ]);
+  }
+
+  /** "Typing" in a conversation: members only; ephemeral, not stored. */
+  async typing(userId: string, conversationId: string): Promise<void> {
+    await this.requireMember(conversationId, userId);
+    this.deps.onTyping?.(conversationId, userId);
+  }
+
+  /** Marks one message read: everything in its conversation up to its `seq`. */
+  async readMessage(readerId: string, messageId: string): Promise<void> {
+    const message = await this.visibleMessage(readerId, messageId);
+    await waitForReadModel(
+      this.deps.pool,
+      'SELECT 1 FROM messages WHERE message_id = $1',
+      [messageId],
+      5_000,
+    );
+    const { rows } = await this.deps.pool.query<{ seq: string }>(
+      'SELECT seq FROM messages WHERE message_id = $1',
+      [messageId],
+    );
+    await this.read(readerId, { conversationId: message.conversationId, seq: Number(rows[0]?.seq ?? 0) });
+  }
+
+  /** Delete for me (hidden from the caller) or for everybody (the sender only). */
+  async delete(userId: string, request: DeleteRequest): Promise<void> {
+    const message = await this.visibleMessage(userId, request.messageId);
+    if (request.scope === 'EVERYONE' && message.senderId !== userId)
+      throw new DomainError('forbidden', 'NOT_SENDER', 'only the sender may delete a message for everybody');
+    await this.deps.publisher.publish([
+      {
+        type: 'MessageDeleted',
+        eventId: randomUUID(),
+        occurredAt: this.now(),
+        messageId: request.messageId,
+        conversationId: message.conversationId,
+        deletedBy: userId,
+        scope: request.scope,
+      },
+    ]);
+  }
+
+  private async claimAndSend(senderId: string, request: SendRequest): Promise<SendAnswer> {
+    const { messageId, target } = request;
+    const conversationId =
+      target.kind === 'recipient'
+        ? directConversationId(senderId, target.recipientId)
+        : target.conversationId;
+    const sentAtMs = this.now();
+    const claim = await this.deps.claims.claim({ messageId, senderId, conversationId, sentAtMs });
+    if (claim.kind === 'existing') return this.answerExisting(senderId, request, claim);
+    try {
+      await this.checkTarget(senderId, request, conversationId);
+    } catch (error) {
+      await this.deps.claims.forget(messageId);
+      throw error;
+    }
+    return this.produce(senderId, request, conversationId, sentAtMs);
+  }
+
+  /** The messageId was claimed before: the first answer, once that attempt is (or is made) durable. */
+  private async answerExisting(
+    senderId: string,
+    request: SendRequest,
+    first: ExistingClaim,
+  ): Promise<SendAnswer> {
+    let claim: ExistingClaim | undefined = first;
+    for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
+      if (!claim) return this.claimAndSend(senderId, request); // the first attempt was refused and forgotten
+      if (claim.senderId !== senderId) throw messageIdTaken(request.messageId);
+      if (claim.acked) return answerOf(claim.messageId, claim.conversationId, claim.sentAtMs);
+      if (!claim.leased) {
+        // The first attempt failed or its gateway died: this attempt finishes its work.
+        const taken = await this.deps.claims.takeOver(request.messageId);
+        if (taken) return this.produce(senderId, request, taken.conversationId, taken.sentAtMs);
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      claim = await this.deps.claims.get(request.messageId);
+    }
+  }
+
+  private async produce(
+    senderId: string,
+    request: SendRequest,
+    conversationId: string,
+    sentAtMs: number,
+  ): Promise<SendAnswer> {
+    const event: ParleyEvent = {
+      type: 'MessageSent',
+      eventId: randomUUID(),
+      occurredAt: sentAtMs,
+      messageId: request.messageId,
+      conversationId,
+      senderId,
+      recipientId: request.target.kind === 'recipient' ? request.target.recipientId : null,
+      text: request.text,
+    };
+    try {
+      await this.deps.publisher.publish([event]);
+    } catch (error) {
+      await this.deps.claims.release(request.messageId).catch(() => undefined);
+      throw error;
+    }
+    // Kafka has it: the answer is final. If marking the claim fails, the projection marks it anyway.
+    await this.deps.claims.markAcked(request.messageId).catch((error: unknown) => {
+      this.deps.logger?.warn({ err: error, messageId: request.messageId }, 'claim not marked acked');
+    });
+    return answerOf(request.messageId, conversationId, sentAtMs);
+  }
+
+  /** Members send to a conversation; a first direct message creates its conversation. */
+  private async checkTarget(senderId: string, request: SendRequest, conversationId: string): Promise<void> {
+    const { target } = request;
+    if (target.kind === 'conversation') {
+      if (this.knownDirect.has(`${conversationId}\u0000${senderId}`)) return;
+      return this.requireMember(conversationId, senderId);
+    }
+    const cacheKey = `${conversationId}\u0000${senderId}`;
+    if (this.knownDirect.has(cacheKey)) return;
+    const status = await this.deps.directory.accountStatus(target.recipientId);
+    if (status === undefined || status === 'DELETED') throw notFound('user', target.recipientId);
+    const kind = await this.deps.directory.conversationKind(conversationId);
+    if (kind === undefined) {
+      // Both sides' first messages may race: the projection keeps the first announcement.
+      await this.deps.publisher.publish([
+        {
+          type: 'ConversationCreated',
+          eventId: randomUUID(),
+          occurredAt: this.now(),
+          conversationId,
+          kind: 'DIRECT',
+          title: null,
+          createdBy: senderId,
+          memberIds: [senderId, target.recipientId].sort(),
+        },
+      ]);
+      // Read-your-writes: the history calls find the conversation as soon as the first send is answered.
+      await waitForReadModel(this.deps.pool, 'SELECT 1 FROM conversations WHERE conversation_id = $1', [
+        conversationId,
+      ]);
+    }
+    this.rememberDirect(cacheKey);
+  }
+
+  private rememberDirect(key: string): void {
+    // Bounded: a cache, not a registry; forgetting only costs one lookup.
+    if (this.knownDirect.size >= 100_000) this.knownDirect.clear();
+    this.knownDirect.add(key);
+  }
+
+  private async requireMember(conversationId: string, userId: string): Promise<void> {
+    // The same answer for a conversation that does not exist: non-members learn nothing.
+    if (!(await this.deps.directory.isMember(conversationId, userId)))
+      throw notFound('conversation', conversationId);
+  }
+
+  /** A message the caller may act on: sent (acked), in a conversation the caller is a member of. */
+  private async visibleMessage(
+    userId: string,
+    messageId: string,
+  ): Promise<{ conversationId: string; senderId: string }> {
+    const { rows } = await this.deps.pool.query<{ conversation_id: string; sender_id: string }>(
+      `SELECT c.conversation_id, c.sender_id FROM message_claims c
+        WHERE c.message_id = $1 AND c.acked
+          AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.message_id = c.message_id AND h.user_id = $2)`,
+      [messageId, userId],
+    );
+    const row = rows[0];
+    if (!row || !(await this.deps.directory.isMember(row.conversation_id, userId)))
+      throw notFound('message', messageId);
+    return { conversationId: row.conversation_id, senderId: row.sender_id };
+  }
+}

@@ -1,0 +1,67 @@
+export interface MicroBatcherOptions {
+  /** Most items in one batch. */
+  readonly maxBatch?: number;
+  /**
+   * One batch at a time: items arriving meanwhile wait for the next batch. For read-modify-write
+   * state (a rate limit), so two batches never read the same old state.
+   */
+  readonly serial?: boolean;
+}
+
+/**
+ * Gathers calls made in the same turn of the event loop into one batch, so that N concurrent sends
+ * cost one SQL statement or one Redis round trip instead of N (DESIGN: batch at every stage).
+ * `run` answers the items in order; if it throws, every item of the batch gets the error.
+ */
+export class MicroBatcher<I, O> {
+  private pending: { item: I; resolve: (value: O) => void; reject: (error: unknown) => void }[] = [];
+  private scheduled = false;
+  private running = false;
+  private readonly maxBatch: number;
+  private readonly serial: boolean;
+
+  constructor(
+    private readonly run: (items: readonly I[]) => Promise<readonly O[]>,
+    options: MicroBatcherOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 1_000;
+    this.serial = options.serial ?? false;
+  }
+
+  submit(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.pending.push({ item, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || (this.serial && this.running) || this.pending.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    while (this.pending.length > 0 && !(this.serial && this.running)) {
+      const batch = this.pending.splice(0, this.maxBatch);
+      this.running = true;
+      this.run(batch.map((entry) => entry.item))
+        .then(
+          (results) => {
+            batch.forEach((entry, i) => {
+              if (i < results.length) entry.resolve(results[i] as O);
+              else entry.reject(new Error('batch answered fewer items than it was given'));
+            });
+          },
+          (error: unknown) => {
+            for (const entry of batch) entry.reject(error);
+          },
+        )
+        .finally(() => {
+          this.running = false;
+          this.schedule();
+        });
+    }
+  }
+}

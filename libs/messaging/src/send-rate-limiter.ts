@@ -1,0 +1,81 @@
+import type { Redis } from 'ioredis';
+import { DomainError, takeToken, type TokenBucketLimit, type TokenBucketState } from '@parley/domain';
+import type { Logger } from '@parley/logging';
+import { MicroBatcher } from './micro-batcher';
+
+export class RateLimitedError extends DomainError {
+  constructor(readonly retryAfterMs: number) {
+    super('rate_limited', 'RATE_LIMITED', `too many messages; try again in ${retryAfterMs} ms`, {
+      retryAfterMs,
+    });
+  }
+}
+
+/**
+ * The per-user send limit: a token bucket (the pure rule in @parley/domain) whose state lives in
+ * Redis, shared by every gateway node. The sends of one event-loop turn cost one MGET and one
+ * pipelined write. Two nodes racing on one user may let a send or two more through; a limit is a
+ * guard, not an invariant. If Redis is unreachable the limit is not enforced (logged): a Redis blip
+ * must not stop the chat.
+ */
+export class SendRateLimiter {
+  private readonly batcher: MicroBatcher<string, number | undefined>;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keyPrefix: string,
+    private readonly limit: TokenBucketLimit,
+    private readonly logger?: Logger,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.batcher = new MicroBatcher((userIds) => this.takeAll(userIds), { maxBatch: 500, serial: true });
+  }
+
+  /** Takes one token for the user, or throws RateLimitedError. */
+  async take(userId: string): Promise<void> {
+    const retryAfterMs = await this.batcher.submit(userId);
+    if (retryAfterMs !== undefined) throw new RateLimitedError(retryAfterMs);
+  }
+
+  /** For each user, undefined (allowed) or how long to wait. */
+  private async takeAll(userIds: readonly string[]): Promise<(number | undefined)[]> {
+    const keys = [...new Set(userIds)].map((id) => `${this.keyPrefix}ratelimit:send:${id}`);
+    let stored: (string | null)[];
+    try {
+      stored = await this.redis.mget(keys);
+    } catch (error) {
+      this.logger?.warn(
+        { err: error },
+        'rate limit state unreadable (Redis); sends are not limited meanwhile',
+      );
+      return userIds.map(() => undefined);
+    }
+    const states = new Map<string, TokenBucketState | undefined>();
+    keys.forEach((key, i) => states.set(key, parseState(stored[i] ?? null)));
+    const nowMs = this.now();
+    const answers = userIds.map((userId) => {
+      const key = `${this.keyPrefix}ratelimit:send:${userId}`;
+      const result = takeToken(states.get(key), nowMs, this.limit);
+      states.set(key, result.state);
+      return result.allowed ? undefined : result.retryAfterMs;
+    });
+    // A bucket left alone refills completely; after that its key is not needed.
+    const ttlMs = Math.ceil((this.limit.capacity / this.limit.refillPerSecond) * 1000) + 1_000;
+    const pipeline = this.redis.pipeline();
+    for (const [key, state] of states) {
+      if (state) pipeline.set(key, `${state.tokens}:${state.updatedAtMs}`, 'PX', ttlMs);
+    }
+    await pipeline.exec().catch((error: unknown) => {
+      this.logger?.warn({ err: error }, 'rate limit state not saved (Redis)');
+    });
+    return answers;
+  }
+}
+
+function parseState(value: string | null): TokenBucketState | undefined {
+  if (!value) return undefined;
+  const [tokens, updatedAtMs] = value.split(':').map(Number);
+  if (tokens === undefined || updatedAtMs === undefined || Number.isNaN(tokens) || Number.isNaN(updatedAtMs))
+    return undefined;
+  return { tokens, updatedAtMs };
+}

@@ -1,0 +1,1 @@
+export { EventPublisher, eventKey } from './event-publisher';

@@ -1,0 +1,198 @@
+import type { Pool } from 'pg';
+
+/** PROTOCOL §2 Message, as HTTP returns it. */
+export interface MessageView {
+  readonly messageId: string;
+  readonly conversationId: string;
+  readonly seq: number;
+  readonly senderId: string;
+  readonly text: string;
+  readonly sentAt: string;
+  /** For the caller's own messages: the least advanced status among the recipients. */
+  readonly status?: string;
+  readonly deleted?: true;
+}
+
+export interface ConversationView {
+  readonly conversationId: string;
+  readonly kind: 'direct' | 'group';
+  readonly title?: string;
+  readonly memberIds: string[];
+  readonly lastMessage?: MessageView;
+  readonly unreadCount: number;
+  readonly updatedAt: string;
+}
+
+export interface Page<T> {
+  readonly items: T[];
+  /** Pass back (as `beforeSeq`, `afterSeq` or `cursor`, as the call says) for the next page. */
+  readonly nextCursor?: string;
+}
+
+interface MessageRow {
+  readonly message_id: string;
+  readonly conversation_id: string;
+  readonly seq: string;
+  readonly sender_id: string;
+  readonly text: string;
+  readonly sent_at: Date;
+  readonly deleted_for_everybody: boolean;
+  readonly status: string | null;
+}
+
+const STATUS_BY_RANK = `CASE COALESCE(min(COALESCE(r.status_rank, 0)), 0)
+  WHEN 0 THEN 'sent' WHEN 1 THEN 'pending' WHEN 2 THEN 'failed' WHEN 3 THEN 'delivered' ELSE 'read' END`;
+
+/**
+ * The columns of a message row `m` as the caller `$1` sees it: the status only for the caller's own
+ * messages (the least advanced among the current other members), the text erased when deleted.
+ */
+const MESSAGE_COLUMNS = `m.message_id, m.conversation_id, m.seq, m.sender_id, m.text, m.sent_at, m.deleted_for_everybody,
+  CASE WHEN m.sender_id = $1 THEN (
+    SELECT ${STATUS_BY_RANK}
+      FROM conversation_members cm
+      LEFT JOIN message_recipients r ON r.message_id = m.message_id AND r.recipient_id = cm.user_id
+     WHERE cm.conversation_id = m.conversation_id AND cm.user_id <> m.sender_id AND cm.left_at IS NULL
+  ) END AS status`;
+
+/** Messages the caller deleted for themselves are gone for them. */
+const NOT_HIDDEN = `NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.message_id = m.message_id AND h.user_id = $1)`;
+
+export function toMessageView(row: MessageRow): MessageView {
+  return {
+    messageId: row.message_id,
+    conversationId: row.conversation_id,
+    seq: Number(row.seq),
+    senderId: row.sender_id,
+    text: row.deleted_for_everybody ? '' : row.text,
+    sentAt: row.sent_at.toISOString(),
+    ...(row.status ? { status: row.status } : {}),
+    ...(row.deleted_for_everybody ? { deleted: true as const } : {}),
+  };
+}
+
+/** The caller's conversations, newest activity first, with the last message and the unread count. */
+export async function listConversations(pool: Pool, userId: string): Promise<ConversationView[]> {
+  const { rows } = await pool.query<{
+    conversation_id: string;
+    kind: string;
+    title: string | null;
+    member_ids: string[];
+    unread: string;
+    updated_at: Date;
+    last: MessageRow | null;
+  }>(
+    `SELECT c.conversation_id, c.kind, c.title,
+            ARRAY(SELECT cm.user_id FROM conversation_members cm
+                   WHERE cm.conversation_id = c.conversation_id AND cm.left_at IS NULL
+                   ORDER BY cm.joined_at, cm.user_id) AS member_ids,
+            (SELECT count(*) FROM messages m
+              WHERE m.conversation_id = c.conversation_id
+                AND m.seq > COALESCE(rd.read_up_to_seq, -1)
+                AND m.sender_id <> $1 AND NOT m.deleted_for_everybody AND ${NOT_HIDDEN}) AS unread,
+            GREATEST(c.created_at, me.joined_at, last.sent_at) AS updated_at,
+            to_jsonb(last) AS last
+       FROM conversation_members me
+       JOIN conversations c ON c.conversation_id = me.conversation_id
+       LEFT JOIN conversation_reads rd ON rd.conversation_id = me.conversation_id AND rd.user_id = $1
+       LEFT JOIN LATERAL (
+         SELECT ${MESSAGE_COLUMNS} FROM messages m
+          WHERE m.conversation_id = c.conversation_id AND ${NOT_HIDDEN}
+          ORDER BY m.seq DESC LIMIT 1
+       ) last ON true
+      WHERE me.user_id = $1 AND me.left_at IS NULL
+      ORDER BY updated_at DESC, c.conversation_id`,
+    [userId],
+  );
+  return rows.map((row) => ({
+    conversationId: row.conversation_id,
+    kind: row.kind === 'DIRECT' ? 'direct' : 'group',
+    ...(row.title !== null ? { title: row.title } : {}),
+    memberIds: row.member_ids,
+    // to_jsonb turns the timestamp into text; the view wants the same shape as elsewhere.
+    ...(row.last ? { lastMessage: toMessageView({ ...row.last, sent_at: new Date(row.last.sent_at) }) } : {}),
+    unreadCount: Number(row.unread),
+    updatedAt: row.updated_at.toISOString(),
+  }));
+}
+
+export interface MessagePageQuery {
+  readonly beforeSeq?: number;
+  readonly afterSeq?: number;
+  readonly limit: number;
+}
+
+/**
+ * One page of a conversation, ordered by seq (keyset pagination). Without a cursor: the newest page;
+ * with `beforeSeq`: older pages (nextCursor is the next `beforeSeq`); with `afterSeq`: newer pages
+ * (nextCursor is the next `afterSeq`). The caller must be a member (checked by the caller).
+ */
+export async function conversationMessages(
+  pool: Pool,
+  userId: string,
+  conversationId: string,
+  query: MessagePageQuery,
+): Promise<Page<MessageView>> {
+  const forward = query.afterSeq !== undefined;
+  const bound = forward ? query.afterSeq : query.beforeSeq;
+  const { rows } = await pool.query<MessageRow>(
+    `SELECT ${MESSAGE_COLUMNS} FROM messages m
+      WHERE m.conversation_id = $2 AND ${NOT_HIDDEN}
+        AND ($3::bigint IS NULL OR m.seq ${forward ? '>' : '<'} $3)
+      ORDER BY m.seq ${forward ? 'ASC' : 'DESC'} LIMIT $4`,
+    [userId, conversationId, bound ?? null, query.limit + 1],
+  );
+  const more = rows.length > query.limit;
+  const page = rows.slice(0, query.limit).map(toMessageView);
+  if (!forward) page.reverse();
+  const edge = forward ? page[page.length - 1] : page[0];
+  return { items: page, ...(more && edge ? { nextCursor: String(edge.seq) } : {}) };
+}
+
+/**
+ * Every message visible to the caller sent after `since`, across conversations, ordered by time.
+ * Paged: `nextCursor` continues after the last message of the page (ties in time are ordered by id).
+ */
+export async function messagesSince(
+  pool: Pool,
+  userId: string,
+  since: Date,
+  limit: number,
+  cursor?: { readonly sentAt: Date; readonly messageId: string },
+): Promise<Page<MessageView>> {
+  const { rows } = await pool.query<MessageRow>(
+    `SELECT ${MESSAGE_COLUMNS}
+       FROM conversation_members me
+       JOIN messages m ON m.conversation_id = me.conversation_id
+      WHERE me.user_id = $1 AND me.left_at IS NULL AND ${NOT_HIDDEN}
+        AND m.sent_at > $2
+        AND ($3::timestamptz IS NULL OR (m.sent_at, m.message_id) > ($3, $4))
+      ORDER BY m.sent_at, m.message_id LIMIT $5`,
+    [userId, since, cursor?.sentAt ?? null, cursor?.messageId ?? '', limit + 1],
+  );
+  const page = rows.slice(0, limit).map(toMessageView);
+  const last = page[page.length - 1];
+  return {
+    items: page,
+    ...(rows.length > limit && last
+      ? { nextCursor: encodeSinceCursor(new Date(last.sentAt), last.messageId) }
+      : {}),
+  };
+}
+
+/** An opaque cursor for messagesSince: the last message's time and id, base64url. */
+export function encodeSinceCursor(sentAt: Date, messageId: string): string {
+  return Buffer.from(JSON.stringify([sentAt.toISOString(), messageId])).toString('base64url');
+}
+
+export function decodeSinceCursor(cursor: string): { sentAt: Date; messageId: string } | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!Array.isArray(value) || typeof value[0] !== 'string' || typeof value[1] !== 'string')
+      return undefined;
+    const sentAt = new Date(value[0]);
+    return Number.isNaN(sentAt.getTime()) ? undefined : { sentAt, messageId: value[1] };
+  } catch {
+    return undefined;
+  }
+}
