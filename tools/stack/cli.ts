@@ -88,8 +88,15 @@ async function main(argv: readonly string[]): Promise<void> {
     case 'test':
       process.exitCode = await test(rest);
       return;
+    case 'bench': {
+      const [which, ...args] = rest;
+      if (which === 'send') return (await import('../bench/send-bench')).runSendBench(args, log);
+      console.error('usage: tools/stack/cli.ts bench send [--connections N] [--seconds S] [--warmup S]');
+      process.exitCode = 2;
+      return;
+    }
     default:
-      console.error('usage: tools/stack/cli.ts <start|test> [jest arguments]');
+      console.error('usage: tools/stack/cli.ts <start|test|bench> [arguments]');
       process.exitCode = 2;
   }
 }

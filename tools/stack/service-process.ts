@@ -20,7 +20,13 @@ export async function startService(
 ): Promise<ServiceProcess> {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', resolve(ROOT, `apps/${name}/src/main.ts`)],
+    [
+      // Extra node flags for the apps, for profiling (e.g. PARLEY_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof").
+      ...(process.env.PARLEY_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== ''),
+      '--import',
+      'tsx',
+      resolve(ROOT, `apps/${name}/src/main.ts`),
+    ],
     {
       cwd: ROOT,
       env: { ...process.env, ...env },

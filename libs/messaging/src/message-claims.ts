@@ -50,9 +50,11 @@ export class MessageClaims {
   ) {
     this.claimBatcher = new MicroBatcher((claims) => this.claimAll(claims));
     this.ackBatcher = new MicroBatcher(async (ids) => {
-      await this.pool.query('UPDATE message_claims SET acked = true WHERE message_id = ANY($1::text[])', [
-        ids,
-      ]);
+      await this.pool.query({
+        name: 'message_claims_ack',
+        text: 'UPDATE message_claims SET acked = true WHERE message_id = ANY($1::text[])',
+        values: [ids],
+      });
       return ids.map(() => undefined);
     });
   }
@@ -102,8 +104,9 @@ export class MessageClaims {
   private async claimAll(claims: readonly NewClaim[]): Promise<ClaimResult[]> {
     // The existing rows are read from the statement's snapshot, so rows inserted by this very
     // statement do not show there: a row with `fresh` is ours, a row with a sender is someone else's.
-    const { rows } = await this.pool.query<ClaimRow>(
-      `WITH input AS (
+    const { rows } = await this.pool.query<ClaimRow>({
+      name: 'message_claims_claim',
+      text: `WITH input AS (
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
            AS t(message_id, sender_id, conversation_id, sent_ms)
        ), inserted AS (
@@ -118,14 +121,14 @@ export class MessageClaims {
          FROM input i
          LEFT JOIN inserted n ON n.message_id = i.message_id
          LEFT JOIN message_claims c ON c.message_id = i.message_id`,
-      [
+      values: [
         claims.map((c) => c.messageId),
         claims.map((c) => c.senderId),
         claims.map((c) => c.conversationId),
         claims.map((c) => c.sentAtMs),
         this.leaseMs,
       ],
-    );
+    });
     const byId = new Map(rows.map((row) => [row.message_id, row]));
     // A claim committed by another node while this statement ran conflicts, but is not in this
     // statement's snapshot: read those again.

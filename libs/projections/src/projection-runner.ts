@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import type { EventSerde, ParleyEvent } from '@parley/events';
 import {
@@ -73,7 +74,12 @@ export class ProjectionRunner {
           partition,
           offset: record.offset,
         })) {
-          await client.query(statement.text, [...statement.values]);
+          // Named, so PostgreSQL parses and plans each statement once per connection.
+          await client.query({
+            name: statementName(statement.text),
+            text: statement.text,
+            values: [...statement.values],
+          });
         }
         last = offset;
       }
@@ -92,6 +98,18 @@ export class ProjectionRunner {
       client.release();
     }
   }
+}
+
+const statementNames = new Map<string, string>();
+
+/** A stable name per distinct SQL text (projections build their SQL from a fixed set of templates). */
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `projection_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+    statementNames.set(text, name);
+  }
+  return name;
 }
 
 async function lockPosition(
