@@ -20,9 +20,16 @@ const READ_MODEL_TABLES = {
   message_hidden: 'message_id, user_id',
   message_recipients: 'message_id, recipient_id',
   conversation_reads: 'conversation_id, user_id',
+  presence: 'user_id',
 } as const;
 
-const TOPICS = ['chat.users', 'chat.credentials', 'chat.conversations', 'chat.messages'] as const;
+const TOPICS = [
+  'chat.users',
+  'chat.credentials',
+  'chat.conversations',
+  'chat.messages',
+  'chat.presence',
+] as const;
 
 /** A realistic stream: accounts, groups with joins and leaves, messages, statuses, reads, deletions. */
 function scriptedEvents(batch: number, users: number): ParleyEvent[] {
@@ -47,6 +54,16 @@ function scriptedEvents(batch: number, users: number): ParleyEvent[] {
       status: 'BLOCKED',
       changedBy: userId(0),
       reason: null,
+    });
+  }
+  for (let u = 0; u < users; u++) {
+    const status = (u + batch) % 2 ? 'ONLINE' : 'OFFLINE';
+    events.push({
+      type: 'PresenceChanged',
+      ...at(),
+      userId: userId(u),
+      status,
+      lastSeen: 1_700_000_000_000 + batch,
     });
   }
   for (let c = 0; c < 8; c++) {

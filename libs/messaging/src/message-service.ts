@@ -199,8 +199,9 @@ export class MessageService {
       await this.deps.claims.release(request.messageId).catch(() => undefined);
       throw error;
     }
-    // Kafka has it: the answer is final. If marking the claim fails, the projection marks it anyway.
-    await this.deps.claims.markAcked(request.messageId).catch((error: unknown) => {
+    // Kafka has it: the answer is final, so it is not held up by marking the claim (the projection
+    // marks it too). Until then a repeat of this messageId waits for the mark, as for any lease.
+    this.deps.claims.markAcked(request.messageId).catch((error: unknown) => {
       this.deps.logger?.warn({ err: error, messageId: request.messageId }, 'claim not marked acked');
     });
     return answerOf(request.messageId, conversationId, sentAtMs);

@@ -1,9 +1,16 @@
 import type { Projection } from '@parley/projections';
 import { conversationsProjection } from './projections/conversations-projection';
 import { messagesProjection } from './projections/messages-projection';
+import { presenceProjection } from './projections/presence-projection';
 import { credentialsProjection, usersProjection } from './projections/users-projection';
 
-export { usersProjection, credentialsProjection, conversationsProjection, messagesProjection };
+export {
+  usersProjection,
+  credentialsProjection,
+  conversationsProjection,
+  messagesProjection,
+  presenceProjection,
+};
 export { STATUS_RANK } from './projections/messages-projection';
 
 /** Every read model of the messaging core, as apps/projector runs them. */
@@ -12,6 +19,7 @@ export const ALL_PROJECTIONS: readonly Projection[] = [
   credentialsProjection,
   conversationsProjection,
   messagesProjection,
+  presenceProjection,
 ];
 export { isActiveMember } from './queries/membership';
 export { waitForReadModel } from './queries/wait-for-read-model';

@@ -35,7 +35,8 @@ export function attachStompEndpoint(server: Server, deps: StompEndpointDeps): St
       onOpen: (s) => registry.add(s),
       onClose: (s) => registry.remove(s),
       transport: {
-        send: (data) => socket.send(data),
+        // STOMP frames are text; a Buffer goes out as a text message without another encoding pass.
+        send: (data) => socket.send(data, { binary: false }),
         close: () => socket.close(1000),
       },
     });

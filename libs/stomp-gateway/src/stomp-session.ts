@@ -14,7 +14,8 @@ import {
 import { parseSubscription, type Destination } from './destinations';
 
 export interface Transport {
-  send(data: string): void;
+  /** One STOMP frame (or a heart-beat EOL), sent as one WebSocket text message. */
+  send(data: Buffer | string): void;
   close(): void;
 }
 
@@ -317,10 +318,10 @@ export class StompSession {
   }
 
   private write(frame: StompFrame<string>): void {
-    this.send(encodeFrame(frame).toString('utf8'));
+    this.send(encodeFrame(frame));
   }
 
-  private send(data: string): void {
+  private send(data: Buffer | string): void {
     if (this.state === 'closed') return;
     this.lastSent = Date.now();
     this.deps.transport.send(data);
