@@ -22,6 +22,8 @@ export function createKafka(options: KafkaClientOptions): Kafka {
     logCreator: () => (entry: LogEntry) => {
       if (!logger) return;
       const { message, ...extra } = entry.log;
+      // Partitions are assigned by BatchingProducer (Kafka's murmur2), never by kafkajs's partitioner.
+      if (message.includes('switched default partitioner')) return;
       const level = entry.level <= logLevel.WARN ? 'warn' : 'debug';
       logger[level]({ component: `kafkajs.${entry.namespace}`, ...extra }, message);
     },
