@@ -64,6 +64,7 @@ export async function runSendBench(argv: readonly string[], log: Log): Promise<v
     log,
     registryPort: await freePort(),
     projectorPort: await freePort(),
+    deliveryPort: await freePort(),
     gatewayPort,
   });
   const pool = new Pool({ connectionString: stack.env.DATABASE_URL });

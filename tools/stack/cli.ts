@@ -74,6 +74,7 @@ async function test(extraArgs: readonly string[]): Promise<number> {
     log,
     registryPort: await freePort(),
     projectorPort: await freePort(),
+    deliveryPort: await freePort(),
     gatewayPort: await freePort(),
   });
   let code = 1;

@@ -20,6 +20,7 @@ export interface Stack {
 export interface SetUpOptions {
   readonly registryPort?: number;
   readonly projectorPort?: number;
+  readonly deliveryPort?: number;
   readonly gatewayPort?: number;
   readonly log: Log;
 }
@@ -112,6 +113,13 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
       },
       {
         n: 8,
+        name: 'delivery',
+        title: 'Delivery worker',
+        portVariable: 'DELIVERY_PORT',
+        port: options.deliveryPort ?? config.delivery.port,
+      },
+      {
+        n: 9,
         name: 'gateway',
         title: 'Gateway',
         portVariable: 'GATEWAY_PORT',
@@ -128,7 +136,7 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
       cleanups.push(() => service.stop());
       log(`  ready at http://127.0.0.1:${app.port}`);
     }
-    const [projectorPort, gatewayPort] = apps.map((app) => app.port);
+    const [projectorPort, deliveryPort, gatewayPort] = apps.map((app) => app.port);
     return {
       config,
       env,
@@ -139,6 +147,7 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
         { name: 'PostgreSQL', url: redact(config.postgres.url) },
         { name: 'Redis', url: config.redis.url },
         { name: 'Projector health', url: `http://127.0.0.1:${projectorPort}/healthz` },
+        { name: 'Delivery health', url: `http://127.0.0.1:${deliveryPort}/healthz` },
       ],
       teardown,
     };
@@ -159,7 +168,7 @@ export function startApp(
 }
 
 function step(log: Log, n: number, what: string): void {
-  log(`[${n}/8] ${what}`);
+  log(`[${n}/9] ${what}`);
 }
 
 async function pingRedis(url: string): Promise<void> {

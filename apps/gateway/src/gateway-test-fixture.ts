@@ -3,6 +3,7 @@
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import { TokenService } from '@parley/auth';
+import { InboxNotifier, inboxProjection, type AppendedItem } from '@parley/delivery';
 import type { TokenBucketLimit } from '@parley/domain';
 import { EventSerde } from '@parley/events';
 import { BatchingProducer } from '@parley/kafka';
@@ -33,6 +34,9 @@ export interface GatewayFixtureOptions {
   readonly heartBeatMs?: number;
   readonly sendLimit?: TokenBucketLimit;
   readonly adminUsernames?: readonly string[];
+  /** Run the delivery worker's inbox projection too (default true). */
+  readonly delivery?: boolean;
+  readonly retryMs?: number;
 }
 
 export async function startGatewayFixture(
@@ -58,6 +62,20 @@ export async function startGatewayFixture(
         topicPrefix: world.prefix,
       }),
   );
+  if (options.delivery !== false) {
+    const notifier = new InboxNotifier(redis, world.prefix);
+    runners.push(
+      new ProjectionRunner({
+        kafka: world.kafka,
+        pool,
+        serde,
+        deadLetters: producer,
+        projection: inboxProjection,
+        topicPrefix: world.prefix,
+        onCommitted: (rows) => notifier.announce(rows as unknown as AppendedItem[]),
+      }),
+    );
+  }
   await Promise.all(runners.map((runner) => runner.start()));
   const nodeOptions = {
     pool,
@@ -73,6 +91,7 @@ export async function startGatewayFixture(
     port: 0,
     maxFrameBytes: options.maxFrameBytes ?? 64 * 1024,
     heartBeatMs: options.heartBeatMs ?? 10_000,
+    ...(options.retryMs ? { retryMs: options.retryMs } : {}),
   };
   const gateway = await startGateway(nodeOptions);
   const extraNodes: Gateway[] = [];

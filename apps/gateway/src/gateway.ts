@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { AccountService } from '@parley/accounts';
 import type { TokenService } from '@parley/auth';
+import { DeliveryReceipts, DeviceFeed, InboxNotifications, InboxStore } from '@parley/delivery';
 import type { TokenBucketLimit } from '@parley/domain';
 import type { EventSerde } from '@parley/events';
 import { createHttpApp } from '@parley/http-api';
@@ -43,6 +44,8 @@ export interface GatewayOptions {
   readonly port: number;
   readonly maxFrameBytes: number;
   readonly heartBeatMs: number;
+  /** First redelivery of an unACKed inbox item (doubles while it stays unACKed). */
+  readonly retryMs?: number;
   readonly logger?: Logger;
 }
 
@@ -79,6 +82,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const conversations = new ConversationService({ pool, publisher, directory });
 
+  const inboxes = new InboxStore(pool);
+  const inboxNotifications = new InboxNotifications(options.redisSubscriber, options.redisKeyPrefix, logger);
+  const receipts = new DeliveryReceipts(inboxes, publisher, logger);
   const registry = new SessionRegistry();
   const control = new SessionControl(
     options.redis,
@@ -105,6 +111,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     authenticate: (token) => accounts.authenticate(token),
     isMember: (conversationId, userId) => directory.isMember(conversationId, userId),
     handleSend: chatDestinations(messages),
+    openInbox: (context) =>
+      new DeviceFeed({
+        userId: context.userId,
+        deviceId: context.deviceId,
+        autoAck: context.autoAck,
+        store: inboxes,
+        notifications: inboxNotifications,
+        push: (item) => context.push(item.position, item.body),
+        acknowledged: (userId, deviceId, positions) => receipts.acknowledged(userId, deviceId, positions),
+        ...(options.retryMs ? { retryMs: options.retryMs } : {}),
+        ...(logger ? { logger } : {}),
+      }),
     registry,
     maxFrameBytes: options.maxFrameBytes,
     heartBeat: { sendMs: options.heartBeatMs, receiveMs: options.heartBeatMs },

@@ -1,5 +1,4 @@
 // Wiring only: runs every read-model projection of libs/read-models against PostgreSQL.
-import { createServer } from 'node:http';
 import { Pool } from 'pg';
 import { loadConfig } from '@parley/config';
 import { EventSerde } from '@parley/events';
@@ -8,7 +7,7 @@ import { createLogger } from '@parley/logging';
 import { PROJECT_MIGRATIONS, ensureDatabase, migrate } from '@parley/postgres';
 import { ProjectionRunner } from '@parley/projections';
 import { ALL_PROJECTIONS } from '@parley/read-models';
-import { runService, type StopService } from '@parley/runtime';
+import { runService, startHealthServer, type StopService } from '@parley/runtime';
 
 async function start(): Promise<StopService> {
   const config = loadConfig();
@@ -44,13 +43,7 @@ async function start(): Promise<StopService> {
   );
   await Promise.all(runners.map((runner) => runner.start()));
 
-  const health = createServer((req, res) => {
-    const ok = req.url === '/healthz' || req.url === '/readyz';
-    res
-      .writeHead(ok ? 200 : 404, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ status: ok ? 'ok' : 'not found' }));
-  });
-  health.listen(config.projector.port, '127.0.0.1');
+  const health = startHealthServer(config.projector.port);
   logger.info(
     { projections: ALL_PROJECTIONS.map((p) => p.name), port: config.projector.port },
     'projector running',

@@ -42,6 +42,7 @@ const envSchema = z
     REDIS_KEY_PREFIX: z.string().default('parley:'),
     GATEWAY_PORT: port.default(8080),
     PROJECTOR_PORT: port.default(8082),
+    DELIVERY_PORT: port.default(8083),
     STOMP_MAX_FRAME_BYTES: z.coerce
       .number()
       .int()
@@ -90,6 +91,7 @@ const envSchema = z
         heartBeatMs: env.STOMP_HEARTBEAT_MS,
       },
       projector: { port: env.PROJECTOR_PORT },
+      delivery: { port: env.DELIVERY_PORT },
       auth: { jwtSecret, adminUsernames: env.ADMIN_USERNAMES },
       sendLimit: { refillPerSecond: env.SEND_RATE_PER_SECOND, capacity: env.SEND_RATE_BURST },
     };

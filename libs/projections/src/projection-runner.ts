@@ -23,6 +23,11 @@ export interface ProjectionRunnerOptions {
   readonly groupId?: string;
   readonly logger?: Logger;
   readonly instrument?: Instrument;
+  /**
+   * Called after each chunk's transaction committed, with the rows its statements returned (for
+   * example `RETURNING` of inserted rows): to tell others about what is now durable.
+   */
+  readonly onCommitted?: (rows: readonly Record<string, unknown>[]) => void;
 }
 
 /**
@@ -66,6 +71,7 @@ export class ProjectionRunner {
       await client.query('BEGIN');
       const next = await lockPosition(client, name, topic, partition);
       let last: bigint | undefined;
+      const returned: Record<string, unknown>[] = [];
       for (const { record, value } of items) {
         const offset = BigInt(record.offset);
         if (offset < next) continue;
@@ -75,11 +81,12 @@ export class ProjectionRunner {
           offset: record.offset,
         })) {
           // Named, so PostgreSQL parses and plans each statement once per connection.
-          await client.query({
+          const result = await client.query<Record<string, unknown>>({
             name: statementName(statement.text),
             text: statement.text,
             values: [...statement.values],
           });
+          if (this.options.onCommitted) returned.push(...result.rows);
         }
         last = offset;
       }
@@ -91,6 +98,14 @@ export class ProjectionRunner {
         );
       }
       await client.query('COMMIT');
+      if (returned.length > 0) {
+        try {
+          this.options.onCommitted?.(returned);
+        } catch (error) {
+          // Committed is committed: a failing listener must not make the chunk run again.
+          this.options.logger?.warn({ err: error, projection: name }, 'onCommitted listener failed');
+        }
+      }
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;

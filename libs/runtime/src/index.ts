@@ -1,1 +1,2 @@
 export { runService, type StopService } from './run-service';
+export { startHealthServer } from './health-server';

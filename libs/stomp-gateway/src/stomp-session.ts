@@ -28,6 +28,24 @@ export interface SendContext {
   readonly body: Buffer;
 }
 
+/** What a device's inbox subscription is given. */
+export interface InboxContext {
+  readonly userId: string;
+  readonly deviceId: string;
+  readonly autoAck: boolean;
+  /** Writes one item: a MESSAGE frame with `ack` and `inbox-position`. */
+  push(position: number, body: unknown): void;
+}
+
+/** A device's inbox subscription, as the session drives it. */
+export interface InboxFeed {
+  start(fromPosition?: number): Promise<void>;
+  ack(position: number): void;
+  ackUpTo(position: number): void;
+  nack(position: number): void;
+  stop(): void;
+}
+
 export interface StompSessionDeps {
   readonly transport: Transport;
   /**
@@ -35,6 +53,8 @@ export interface StompSessionDeps {
    * the session writes the RECEIPT; a DomainError is a refusal for /user/queue/errors.
    */
   handleSend?(context: SendContext): Promise<void>;
+  /** The user's inbox for one device (`/user/queue/messages`); without it that queue stays silent. */
+  openInbox?(context: InboxContext): InboxFeed;
   /** Told when the session is connected and when it ends (the registry of a node's sessions). */
   onOpen?(session: StompSession): void;
   onClose?(session: StompSession): void;
@@ -52,6 +72,7 @@ interface Subscription {
   readonly destination: string;
   readonly target: Destination;
   readonly ack: 'auto' | 'client' | 'client-individual';
+  readonly inbox?: InboxFeed;
 }
 
 const SERVER = 'parley/0.1';
@@ -106,6 +127,7 @@ export class StompSession {
   closed(): void {
     if (this.state === 'connected') this.deps.onClose?.(this);
     this.state = 'closed';
+    for (const subscription of this.subscriptions.values()) subscription.inbox?.stop();
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
   }
@@ -126,13 +148,13 @@ export class StompSession {
         case 'SUBSCRIBE':
           return await this.subscribe(frame);
         case 'UNSUBSCRIBE':
-          this.subscriptions.delete(this.required(frame, 'id'));
+          this.unsubscribe(this.required(frame, 'id'));
           return this.receipt(frame);
         case 'SEND':
           return await this.serveSend(frame);
         case 'ACK':
         case 'NACK':
-          this.required(frame, 'id');
+          this.acknowledge(frame);
           return this.receipt(frame);
         case 'BEGIN':
         case 'COMMIT':
@@ -243,8 +265,70 @@ export class StompSession {
       // The same answer as for a conversation that does not exist: non-members learn nothing.
       return this.refuse(frame, 'NOT_FOUND', `conversation ${target.conversationId} not found`);
     }
-    this.subscriptions.set(id, { id, destination, target, ack: ack as Subscription['ack'] });
+    const ackMode = ack as Subscription['ack'];
+    let inbox: InboxFeed | undefined;
+    let fromPosition: number | undefined;
+    if (target.kind === 'user-queue' && target.queue === 'messages' && this.deps.openInbox) {
+      const from = frame.headers['from-position'];
+      if (from !== undefined) {
+        if (!/^\d{1,15}$/.test(from))
+          return this.refuse(frame, 'INVALID_POSITION', 'from-position must be a non-negative integer');
+        fromPosition = Number(from);
+      }
+      inbox = this.deps.openInbox({
+        userId: this.userId as string,
+        deviceId: this.deviceId as string,
+        autoAck: ackMode === 'auto',
+        push: (position, body) => this.pushInboxItem(id, destination, ackMode, position, body),
+      });
+    }
+    this.subscriptions.set(id, { id, destination, target, ack: ackMode, ...(inbox ? { inbox } : {}) });
     this.receipt(frame);
+    // The replay runs beside the session's later frames (ACKs must get through while it runs).
+    inbox?.start(fromPosition).catch((error: unknown) => {
+      this.deps.logger?.error({ err: error, session: this.id }, 'inbox replay failed');
+      this.refuse(frame, 'UNAVAILABLE', 'your inbox could not be read; subscribe again');
+    });
+  }
+
+  private unsubscribe(id: string): void {
+    this.subscriptions.get(id)?.inbox?.stop();
+    this.subscriptions.delete(id);
+  }
+
+  /** ACK/NACK: `id` is the `ack` header of a MESSAGE (here, the inbox position). */
+  private acknowledge(frame: StompFrame<string>): void {
+    const id = this.required(frame, 'id');
+    if (!/^\d{1,15}$/.test(id)) return; // not one of ours: nothing to acknowledge
+    const position = Number(id);
+    for (const subscription of this.subscriptions.values()) {
+      const { inbox } = subscription;
+      if (!inbox) continue;
+      if (frame.command === 'NACK') inbox.nack(position);
+      else if (subscription.ack === 'client') inbox.ackUpTo(position);
+      else inbox.ack(position);
+    }
+  }
+
+  private pushInboxItem(
+    subscription: string,
+    destination: string,
+    ackMode: Subscription['ack'],
+    position: number,
+    body: unknown,
+  ): void {
+    this.write({
+      command: 'MESSAGE',
+      headers: {
+        destination,
+        subscription,
+        'message-id': `inbox-${position}`,
+        ...(ackMode === 'auto' ? {} : { ack: String(position) }),
+        'inbox-position': String(position),
+        'content-type': 'application/json',
+      },
+      body: Buffer.from(JSON.stringify(body)),
+    });
   }
 
   /** A well-formed request that is refused: answered on /user/queue/errors, the connection stays. */

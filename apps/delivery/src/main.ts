@@ -1,0 +1,52 @@
+// Wiring only: the delivery worker appends every message and deletion to its recipients' inboxes
+// (positions per user, in PostgreSQL) and announces new items to the gateway nodes through Redis.
+import { Redis } from 'ioredis';
+import { Pool } from 'pg';
+import { loadConfig } from '@parley/config';
+import { InboxNotifier, inboxProjection, type AppendedItem } from '@parley/delivery';
+import { EventSerde } from '@parley/events';
+import { BatchingProducer, createKafka } from '@parley/kafka';
+import { createLogger } from '@parley/logging';
+import { ProjectionRunner } from '@parley/projections';
+import { runService, startHealthServer, type StopService } from '@parley/runtime';
+
+async function start(): Promise<StopService> {
+  const config = loadConfig();
+  const logger = createLogger('delivery', config.logLevel);
+  const kafka = createKafka({
+    brokers: config.kafka.brokers,
+    clientId: `${config.kafka.clientId}-delivery`,
+    logger,
+  });
+  const pool = new Pool({ connectionString: config.postgres.url, max: 4 });
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
+  redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection problem'));
+  const notifier = new InboxNotifier(redis, config.redis.keyPrefix, logger);
+  const deadLetters = new BatchingProducer(kafka);
+  await deadLetters.connect();
+  const runner = new ProjectionRunner({
+    kafka,
+    pool,
+    serde: new EventSerde(config.schemaRegistry.url),
+    deadLetters,
+    projection: inboxProjection,
+    topicPrefix: config.kafka.topicPrefix,
+    logger,
+    onCommitted: (rows) => notifier.announce(rows as unknown as AppendedItem[]),
+  });
+  await runner.start();
+  const health = startHealthServer(config.delivery.port);
+  logger.info({ port: config.delivery.port }, 'delivery worker running');
+
+  return async () => {
+    logger.info('stopping: finishing the transactions in progress');
+    health.close();
+    await runner.stop();
+    await deadLetters.disconnect();
+    redis.disconnect();
+    await pool.end();
+  };
+}
+
+runService('delivery', start);

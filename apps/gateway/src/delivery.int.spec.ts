@@ -1,0 +1,231 @@
+import { randomUUID } from 'node:crypto';
+import type { IMessage } from '@stomp/stompjs';
+import { directConversationId } from '@parley/domain';
+import { KafkaAdmin, readTopic } from '@parley/kafka';
+import { gatewayClients, type TestStompClient, type TestUser } from './gateway-test-clients';
+import { startGatewayFixture, type GatewayFixture } from './gateway-test-fixture';
+
+interface Received {
+  readonly message: IMessage;
+  readonly body: Record<string, any>;
+  readonly position: number;
+}
+
+describe('delivery to devices: inboxes, ACKs, replay (PROTOCOL §3)', () => {
+  let fixture: GatewayFixture;
+  const { call, register, connect, closeAll, waitFor } = gatewayClients(() => fixture.baseUrl);
+
+  /** Subscribes to the user's inbox as a device would (client-individual ACKs). */
+  const inbox = (stomp: TestStompClient, headers: Record<string, string> = {}) => {
+    const received: Received[] = [];
+    stomp.client.subscribe(
+      '/user/queue/messages',
+      (message) =>
+        received.push({
+          message,
+          body: JSON.parse(message.body) as Record<string, any>,
+          position: Number(message.headers['inbox-position']),
+        }),
+      { ack: 'client-individual', ...headers },
+    );
+    return received;
+  };
+
+  const device = async (user: TestUser, deviceId: string, headers: Record<string, string> = {}) => {
+    const stomp = await connect(user, { 'device-id': deviceId });
+    return { stomp, received: inbox(stomp, headers) };
+  };
+
+  const send = async (from: TestUser, to: TestUser, text: string) => {
+    const answer = await call('POST', '/v1/messages', from.token, {
+      messageId: randomUUID(),
+      recipientId: to.userId,
+      text,
+    });
+    expect(answer.status).toBe(202);
+    return answer.body.messageId as string;
+  };
+
+  const deliveredEvents = async () => {
+    const admin = new KafkaAdmin(fixture.world.kafka);
+    await admin.connect();
+    const topic = fixture.world.topic('chat.messages');
+    const total = (await admin.topicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
+    await admin.disconnect();
+    const records = await readTopic(fixture.world.kafka, topic, (r) => r.length >= total);
+    return (await Promise.all(records.map((r) => fixture.serde.decode(r.value as Buffer)))).filter(
+      (e) => e.type === 'MessageDelivered',
+    );
+  };
+
+  beforeAll(async () => {
+    fixture = await startGatewayFixture('delivery', { retryMs: 300 });
+  });
+
+  afterEach(() => closeAll());
+
+  afterAll(() => fixture.dispose());
+
+  it('pushes a message to an online device with ack and inbox-position; its ACK makes it delivered for the sender', async () => {
+    const [ada, bob] = [await register('ada'), await register('bob')];
+    const phone = await device(bob, 'bob-phone');
+    const messageId = await send(ada, bob, 'Hello Bob');
+
+    await waitFor(() => phone.received.length === 1, { what: 'the MESSAGE' });
+    const [item] = phone.received;
+    expect(item!.message.headers).toMatchObject({
+      'inbox-position': '1',
+      ack: '1',
+      destination: '/user/queue/messages',
+    });
+    const conversationId = directConversationId(ada.userId, bob.userId);
+    expect(item!.body).toEqual({
+      kind: 'message',
+      messageId,
+      conversationId,
+      seq: expect.any(Number),
+      senderId: ada.userId,
+      text: 'Hello Bob',
+      sentAt: expect.any(String),
+    });
+
+    item!.message.ack();
+    await waitFor(
+      async () =>
+        (await call('GET', `/v1/conversations/${conversationId}/messages`, ada.token)).body.messages[0]
+          ?.status === 'delivered',
+      { what: 'the sender to see delivered' },
+    );
+    expect(
+      (await deliveredEvents()).filter((e) => e.type === 'MessageDelivered' && e.messageId === messageId),
+    ).toEqual([
+      expect.objectContaining({
+        recipientId: bob.userId,
+        senderId: ada.userId,
+        deviceId: 'bob-phone',
+        seq: item!.body.seq,
+      }),
+    ]);
+  });
+
+  it('gives a recipient who was offline all 500 messages of 5 senders on connect, each conversation in seq order', async () => {
+    const bob = await register('bob');
+    const senders = await Promise.all([1, 2, 3, 4, 5].map((i) => register(`s${i}`)));
+    await Promise.all(
+      senders.map(async (sender) => {
+        for (let i = 0; i < 100; i++) await send(sender, bob, `${sender.username} #${i}`);
+      }),
+    );
+
+    const laptop = await device(bob, 'bob-laptop');
+    await waitFor(() => laptop.received.length >= 500, { what: '500 items', timeoutMs: 60_000 });
+    const byMessage = new Map(laptop.received.map((r) => [r.body.messageId as string, r]));
+    expect(byMessage.size).toBe(500);
+    expect(laptop.received.map((r) => r.position)).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
+    for (const sender of senders) {
+      const fromSender = laptop.received.filter((r) => r.body.senderId === sender.userId);
+      expect(fromSender.map((r) => r.body.text)).toEqual(
+        Array.from({ length: 100 }, (_, i) => `${sender.username} #${i}`),
+      );
+      const seqs = fromSender.map((r) => r.body.seq as number);
+      expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+    }
+
+    // ACK everything; the same device connecting again gets nothing it already ACKed.
+    for (const r of laptop.received) r.message.ack();
+    await waitFor(async () => {
+      const { rows } = await fixture.pool.query(
+        `SELECT acked_position FROM device_positions WHERE user_id = $1 AND device_id = 'bob-laptop'`,
+        [bob.userId],
+      );
+      return Number(rows[0]?.acked_position) === 500;
+    });
+    await laptop.stomp.client.deactivate();
+    const again = await device(bob, 'bob-laptop');
+    await send(senders[0]!, bob, 'one more');
+    await waitFor(() => again.received.length >= 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // (It may have come twice by now: unACKed items are sent again after 300 ms here.)
+    expect(new Set(again.received.map((r) => `${r.position} ${r.body.text}`))).toEqual(
+      new Set(['501 one more']),
+    );
+  });
+
+  it('brings a device that was offline for a while up to date from its own position', async () => {
+    const [ada, bob] = [await register('ada'), await register('bob')];
+    const phone = await device(bob, 'phone');
+    const tablet = await device(bob, 'tablet');
+    await send(ada, bob, 'both see this');
+    await waitFor(() => phone.received.length >= 1 && tablet.received.length >= 1);
+    phone.received[0]!.message.ack();
+    tablet.received[0]!.message.ack();
+    await waitFor(async () => {
+      const { rows } = await fixture.pool.query(
+        'SELECT count(*) AS n FROM device_positions WHERE user_id = $1 AND acked_position = 1',
+        [bob.userId],
+      );
+      return Number(rows[0]?.n) === 2;
+    });
+    await tablet.stomp.client.deactivate();
+
+    for (let i = 0; i < 20; i++) await send(ada, bob, `while the tablet was away ${i}`);
+    await waitFor(() => new Set(phone.received.map((r) => r.position)).size === 21);
+    for (const r of phone.received.slice(1)) r.message.ack();
+
+    const back = await device(bob, 'tablet');
+    await waitFor(() => back.received.length >= 20, { what: 'the 20 missed messages' });
+    expect(back.received.slice(0, 20).map((r) => r.position)).toEqual(
+      Array.from({ length: 20 }, (_, i) => i + 2),
+    );
+
+    // A device seen for the first time starts after what any device ACKed: nothing pending here.
+    const fresh = await device(bob, 'new-watch');
+    await send(ada, bob, 'after the watch joined');
+    await waitFor(() => fresh.received.length >= 1);
+    expect(fresh.received.map((r) => r.body.text)).toEqual(['after the watch joined']);
+  });
+
+  it('sends an item again after a NACK, and after a session that closed before its ACK', async () => {
+    const [ada, bob] = [await register('ada'), await register('bob')];
+    const first = await device(bob, 'phone');
+    const messageId = await send(ada, bob, 'ack me');
+    await waitFor(() => first.received.length === 1);
+    first.received[0]!.message.nack();
+    await waitFor(() => first.received.length >= 2, { what: 'the redelivery after NACK' });
+    expect(first.received[1]!.body.messageId).toBe(messageId);
+
+    await first.stomp.client.deactivate(); // closed without any ACK
+    const second = await device(bob, 'phone');
+    await waitFor(() => second.received.length >= 1, { what: 'the item after reconnecting' });
+    expect(second.received[0]!.body.messageId).toBe(messageId);
+    second.received[0]!.message.ack();
+
+    // Unacknowledged items come again on their own while the device stays (retry with backoff).
+    await send(ada, bob, 'ignored for now');
+    await waitFor(() => second.received.filter((r) => r.body.text === 'ignored for now').length >= 2, {
+      what: 'a retry of the unACKed item',
+    });
+  });
+
+  it('resumes after from-position, and delivers deletions for everybody as inbox items', async () => {
+    const [ada, bob] = [await register('ada'), await register('bob')];
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push(await send(ada, bob, `m${i}`));
+    const resumed = await device(bob, 'phone', { 'from-position': '2' });
+    await waitFor(() => resumed.received.length >= 1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(resumed.received.map((r) => r.body.text)).toEqual(['m2']);
+    resumed.received[0]!.message.ack();
+
+    expect(
+      (await call('PATCH', `/v1/messages/${ids[0]}/status`, ada.token, { status: 'deleted_for_everybody' }))
+        .status,
+    ).toBe(204);
+    await waitFor(() => resumed.received.some((r) => r.body.kind === 'deleted'), { what: 'the deletion' });
+    expect(resumed.received.find((r) => r.body.kind === 'deleted')!.body).toEqual({
+      kind: 'deleted',
+      messageId: ids[0],
+      conversationId: directConversationId(ada.userId, bob.userId),
+    });
+  });
+});

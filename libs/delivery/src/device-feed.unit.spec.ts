@@ -1,0 +1,74 @@
+import { DeviceFeed, type InboxItem, type InboxNotifications, type InboxStore } from '@parley/delivery';
+
+/** An inbox in memory: the feed's rules (order, ACK watermark, retries) without a database. */
+function fakeInbox(count: number) {
+  const items: InboxItem[] = Array.from({ length: count }, (_, i) => ({
+    position: i + 1,
+    body: { kind: 'deleted', messageId: `m${i + 1}`, conversationId: 'c' },
+  }));
+  const saved: number[] = [];
+  const store = {
+    startPosition: async () => 0,
+    itemsAfter: async (_user: string, after: number, limit: number) =>
+      items.filter((item) => item.position > after).slice(0, limit),
+    saveAcked: async (_user: string, _device: string, position: number) => {
+      saved.push(position);
+    },
+  } as unknown as InboxStore;
+  const notifications = {
+    watch: () => ({ ready: Promise.resolve(), stop: () => undefined }),
+  } as unknown as InboxNotifications;
+  return { items, saved, store, notifications };
+}
+
+describe('DeviceFeed', () => {
+  it('writes the inbox in order and stores only the position up to which everything is ACKed', async () => {
+    const inbox = fakeInbox(4);
+    const pushed: number[] = [];
+    const acknowledged: number[] = [];
+    const feed = new DeviceFeed({
+      userId: 'u',
+      deviceId: 'd',
+      store: inbox.store,
+      notifications: inbox.notifications,
+      push: (item) => pushed.push(item.position),
+      acknowledged: (_u, _d, positions) => acknowledged.push(...positions),
+      retryMs: 60_000,
+    });
+    await feed.start();
+    expect(pushed).toEqual([1, 2, 3, 4]);
+
+    feed.ack(2); // 1 is still open: nothing can be stored yet
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(inbox.saved).toEqual([]);
+    feed.ack(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(inbox.saved).toEqual([2]);
+    feed.ackUpTo(4);
+    feed.ack(4); // twice: changes nothing
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(inbox.saved[inbox.saved.length - 1]).toBe(4);
+    expect(acknowledged).toEqual([2, 1, 3, 4]);
+    feed.stop();
+  });
+
+  it('sends NACKed items again', async () => {
+    const inbox = fakeInbox(2);
+    const pushed: number[] = [];
+    const feed = new DeviceFeed({
+      userId: 'u',
+      deviceId: 'd',
+      store: inbox.store,
+      notifications: inbox.notifications,
+      push: (item) => pushed.push(item.position),
+      acknowledged: () => undefined,
+      retryMs: 10,
+    });
+    await feed.start();
+    feed.ack(1);
+    feed.nack(2);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    feed.stop();
+    expect(pushed.slice(0, 3)).toEqual([1, 2, 2]);
+  });
+});

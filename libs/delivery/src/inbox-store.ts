@@ -1,0 +1,86 @@
+import type { Pool } from 'pg';
+import type { InboxBody } from './inbox-projection';
+
+export interface InboxItem {
+  readonly position: number;
+  readonly body: InboxBody;
+}
+
+/** A device name for a session without `device-id`: a device of its own for the session's life. */
+export const isSessionDevice = (deviceId: string): boolean => deviceId.startsWith('session:');
+
+/** Reads inboxes and keeps device positions (PostgreSQL: positions must survive anything). */
+export class InboxStore {
+  constructor(private readonly pool: Pool) {}
+
+  /**
+   * Where a device resumes: after its own last ACKed item; a device seen for the first time (or a
+   * session without device-id) starts after the last item that any of the user's devices ACKed.
+   */
+  async startPosition(userId: string, deviceId: string): Promise<number> {
+    const { rows } = await this.pool.query<{ own: string | null; any: string | null }>(
+      `SELECT (SELECT acked_position FROM device_positions WHERE user_id = $1 AND device_id = $2) AS own,
+              (SELECT max(acked_position) FROM device_positions WHERE user_id = $1) AS any`,
+      [userId, deviceId],
+    );
+    const row = rows[0];
+    if (row?.own != null) return Number(row.own);
+    const start = Number(row?.any ?? 0);
+    if (!isSessionDevice(deviceId)) {
+      // Remembered from now on, so its next connection resumes from its own position.
+      await this.pool.query(
+        `INSERT INTO device_positions (user_id, device_id, acked_position) VALUES ($1, $2, $3)
+         ON CONFLICT DO NOTHING`,
+        [userId, deviceId, start],
+      );
+    }
+    return start;
+  }
+
+  async itemsAfter(userId: string, after: number, limit: number): Promise<InboxItem[]> {
+    const { rows } = await this.pool.query<{ position: string; body: InboxBody }>({
+      name: 'inbox_items_after',
+      text: 'SELECT position, body FROM inbox_items WHERE user_id = $1 AND position > $2 ORDER BY position LIMIT $3',
+      values: [userId, after, limit],
+    });
+    return rows.map((row) => ({ position: Number(row.position), body: row.body }));
+  }
+
+  /** Every item up to `position` is ACKed by the device (positions never move back). */
+  async saveAcked(userId: string, deviceId: string, position: number): Promise<void> {
+    await this.pool.query({
+      name: 'device_positions_save',
+      text: `INSERT INTO device_positions (user_id, device_id, acked_position) VALUES ($1, $2, $3)
+             ON CONFLICT (user_id, device_id) DO UPDATE
+               SET acked_position = GREATEST(device_positions.acked_position, EXCLUDED.acked_position),
+                   updated_at = now()`,
+      values: [userId, deviceId, position],
+    });
+  }
+
+  /** Marks items delivered; returns the messages for which this was their user's first ACK. */
+  async markDelivered(
+    acks: readonly { userId: string; position: number }[],
+  ): Promise<(InboxItem & { userId: string })[]> {
+    const { rows } = await this.pool.query<{ user_id: string; position: string; body: InboxBody }>({
+      name: 'inbox_items_delivered',
+      text: `UPDATE inbox_items i SET delivered_at = now()
+               FROM unnest($1::text[], $2::bigint[]) AS q(user_id, position)
+              WHERE i.user_id = q.user_id AND i.position = q.position
+                AND i.delivered_at IS NULL AND i.kind = 'message'
+              RETURNING i.user_id, i.position, i.body`,
+      values: [acks.map((a) => a.userId), acks.map((a) => a.position)],
+    });
+    return rows.map((row) => ({ userId: row.user_id, position: Number(row.position), body: row.body }));
+  }
+
+  /** Undoes markDelivered when the MessageDelivered events could not be recorded, so a later ACK retries. */
+  async unmarkDelivered(items: readonly { userId: string; position: number }[]): Promise<void> {
+    await this.pool.query(
+      `UPDATE inbox_items i SET delivered_at = NULL
+         FROM unnest($1::text[], $2::bigint[]) AS q(user_id, position)
+        WHERE i.user_id = q.user_id AND i.position = q.position`,
+      [items.map((a) => a.userId), items.map((a) => a.position)],
+    );
+  }
+}
