@@ -1,9 +1,16 @@
 // Wiring only: the delivery worker appends every message and deletion to its recipients' inboxes
-// (positions per user, in PostgreSQL) and announces new items to the gateway nodes through Redis.
+// (positions per user, in PostgreSQL) and announces new items to the gateway nodes through Redis;
+// its live relay turns statuses into receipts and conversation feeds.
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import { loadConfig } from '@parley/config';
-import { InboxNotifier, inboxProjection, type AppendedItem } from '@parley/delivery';
+import {
+  ChannelPublisher,
+  InboxNotifier,
+  LiveRelay,
+  inboxProjection,
+  type AppendedItem,
+} from '@parley/delivery';
 import { EventSerde } from '@parley/events';
 import { BatchingProducer, createKafka } from '@parley/kafka';
 import { createLogger } from '@parley/logging';
@@ -35,14 +42,23 @@ async function start(): Promise<StopService> {
     logger,
     onCommitted: (rows) => notifier.announce(rows as unknown as AppendedItem[]),
   });
-  await runner.start();
+  const relay = new LiveRelay({
+    kafka,
+    pool,
+    serde: new EventSerde(config.schemaRegistry.url),
+    deadLetters,
+    publisher: new ChannelPublisher(redis, config.redis.keyPrefix, logger),
+    topicPrefix: config.kafka.topicPrefix,
+    logger,
+  });
+  await Promise.all([runner.start(), relay.start()]);
   const health = startHealthServer(config.delivery.port);
   logger.info({ port: config.delivery.port }, 'delivery worker running');
 
   return async () => {
     logger.info('stopping: finishing the transactions in progress');
     health.close();
-    await runner.stop();
+    await Promise.all([runner.stop(), relay.stop()]);
     await deadLetters.disconnect();
     redis.disconnect();
     await pool.end();

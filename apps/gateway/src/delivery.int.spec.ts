@@ -228,4 +228,64 @@ describe('delivery to devices: inboxes, ACKs, replay (PROTOCOL §3)', () => {
       conversationId: directConversationId(ada.userId, bob.userId),
     });
   });
+
+  it('tells the sender sent, delivered and read on /user/queue/receipts; members get the live feed and typing', async () => {
+    const [ada, bob] = [await register('ada'), await register('bob')];
+    const adaStomp = await connect(ada);
+    const receipts: Record<string, any>[] = [];
+    adaStomp.client.subscribe('/user/queue/receipts', (m) => receipts.push(JSON.parse(m.body)));
+    const phone = await device(bob, 'phone');
+    const typing: Record<string, any>[] = [];
+    phone.stomp.client.subscribe('/user/queue/typing', (m) => typing.push(JSON.parse(m.body)));
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the subscriptions are in place
+
+    const first = randomUUID();
+    await adaStomp.sendWithReceipt('/app/chat.send', {
+      messageId: first,
+      recipientId: bob.userId,
+      text: 'one',
+    });
+    await waitFor(() => receipts.some((r) => r.messageId === first && r.status === 'sent'), { what: 'sent' });
+    expect(receipts[0]).toEqual({
+      messageId: first,
+      conversationId: directConversationId(ada.userId, bob.userId),
+      recipientId: bob.userId,
+      status: 'sent',
+      seq: expect.any(Number),
+      at: expect.any(String),
+    });
+    await waitFor(() => phone.received.length >= 1);
+    phone.received[0]!.message.ack();
+    await waitFor(() => receipts.some((r) => r.messageId === first && r.status === 'delivered'), {
+      what: 'delivered',
+    });
+
+    const conversationId = directConversationId(ada.userId, bob.userId);
+    const feed: Record<string, any>[] = [];
+    phone.stomp.client.subscribe(`/topic/conversation.${conversationId}`, (m) =>
+      feed.push(JSON.parse(m.body)),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await phone.stomp.sendWithReceipt('/app/chat.read', { conversationId, seq: phone.received[0]!.body.seq });
+    await waitFor(() => receipts.some((r) => r.messageId === first && r.status === 'read'), { what: 'read' });
+    expect(receipts.find((r) => r.status === 'read')).toMatchObject({
+      recipientId: bob.userId,
+      conversationId,
+    });
+
+    const second = randomUUID();
+    await adaStomp.sendWithReceipt('/app/chat.send', { messageId: second, conversationId, text: 'two' });
+    await adaStomp.sendWithReceipt('/app/chat.typing', { conversationId });
+    await waitFor(() => typing.length >= 1, { what: 'typing' });
+    expect(typing[0]).toEqual({ conversationId, userId: ada.userId });
+    await waitFor(() => feed.some((f) => f.kind === 'message' && f.messageId === second), {
+      what: 'the feed',
+    });
+    expect(feed.map((f) => f.kind)).toEqual(expect.arrayContaining(['read', 'message', 'typing']));
+    expect(feed.find((f) => f.kind === 'message')).toMatchObject({
+      messageId: second,
+      text: 'two',
+      senderId: ada.userId,
+    });
+  });
 });

@@ -3,7 +3,13 @@
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import { TokenService } from '@parley/auth';
-import { InboxNotifier, inboxProjection, type AppendedItem } from '@parley/delivery';
+import {
+  ChannelPublisher,
+  InboxNotifier,
+  LiveRelay,
+  inboxProjection,
+  type AppendedItem,
+} from '@parley/delivery';
 import type { TokenBucketLimit } from '@parley/domain';
 import { EventSerde } from '@parley/events';
 import { BatchingProducer } from '@parley/kafka';
@@ -76,7 +82,18 @@ export async function startGatewayFixture(
       }),
     );
   }
-  await Promise.all(runners.map((runner) => runner.start()));
+  const relay =
+    options.delivery === false
+      ? undefined
+      : new LiveRelay({
+          kafka: world.kafka,
+          pool,
+          serde,
+          deadLetters: producer,
+          publisher: new ChannelPublisher(redis, world.prefix),
+          topicPrefix: world.prefix,
+        });
+  await Promise.all([...runners, ...(relay ? [relay] : [])].map((runner) => runner.start()));
   const nodeOptions = {
     pool,
     producer,
@@ -111,7 +128,7 @@ export async function startGatewayFixture(
     },
     dispose: async () => {
       await Promise.all([gateway, ...extraNodes].map((node) => node.close()));
-      await Promise.all(runners.map((runner) => runner.stop()));
+      await Promise.all([...runners, ...(relay ? [relay] : [])].map((runner) => runner.stop()));
       await producer.disconnect();
       redis.disconnect();
       redisSubscriber.disconnect();

@@ -6,7 +6,17 @@ import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { AccountService } from '@parley/accounts';
 import type { TokenService } from '@parley/auth';
-import { DeliveryReceipts, DeviceFeed, InboxNotifications, InboxStore } from '@parley/delivery';
+import {
+  ChannelHub,
+  ChannelPublisher,
+  DeliveryReceipts,
+  DeviceFeed,
+  InboxNotifications,
+  InboxStore,
+  TypingNotices,
+  channels,
+  type UserNotice,
+} from '@parley/delivery';
 import type { TokenBucketLimit } from '@parley/domain';
 import type { EventSerde } from '@parley/events';
 import { createHttpApp } from '@parley/http-api';
@@ -78,12 +88,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     directory,
     claims: new MessageClaims(pool, CLAIM_LEASE_MS),
     rateLimiter: new SendRateLimiter(options.redis, options.redisKeyPrefix, options.sendLimit, logger),
+    onTyping: (conversationId, userId) => typing.typing(conversationId, userId),
     ...(logger ? { logger } : {}),
   });
   const conversations = new ConversationService({ pool, publisher, directory });
 
+  const prefix = options.redisKeyPrefix;
+  const hub = new ChannelHub(options.redisSubscriber, logger);
+  const live = new ChannelPublisher(options.redis, prefix, logger);
+  const typing = new TypingNotices(pool, live);
   const inboxes = new InboxStore(pool);
-  const inboxNotifications = new InboxNotifications(options.redisSubscriber, options.redisKeyPrefix, logger);
+  const inboxNotifications = new InboxNotifications(hub, prefix);
   const receipts = new DeliveryReceipts(inboxes, publisher, logger);
   const registry = new SessionRegistry();
   const control = new SessionControl(
@@ -111,6 +126,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     authenticate: (token) => accounts.authenticate(token),
     isMember: (conversationId, userId) => directory.isMember(conversationId, userId),
     handleSend: chatDestinations(messages),
+    watchUser: (userId, deliver) =>
+      hub.watch(channels.user(prefix, userId), (message) => {
+        const notice = JSON.parse(message) as UserNotice;
+        deliver(notice.queue, notice.body);
+      }).stop,
+    watchConversation: (conversationId, deliver) =>
+      hub.watch(channels.conversation(prefix, conversationId), (message) => deliver(JSON.parse(message)))
+        .stop,
     openInbox: (context) =>
       new DeviceFeed({
         userId: context.userId,

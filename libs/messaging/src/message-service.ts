@@ -31,7 +31,7 @@ export interface MessageServiceDeps {
   readonly directory: Directory;
   readonly rateLimiter: SendRateLimiter;
   /** Where typing notices go (live only, never stored); without it they are checked and dropped. */
-  readonly onTyping?: (conversationId: string, userId: string) => void;
+  readonly onTyping?: (conversationId: string, userId: string) => Promise<void>;
   readonly logger?: Logger;
   readonly now?: () => number;
 }
@@ -101,7 +101,7 @@ export class MessageService {
   /** "Typing" in a conversation: members only; ephemeral, not stored. */
   async typing(userId: string, conversationId: string): Promise<void> {
     await this.requireMember(conversationId, userId);
-    this.deps.onTyping?.(conversationId, userId);
+    await this.deps.onTyping?.(conversationId, userId);
   }
 
   /** Marks one message read: everything in its conversation up to its `seq`. */

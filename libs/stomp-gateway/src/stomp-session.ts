@@ -55,6 +55,10 @@ export interface StompSessionDeps {
   handleSend?(context: SendContext): Promise<void>;
   /** The user's inbox for one device (`/user/queue/messages`); without it that queue stays silent. */
   openInbox?(context: InboxContext): InboxFeed;
+  /** Live notices for the user's queues (receipts, typing, presence); returns the function that stops them. */
+  watchUser?(userId: string, deliver: (queue: string, body: unknown) => void): () => void;
+  /** The live feed of a conversation the user subscribed to; returns the function that stops it. */
+  watchConversation?(conversationId: string, deliver: (body: unknown) => void): () => void;
   /** Told when the session is connected and when it ends (the registry of a node's sessions). */
   onOpen?(session: StompSession): void;
   onClose?(session: StompSession): void;
@@ -73,6 +77,7 @@ interface Subscription {
   readonly target: Destination;
   readonly ack: 'auto' | 'client' | 'client-individual';
   readonly inbox?: InboxFeed;
+  readonly stopFeed?: () => void;
 }
 
 const SERVER = 'parley/0.1';
@@ -94,6 +99,7 @@ export class StompSession {
   private lastReceived = Date.now();
   private lastSent = Date.now();
   private timers: NodeJS.Timeout[] = [];
+  private stopUserWatch: (() => void) | undefined;
 
   constructor(private readonly deps: StompSessionDeps) {
     this.parser = new FrameParser({ maxFrameBytes: deps.maxFrameBytes });
@@ -127,7 +133,11 @@ export class StompSession {
   closed(): void {
     if (this.state === 'connected') this.deps.onClose?.(this);
     this.state = 'closed';
-    for (const subscription of this.subscriptions.values()) subscription.inbox?.stop();
+    for (const subscription of this.subscriptions.values()) {
+      subscription.inbox?.stop();
+      subscription.stopFeed?.();
+    }
+    this.stopUserWatch?.();
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
   }
@@ -211,6 +221,7 @@ export class StompSession {
       body: Buffer.alloc(0),
     });
     this.startHeartBeats(heartBeats.outgoingMs, heartBeats.incomingMs);
+    this.stopUserWatch = this.deps.watchUser?.(this.userId, (queue, body) => this.pushToQueue(queue, body));
     this.deps.onOpen?.(this);
   }
 
@@ -282,7 +293,20 @@ export class StompSession {
         push: (position, body) => this.pushInboxItem(id, destination, ackMode, position, body),
       });
     }
-    this.subscriptions.set(id, { id, destination, target, ack: ackMode, ...(inbox ? { inbox } : {}) });
+    const stopFeed =
+      target.kind === 'conversation'
+        ? this.deps.watchConversation?.(target.conversationId, (body) =>
+            this.pushToSubscription(id, destination, body),
+          )
+        : undefined;
+    this.subscriptions.set(id, {
+      id,
+      destination,
+      target,
+      ack: ackMode,
+      ...(inbox ? { inbox } : {}),
+      ...(stopFeed ? { stopFeed } : {}),
+    });
     this.receipt(frame);
     // The replay runs beside the session's later frames (ACKs must get through while it runs).
     inbox?.start(fromPosition).catch((error: unknown) => {
@@ -292,8 +316,24 @@ export class StompSession {
   }
 
   private unsubscribe(id: string): void {
-    this.subscriptions.get(id)?.inbox?.stop();
+    const subscription = this.subscriptions.get(id);
+    subscription?.inbox?.stop();
+    subscription?.stopFeed?.();
     this.subscriptions.delete(id);
+  }
+
+  /** One MESSAGE on a topic subscription (live feeds: no ACK, no redelivery). */
+  private pushToSubscription(subscription: string, destination: string, body: unknown): void {
+    this.write({
+      command: 'MESSAGE',
+      headers: {
+        destination,
+        subscription,
+        'message-id': randomUUID(),
+        'content-type': 'application/json',
+      },
+      body: Buffer.from(JSON.stringify(body)),
+    });
   }
 
   /** ACK/NACK: `id` is the `ack` header of a MESSAGE (here, the inbox position). */

@@ -1,0 +1,84 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '@parley/logging';
+
+/** The Redis pub/sub channels of live delivery, under the environment's key prefix. */
+export const channels = {
+  /** "the user's inbox grew to position N" */
+  inbox: (prefix: string, userId: string) => `${prefix}inbox:${userId}`,
+  /** live notices for one user's queues: `{queue, body}` (receipts, typing, presence) */
+  user: (prefix: string, userId: string) => `${prefix}user:${userId}`,
+  /** the live feed of one conversation: a frame body */
+  conversation: (prefix: string, conversationId: string) => `${prefix}conversation:${conversationId}`,
+};
+
+/** A notice for one of a user's queues (PROTOCOL §3 `/user/queue/...`). */
+export interface UserNotice {
+  readonly queue: 'receipts' | 'typing' | 'presence';
+  readonly body: unknown;
+}
+
+/**
+ * The subscriber side, shared by everything on one gateway node: one Redis subscription per channel
+ * however many sessions listen to it, dropped when the last one stops.
+ */
+export class ChannelHub {
+  private readonly listeners = new Map<string, Set<(message: string) => void>>();
+  private readonly subscribed = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly subscriber: Redis,
+    private readonly logger?: Logger,
+  ) {
+    subscriber.on('message', (channel: string, message: string) => {
+      for (const listener of this.listeners.get(channel) ?? []) listener(message);
+    });
+  }
+
+  /** `ready` resolves once Redis has the subscription; `stop` ends this listener. */
+  watch(channel: string, listener: (message: string) => void): { ready: Promise<void>; stop: () => void } {
+    let set = this.listeners.get(channel);
+    if (!set) {
+      this.listeners.set(channel, (set = new Set()));
+      this.subscribed.set(
+        channel,
+        this.subscriber.subscribe(channel).then(
+          () => undefined,
+          (error: unknown) => this.logger?.warn({ err: error, channel }, 'subscription failed (Redis)'),
+        ),
+      );
+    }
+    set.add(listener);
+    const ready = this.subscribed.get(channel) ?? Promise.resolve();
+    const stop = () => {
+      const current = this.listeners.get(channel);
+      if (!current?.delete(listener) || current.size > 0) return;
+      this.listeners.delete(channel);
+      this.subscribed.delete(channel);
+      this.subscriber.unsubscribe(channel).catch(() => undefined);
+    };
+    return { ready, stop };
+  }
+}
+
+/** The publishing side: notices are live only, so a failure is logged and forgotten. */
+export class ChannelPublisher {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly logger?: Logger,
+  ) {}
+
+  toUser(userId: string, notice: UserNotice): void {
+    this.publish(channels.user(this.prefix, userId), notice);
+  }
+
+  toConversation(conversationId: string, body: unknown): void {
+    this.publish(channels.conversation(this.prefix, conversationId), body);
+  }
+
+  private publish(channel: string, body: unknown): void {
+    this.redis.publish(channel, JSON.stringify(body)).catch((error: unknown) => {
+      this.logger?.warn({ err: error, channel }, 'live notice not sent (Redis)');
+    });
+  }
+}
