@@ -6,7 +6,9 @@ import { Pool } from 'pg';
 import { loadConfig } from '@parley/config';
 import {
   ChannelPublisher,
+  DeliveryJobs,
   InboxNotifier,
+  PresenceTracker,
   LiveRelay,
   inboxProjection,
   type AppendedItem,
@@ -15,6 +17,7 @@ import { EventSerde } from '@parley/events';
 import { BatchingProducer, createKafka } from '@parley/kafka';
 import { createLogger } from '@parley/logging';
 import { ProjectionRunner } from '@parley/projections';
+import { EventPublisher } from '@parley/publishing';
 import { runService, startHealthServer, type StopService } from '@parley/runtime';
 
 async function start(): Promise<StopService> {
@@ -32,33 +35,49 @@ async function start(): Promise<StopService> {
   const notifier = new InboxNotifier(redis, config.redis.keyPrefix, logger);
   const deadLetters = new BatchingProducer(kafka);
   await deadLetters.connect();
+  const serde = new EventSerde(config.schemaRegistry.url);
+  const publisher = new EventPublisher(deadLetters, serde, config.kafka.topicPrefix);
+  const jobs = new DeliveryJobs({
+    pool,
+    publisher,
+    presence: new PresenceTracker(redis, config.redis.keyPrefix, publisher, config.presence, logger),
+    ttlMs: config.delivery.ttlMs,
+    logger,
+  });
   const runner = new ProjectionRunner({
     kafka,
     pool,
-    serde: new EventSerde(config.schemaRegistry.url),
+    serde,
     deadLetters,
     projection: inboxProjection,
     topicPrefix: config.kafka.topicPrefix,
     logger,
-    onCommitted: (rows) => notifier.announce(rows as unknown as AppendedItem[]),
+    onCommitted: (rows) => {
+      const items = rows as unknown as AppendedItem[];
+      notifier.announce(items);
+      jobs
+        .appended(items)
+        .catch((error: unknown) => logger.warn({ err: error }, 'DeliveryPending not recorded'));
+    },
   });
   const relay = new LiveRelay({
     kafka,
     pool,
-    serde: new EventSerde(config.schemaRegistry.url),
+    serde,
     deadLetters,
     publisher: new ChannelPublisher(redis, config.redis.keyPrefix, logger),
     topicPrefix: config.kafka.topicPrefix,
     logger,
   });
   await Promise.all([runner.start(), relay.start()]);
+  jobs.start();
   const health = startHealthServer(config.delivery.port);
   logger.info({ port: config.delivery.port }, 'delivery worker running');
 
   return async () => {
     logger.info('stopping: finishing the transactions in progress');
     health.close();
-    await Promise.all([runner.stop(), relay.stop()]);
+    await Promise.all([runner.stop(), relay.stop(), jobs.stop()]);
     await deadLetters.disconnect();
     redis.disconnect();
     await pool.end();

@@ -31,6 +31,12 @@ describe('delivery to devices: inboxes, ACKs, replay (PROTOCOL §3)', () => {
     return received;
   };
 
+  /** Ends the user's sessions the way a client disconnecting does. */
+  const closeAllOf = async (user: TestUser) => {
+    for (const session of fixture.gateway.stomp.registry.sessionsOf(user.userId)) session.kick('BYE', 'test');
+    await waitFor(() => fixture.gateway.stomp.registry.sessionsOf(user.userId).length === 0);
+  };
+
   const device = async (user: TestUser, deviceId: string, headers: Record<string, string> = {}) => {
     const stomp = await connect(user, { 'device-id': deviceId });
     return { stomp, received: inbox(stomp, headers) };
@@ -59,7 +65,11 @@ describe('delivery to devices: inboxes, ACKs, replay (PROTOCOL §3)', () => {
   };
 
   beforeAll(async () => {
-    fixture = await startGatewayFixture('delivery', { retryMs: 300 });
+    fixture = await startGatewayFixture('delivery', {
+      retryMs: 300,
+      presence: { sessionTtlMs: 3_000, offlineGraceMs: 500 },
+      deliveryTtlMs: 5_000,
+    });
   });
 
   afterEach(() => closeAll());
@@ -287,5 +297,60 @@ describe('delivery to devices: inboxes, ACKs, replay (PROTOCOL §3)', () => {
       text: 'two',
       senderId: ada.userId,
     });
+  });
+
+  it('keeps presence: online while a session lives, offline after the grace period, told to those who share a conversation', async () => {
+    const [bob, carol] = [await register('bob'), await register('carol')];
+    await send(carol, bob, 'we share a conversation now');
+    const carolStomp = await connect(carol);
+    const notices: Record<string, any>[] = [];
+    carolStomp.client.subscribe('/user/queue/presence', (m) => notices.push(JSON.parse(m.body)));
+    const presenceOf = async () => (await call('GET', `/v1/users/${bob.userId}/presence`, carol.token)).body;
+    expect(await presenceOf()).toEqual({ userId: bob.userId, status: 'offline', lastSeen: null });
+
+    const first = await connect(bob);
+    await waitFor(() => notices.some((n) => n.userId === bob.userId && n.status === 'online'), {
+      what: 'online',
+    });
+    expect((await presenceOf()).status).toBe('online');
+
+    // A reconnect within the grace period does not flap.
+    await first.client.deactivate();
+    await connect(bob);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect(notices.filter((n) => n.userId === bob.userId).map((n) => n.status)).toEqual(['online']);
+
+    await closeAllOf(bob);
+    await waitFor(() => notices.some((n) => n.userId === bob.userId && n.status === 'offline'), {
+      what: 'offline',
+    });
+    const offline = await waitFor(async () => {
+      const view = await presenceOf();
+      return view.status === 'offline' && view.lastSeen ? view : undefined;
+    });
+    expect(Date.parse(offline.lastSeen)).toBeGreaterThan(Date.now() - 10_000);
+    expect((await call('GET', `/v1/users/${randomUUID()}/presence`, carol.token)).status).toBe(404);
+  });
+
+  it('tells the sender pending while the recipient has no device online, and failed after the delivery TTL', async () => {
+    const [ada, bob] = [await register('ada'), await register('bob')];
+    const adaStomp = await connect(ada);
+    const receipts: Record<string, any>[] = [];
+    adaStomp.client.subscribe('/user/queue/receipts', (m) => receipts.push(JSON.parse(m.body)));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const messageId = await send(ada, bob, 'nobody home');
+    await waitFor(() => receipts.some((r) => r.messageId === messageId && r.status === 'pending'), {
+      what: 'pending',
+    });
+    expect(receipts.find((r) => r.status === 'pending')).toMatchObject({ recipientId: bob.userId });
+    await waitFor(() => receipts.some((r) => r.messageId === messageId && r.status === 'failed'), {
+      what: 'failed after the 5 s TTL',
+    });
+    const conversationId = directConversationId(ada.userId, bob.userId);
+    await waitFor(
+      async () =>
+        (await call('GET', `/v1/conversations/${conversationId}/messages`, ada.token)).body.messages[0]
+          ?.status === 'failed',
+    );
   });
 });

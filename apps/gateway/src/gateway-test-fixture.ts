@@ -5,15 +5,19 @@ import { Pool } from 'pg';
 import { TokenService } from '@parley/auth';
 import {
   ChannelPublisher,
+  DeliveryJobs,
   InboxNotifier,
+  PresenceTracker,
   LiveRelay,
   inboxProjection,
+  type PresenceOptions,
   type AppendedItem,
 } from '@parley/delivery';
 import type { TokenBucketLimit } from '@parley/domain';
 import { EventSerde } from '@parley/events';
 import { BatchingProducer } from '@parley/kafka';
 import { ProjectionRunner, type Projection } from '@parley/projections';
+import { EventPublisher } from '@parley/publishing';
 import { ALL_PROJECTIONS } from '@parley/read-models';
 import { createTestWorld, type TestWorld } from '@parley/testing';
 import { startGateway, type Gateway } from './gateway';
@@ -43,6 +47,8 @@ export interface GatewayFixtureOptions {
   /** Run the delivery worker's inbox projection too (default true). */
   readonly delivery?: boolean;
   readonly retryMs?: number;
+  readonly presence?: PresenceOptions;
+  readonly deliveryTtlMs?: number;
 }
 
 export async function startGatewayFixture(
@@ -68,6 +74,19 @@ export async function startGatewayFixture(
         topicPrefix: world.prefix,
       }),
   );
+  const presenceOptions = options.presence ?? { sessionTtlMs: 3_000, offlineGraceMs: 500 };
+  const jobs = new DeliveryJobs({
+    pool,
+    publisher: new EventPublisher(producer, serde, world.prefix),
+    presence: new PresenceTracker(
+      redis,
+      world.prefix,
+      new EventPublisher(producer, serde, world.prefix),
+      presenceOptions,
+    ),
+    ttlMs: options.deliveryTtlMs ?? 3_600_000,
+    intervalMs: 200,
+  });
   if (options.delivery !== false) {
     const notifier = new InboxNotifier(redis, world.prefix);
     runners.push(
@@ -78,7 +97,10 @@ export async function startGatewayFixture(
         deadLetters: producer,
         projection: inboxProjection,
         topicPrefix: world.prefix,
-        onCommitted: (rows) => notifier.announce(rows as unknown as AppendedItem[]),
+        onCommitted: (rows) => {
+          notifier.announce(rows as unknown as AppendedItem[]);
+          void jobs.appended(rows as unknown as AppendedItem[]);
+        },
       }),
     );
   }
@@ -94,6 +116,7 @@ export async function startGatewayFixture(
           topicPrefix: world.prefix,
         });
   await Promise.all([...runners, ...(relay ? [relay] : [])].map((runner) => runner.start()));
+  if (options.delivery !== false) jobs.start();
   const nodeOptions = {
     pool,
     producer,
@@ -108,6 +131,7 @@ export async function startGatewayFixture(
     port: 0,
     maxFrameBytes: options.maxFrameBytes ?? 64 * 1024,
     heartBeatMs: options.heartBeatMs ?? 10_000,
+    presence: presenceOptions,
     ...(options.retryMs ? { retryMs: options.retryMs } : {}),
   };
   const gateway = await startGateway(nodeOptions);
@@ -128,6 +152,7 @@ export async function startGatewayFixture(
     },
     dispose: async () => {
       await Promise.all([gateway, ...extraNodes].map((node) => node.close()));
+      await jobs.stop();
       await Promise.all([...runners, ...(relay ? [relay] : [])].map((runner) => runner.stop()));
       await producer.disconnect();
       redis.disconnect();

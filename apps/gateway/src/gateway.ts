@@ -13,7 +13,10 @@ import {
   DeviceFeed,
   InboxNotifications,
   InboxStore,
+  PresenceTracker,
   TypingNotices,
+  readPresence,
+  type PresenceOptions,
   channels,
   type UserNotice,
 } from '@parley/delivery';
@@ -54,6 +57,7 @@ export interface GatewayOptions {
   readonly port: number;
   readonly maxFrameBytes: number;
   readonly heartBeatMs: number;
+  readonly presence: PresenceOptions;
   /** First redelivery of an unACKed inbox item (doubles while it stays unACKed). */
   readonly retryMs?: number;
   readonly logger?: Logger;
@@ -98,6 +102,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const live = new ChannelPublisher(options.redis, prefix, logger);
   const typing = new TypingNotices(pool, live);
   const inboxes = new InboxStore(pool);
+  const presence = new PresenceTracker(options.redis, prefix, publisher, options.presence, logger);
+  const refreshers = new Map<string, NodeJS.Timeout>();
   const inboxNotifications = new InboxNotifications(hub, prefix);
   const receipts = new DeliveryReceipts(inboxes, publisher, logger);
   const registry = new SessionRegistry();
@@ -111,7 +117,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   await control.start();
   const app = createHttpApp({
     accounts,
-    messaging: { pool, messages, conversations, directory },
+    messaging: {
+      pool,
+      messages,
+      conversations,
+      directory,
+      presenceOf: (userId) => readPresence(pool, presence, userId),
+    },
     onAccountStatusChanged: async (userId, status) => control.accountStatusChanged(userId, status),
     ...(logger ? { logger } : {}),
     ready: async () => {
@@ -134,6 +146,26 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     watchConversation: (conversationId, deliver) =>
       hub.watch(channels.conversation(prefix, conversationId), (message) => deliver(JSON.parse(message)))
         .stop,
+    // A session keeps its user online while it lives (its heart-beats keep it alive).
+    lifecycle: {
+      opened: (session) => {
+        const userId = session.user as string;
+        const touch = () => {
+          presence.sessionAlive(userId, session.id).catch((error: unknown) => {
+            logger?.warn({ err: error, userId }, 'presence not refreshed (Redis)');
+          });
+        };
+        touch();
+        refreshers.set(session.id, setInterval(touch, options.presence.sessionTtlMs / 3));
+      },
+      closed: (session) => {
+        clearInterval(refreshers.get(session.id));
+        refreshers.delete(session.id);
+        presence.sessionClosed(session.user as string, session.id).catch((error: unknown) => {
+          logger?.warn({ err: error }, 'presence not updated (Redis)');
+        });
+      },
+    },
     openInbox: (context) =>
       new DeviceFeed({
         userId: context.userId,

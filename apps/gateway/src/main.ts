@@ -42,6 +42,7 @@ async function start(): Promise<StopService> {
     port: config.gateway.port,
     maxFrameBytes: config.gateway.maxFrameBytes,
     heartBeatMs: config.gateway.heartBeatMs,
+    presence: config.presence,
     logger,
   });
   logger.info({ port: gateway.port }, 'gateway listening (HTTP /v1, STOMP /ws)');

@@ -17,6 +17,11 @@ export type InboxBody =
 export interface AppendedItem {
   readonly user_id: string;
   readonly position: string;
+  readonly kind: InboxBody['kind'];
+  readonly message_id: string;
+  readonly conversation_id: string;
+  /** The message's sender (message items only). */
+  readonly sender_id: string | null;
 }
 
 const ts = (n: number) => `to_timestamp($${n}::double precision / 1000)`;
@@ -55,7 +60,7 @@ function appendToInboxes(
      )
      INSERT INTO inbox_items (user_id, position, kind, message_id, conversation_id, body, created_at)
      SELECT user_id, last_position, $1, $2, $3, $6::jsonb, ${ts(5)} FROM heads
-     RETURNING user_id, position`,
+     RETURNING user_id, position, kind, message_id, conversation_id, body->>'senderId' AS sender_id`,
     kind,
     messageId,
     conversationId,

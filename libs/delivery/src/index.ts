@@ -6,3 +6,6 @@ export { DeliveryReceipts } from './delivery-receipts';
 export { ChannelHub, ChannelPublisher, channels, type UserNotice } from './redis-channels';
 export { LiveRelay, type LiveRelayOptions } from './live-relay';
 export { TypingNotices } from './typing-notices';
+export { PresenceTracker, type PresenceOptions } from './presence-tracker';
+export { readPresence, type PresenceView } from './presence-view';
+export { DeliveryJobs, type DeliveryJobsOptions } from './delivery-jobs';

@@ -21,9 +21,9 @@ const READ_RECEIPTS_MAX = 50;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
- * Live notices from chat.messages (PROTOCOL §3, live only): `/user/queue/receipts` tells senders
- * sent, pending, delivered, read and failed; `/topic/conversation.{id}` carries messages, statuses,
- * reads and deletions. A consumer group of its own that starts at the end of the log: what happened
+ * Live notices from chat.messages and chat.presence (PROTOCOL §3, live only): `/user/queue/receipts`
+ * tells senders sent, pending, delivered, read and failed; `/topic/conversation.{id}` carries
+ * messages, statuses, reads and deletions; `/user/queue/presence` tells who went on- or offline. A consumer group of its own that starts at the end of the log: what happened
  * while nobody listened is read through the history calls.
  */
 export class LiveRelay {
@@ -32,7 +32,10 @@ export class LiveRelay {
   constructor(private readonly options: LiveRelayOptions) {
     this.consumer = new ConsumerRunner<ParleyEvent>(options.kafka, {
       groupId: `${options.topicPrefix}parley.live-relay`,
-      topics: [prefixedTopic(options.topicPrefix, 'chat.messages')],
+      topics: [
+        prefixedTopic(options.topicPrefix, 'chat.messages'),
+        prefixedTopic(options.topicPrefix, 'chat.presence'),
+      ],
       decode: (record) => options.serde.decode(record.value ?? Buffer.alloc(0)),
       handle: (items) => this.relay(items),
       deadLetters: options.deadLetters,
@@ -116,10 +119,25 @@ export class LiveRelay {
               conversationId: event.conversationId,
             });
           break;
+        case 'PresenceChanged':
+          await this.presenceNotices(event.userId, event.status, event.lastSeen);
+          break;
         default:
           break;
       }
     }
+  }
+
+  /** `/user/queue/presence` of everyone who shares a conversation with the user. */
+  private async presenceNotices(userId: string, status: string, lastSeen: number): Promise<void> {
+    const { rows } = await this.options.pool.query<{ user_id: string }>(
+      `SELECT DISTINCT other.user_id FROM conversation_members me
+         JOIN conversation_members other ON other.conversation_id = me.conversation_id
+        WHERE me.user_id = $1 AND me.left_at IS NULL AND other.left_at IS NULL AND other.user_id <> $1`,
+      [userId],
+    );
+    const body = { userId, status: status.toLowerCase(), lastSeen: iso(lastSeen) };
+    for (const row of rows) this.options.publisher.toUser(row.user_id, { queue: 'presence', body });
   }
 
   /** Tells the senders of the newest messages a read covers that the reader has read them. */

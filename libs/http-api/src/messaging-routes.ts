@@ -25,6 +25,8 @@ export interface MessagingRoutesDeps {
   readonly messages: MessageService;
   readonly conversations: ConversationService;
   readonly directory: Directory;
+  /** PROTOCOL §2 presence of a user (live state and last seen). */
+  readonly presenceOf?: (userId: string) => Promise<unknown>;
 }
 
 /** The caller, once the auth middleware has checked the bearer token. */
@@ -108,6 +110,13 @@ export function messagingRoutes(deps: MessagingRoutesDeps): Router {
   router.delete('/conversations/:conversationId/members/:userId', async (req, res) => {
     await deps.conversations.removeMember(userOf(res), pathId(req, 'conversationId'), pathId(req, 'userId'));
     res.status(204).end();
+  });
+
+  router.get('/users/:userId/presence', async (req, res) => {
+    const userId = pathId(req, 'userId');
+    const status = await deps.directory.accountStatus(userId);
+    if (status === undefined || status === 'DELETED' || !deps.presenceOf) throw notFound('user', userId);
+    res.json(await deps.presenceOf(userId));
   });
 
   return router;

@@ -9,6 +9,11 @@ export const STOMP_SUBPROTOCOLS = ['v12.stomp', 'v11.stomp'] as const;
 export type StompEndpointDeps = Omit<StompSessionDeps, 'transport' | 'onOpen' | 'onClose'> & {
   readonly logger?: Logger;
   readonly registry?: SessionRegistry;
+  /** Told of every session that connected and ended (presence). */
+  readonly lifecycle?: {
+    opened(session: StompSession): void;
+    closed(session: StompSession): void;
+  };
 };
 
 export interface StompEndpoint {
@@ -32,8 +37,14 @@ export function attachStompEndpoint(server: Server, deps: StompEndpointDeps): St
   wss.on('connection', (socket) => {
     const session = new StompSession({
       ...deps,
-      onOpen: (s) => registry.add(s),
-      onClose: (s) => registry.remove(s),
+      onOpen: (s) => {
+        registry.add(s);
+        deps.lifecycle?.opened(s);
+      },
+      onClose: (s) => {
+        registry.remove(s);
+        deps.lifecycle?.closed(s);
+      },
       transport: {
         // STOMP frames are text; a Buffer goes out as a text message without another encoding pass.
         send: (data) => socket.send(data, { binary: false }),

@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from '@parley/logging';
+import type { EventPublisher } from '@parley/publishing';
+
+export interface PresenceOptions {
+  /** A session not refreshed for this long is gone (its gateway died). */
+  readonly sessionTtlMs: number;
+  /** Going offline waits this long for a reconnect, so reconnects do not flap. */
+  readonly offlineGraceMs: number;
+}
+
+/**
+ * Presence in Redis (it may be lost: a Redis restart makes everybody offline until they refresh).
+ *
+ * - `presence:sessions:{user}`: sorted set of session ids scored by expiry, refreshed while the
+ *   session lives (its heart-beats keep it alive);
+ * - `presence:due`: sorted set of users to look at, scored by when (a session's expiry, or the end of
+ *   the grace period after the last session closed);
+ * - `presence:state:{user}`: `online` or `offline`; flipped with SET … GET, so however many nodes
+ *   look, each flip produces one PresenceChanged.
+ */
+export class PresenceTracker {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly publisher: EventPublisher,
+    private readonly options: PresenceOptions,
+    private readonly logger?: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private key(kind: 'sessions' | 'state', userId: string): string {
+    return `${this.prefix}presence:${kind}:${userId}`;
+  }
+
+  private get dueKey(): string {
+    return `${this.prefix}presence:due`;
+  }
+
+  /** A session connected (or refreshed): the user is online. */
+  async sessionAlive(userId: string, sessionId: string): Promise<void> {
+    const expires = this.now() + this.options.sessionTtlMs;
+    const results = await this.redis
+      .multi()
+      .zadd(this.key('sessions', userId), expires, sessionId)
+      .pexpire(this.key('sessions', userId), this.options.sessionTtlMs * 2)
+      .zadd(this.dueKey, 'GT', expires, userId)
+      .set(this.key('state', userId), 'online', 'GET')
+      .exec();
+    const previous = results?.[3]?.[1];
+    if (previous !== 'online') await this.flip(userId, 'ONLINE');
+  }
+
+  /** A session closed: the user goes offline after the grace period unless a session is back. */
+  async sessionClosed(userId: string, sessionId: string): Promise<void> {
+    await this.redis
+      .multi()
+      .zrem(this.key('sessions', userId), sessionId)
+      .zadd(this.dueKey, 'GT', this.now() + this.options.offlineGraceMs, userId)
+      .exec();
+  }
+
+  async isOnline(userId: string): Promise<boolean> {
+    return (await this.redis.get(this.key('state', userId))) === 'online';
+  }
+
+  async onlineOf(userIds: readonly string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const states = await this.redis.mget(userIds.map((id) => this.key('state', id)));
+    return new Set(userIds.filter((_, i) => states[i] === 'online'));
+  }
+
+  /**
+   * Looks at the users whose time has come: those with a live session stay online (looked at again
+   * when it expires), the others go offline. Run it every second or so, on any number of nodes.
+   */
+  async sweep(): Promise<number> {
+    const now = this.now();
+    const due = await this.redis.zrangebyscore(this.dueKey, '-inf', now, 'LIMIT', 0, 1000);
+    let offline = 0;
+    for (const userId of due) {
+      const sessions = this.key('sessions', userId);
+      await this.redis.zremrangebyscore(sessions, '-inf', now);
+      const live = await this.redis.zrange(sessions, 0, 0, 'REV', 'WITHSCORES');
+      const latest = live[1];
+      if (latest !== undefined) {
+        await this.redis.zadd(this.dueKey, Number(latest), userId);
+        continue;
+      }
+      await this.redis.zrem(this.dueKey, userId);
+      const previous = await this.redis.set(this.key('state', userId), 'offline', 'GET');
+      if (previous === 'online') {
+        offline++;
+        await this.flip(userId, 'OFFLINE');
+      }
+    }
+    return offline;
+  }
+
+  private async flip(userId: string, status: 'ONLINE' | 'OFFLINE'): Promise<void> {
+    const at = this.now();
+    try {
+      await this.publisher.publish([
+        { type: 'PresenceChanged', eventId: randomUUID(), occurredAt: at, userId, status, lastSeen: at },
+      ]);
+    } catch (error) {
+      // Presence is live state: the flip stands in Redis; the event is what could not be recorded.
+      this.logger?.warn({ err: error, userId, status }, 'PresenceChanged not recorded');
+    }
+  }
+}
