@@ -47,6 +47,8 @@ describe('messaging over STOMP and HTTP (PROTOCOL §§2-3)', () => {
     fixture = await startGatewayFixture('messaging', {
       sendLimit: { capacity: 25, refillPerSecond: 2 },
       adminUsernames: [adminName],
+      // Statuses here are those of the messaging core alone (no delivery worker: no pending).
+      delivery: false,
     });
   });
 
