@@ -5,13 +5,14 @@ import { Pool } from 'pg';
 import { EVENT_TOPIC, EventSerde, type ParleyEvent } from '@parley/events';
 import { BatchingProducer } from '@parley/kafka';
 import { ProjectionRunner } from '@parley/projections';
+import { inboxProjection } from '@parley/delivery';
 import { conversationsProjection } from '@parley/read-models';
 import { createTestWorld, waitFor, type TestWorld } from '@parley/testing';
 
 const CONVERSATIONS = 5;
 const PER_CONVERSATION = 400;
 
-describe('delivery worker killed with kill -9 mid-stream', () => {
+describe('delivery workers: kill -9 mid-stream, and two side by side', () => {
   let world: TestWorld;
   let serde: EventSerde;
   let producer: BatchingProducer;
@@ -77,10 +78,10 @@ describe('delivery worker killed with kill -9 mid-stream', () => {
     await world.dispose();
   });
 
-  it('loses nothing and gives no position twice: the inbox is 1..N, each message once, each conversation in seq order', async () => {
-    const bob = `bob-${randomUUID()}`;
+  /** Conversations of `bob` with 5 senders, projected, and their messages on the topic. */
+  const scenario = async (bob: string, conversations = CONVERSATIONS, perConversation = PER_CONVERSATION) => {
     const at = () => ({ eventId: randomUUID(), occurredAt: Date.now() - 60_000 });
-    const conversationIds = Array.from({ length: CONVERSATIONS }, (_, c) => `crash-c${c}-${randomUUID()}`);
+    const conversationIds = Array.from({ length: conversations }, (_, c) => `crash-c${c}-${randomUUID()}`);
     await produce(
       conversationIds.map((conversationId, c) => ({
         type: 'ConversationCreated',
@@ -96,10 +97,10 @@ describe('delivery worker killed with kill -9 mid-stream', () => {
       const { rows } = await pool.query('SELECT count(*) AS n FROM conversation_members WHERE user_id = $1', [
         bob,
       ]);
-      return Number(rows[0].n) === CONVERSATIONS;
+      return Number(rows[0].n) === conversations;
     });
     const messages: ParleyEvent[] = [];
-    for (let i = 0; i < PER_CONVERSATION; i++)
+    for (let i = 0; i < perConversation; i++)
       conversationIds.forEach((conversationId, c) =>
         messages.push({
           type: 'MessageSent',
@@ -113,6 +114,37 @@ describe('delivery worker killed with kill -9 mid-stream', () => {
         }),
       );
     await produce(messages);
+    return { conversationIds, messages };
+  };
+
+  /** The inbox is exactly 1..N, each message once, each conversation in order. */
+  const expectWholeInbox = async (bob: string, conversationIds: string[], total: number) => {
+    const perConversation = total / conversationIds.length;
+    const { rows } = await pool.query<{
+      position: string;
+      message_id: string;
+      conversation_id: string;
+      seq: number;
+    }>(
+      `SELECT position, message_id, conversation_id, (body->>'seq')::bigint AS seq
+         FROM inbox_items WHERE user_id = $1 ORDER BY position`,
+      [bob],
+    );
+    expect(rows.map((r) => Number(r.position))).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    expect(new Set(rows.map((r) => r.message_id)).size).toBe(total);
+    for (const conversationId of conversationIds) {
+      const inConversation = rows.filter((r) => r.conversation_id === conversationId);
+      expect(inConversation.map((r) => r.message_id)).toEqual(
+        Array.from({ length: perConversation }, (_, i) => `${conversationId}-m${i}`),
+      );
+      const seqs = inConversation.map((r) => Number(r.seq));
+      expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+    }
+  };
+
+  it('loses nothing and gives no position twice after a kill -9: the inbox is 1..N, each message once, in order', async () => {
+    const bob = `bob-${randomUUID()}`;
+    const { conversationIds, messages } = await scenario(bob);
 
     const first = (worker = startWorker());
     await waitFor(async () => (await inboxSize(bob)) >= 300, {
@@ -130,28 +162,36 @@ describe('delivery worker killed with kill -9 mid-stream', () => {
     });
     second.kill('SIGTERM');
     await new Promise((r) => second.once('exit', r));
+    await expectWholeInbox(bob, conversationIds, messages.length);
+  });
 
-    const { rows } = await pool.query<{
-      position: string;
-      message_id: string;
-      conversation_id: string;
-      seq: number;
-    }>(
-      `SELECT position, message_id, conversation_id, (body->>'seq')::bigint AS seq
-         FROM inbox_items WHERE user_id = $1 ORDER BY position`,
-      [bob],
+  it('shares the partitions between two workers and still gives every user one gap-free order', async () => {
+    const bob = `bob-${randomUUID()}`;
+    const chunks = [0, 0];
+    const workers = [0, 1].map(
+      (i) =>
+        new ProjectionRunner({
+          kafka: world.kafka,
+          pool,
+          serde,
+          deadLetters: producer,
+          projection: inboxProjection,
+          topicPrefix: world.prefix,
+          groupId: `${world.prefix}two-workers`,
+          onCommitted: () => chunks[i]!++,
+        }),
     );
-    expect(rows.map((r) => Number(r.position))).toEqual(
-      Array.from({ length: messages.length }, (_, i) => i + 1),
-    );
-    expect(new Set(rows.map((r) => r.message_id)).size).toBe(messages.length);
-    for (const conversationId of conversationIds) {
-      const inConversation = rows.filter((r) => r.conversation_id === conversationId);
-      expect(inConversation.map((r) => r.message_id)).toEqual(
-        Array.from({ length: PER_CONVERSATION }, (_, i) => `${conversationId}-m${i}`),
-      );
-      const seqs = inConversation.map((r) => Number(r.seq));
-      expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+    await Promise.all(workers.map((w) => w.start()));
+    try {
+      const { conversationIds, messages } = await scenario(bob);
+      await waitFor(async () => (await inboxSize(bob)) === messages.length, {
+        what: 'both workers',
+        timeoutMs: 90_000,
+      });
+      expect(chunks.every((n) => n > 0)).toBe(true);
+      await expectWholeInbox(bob, conversationIds, messages.length);
+    } finally {
+      await Promise.all(workers.map((w) => w.stop()));
     }
   });
 });
