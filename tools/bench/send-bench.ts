@@ -4,20 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-import { Pool } from 'pg';
-import { TokenService } from '@parley/auth';
 import { directConversationId } from '@parley/domain';
-import { EventSerde } from '@parley/events';
-import { BatchingProducer, KafkaAdmin, createKafka } from '@parley/kafka';
-import { dropDatabase } from '@parley/postgres';
-import { TOPIC_CATALOGUE, prefixedTopic } from '@parley/topics';
-import { EventPublisher } from '@parley/publishing';
-import { freePort, setUpStack, type Log } from '../stack/stack-setup';
+import type { Log } from '../stack/stack-setup';
+import { startBenchWorld } from './bench-world';
 import { percentile, table } from './latency';
 import { cpuSecondsByProcess } from './process-cpu';
-import { StompLoadClient } from './stomp-load-client';
-
-const BENCH_SECRET = 'benchmark-secret-of-at-least-32-characters';
 
 interface Options {
   readonly connections: number;
@@ -47,54 +38,11 @@ function options(argv: readonly string[]): Options {
 
 export async function runSendBench(argv: readonly string[], log: Log): Promise<void> {
   const opts = options(argv);
-  const prefix = `bench-${Date.now().toString(36)}.`;
-  // A world of its own: fresh topics and database; the limit is raised so it measures the path, not the guard.
-  Object.assign(process.env, {
-    DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/parley_bench',
-    TOPIC_PREFIX: prefix,
-    REDIS_KEY_PREFIX: prefix,
-    JWT_SECRET: BENCH_SECRET,
-    SEND_RATE_PER_SECOND: '100000',
-    SEND_RATE_BURST: '100000',
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-  });
-  await dropDatabase(process.env.DATABASE_URL ?? '');
-  const gatewayPort = await freePort();
-  const stack = await setUpStack({
-    log,
-    registryPort: await freePort(),
-    projectorPort: await freePort(),
-    deliveryPort: await freePort(),
-    gatewayPort,
-  });
-  const pool = new Pool({ connectionString: stack.env.DATABASE_URL });
-  const kafka = createKafka({ brokers: stack.config.kafka.brokers, clientId: 'parley-bench' });
-  const producer = new BatchingProducer(kafka);
-  const clients: StompLoadClient[] = [];
+  const world = await startBenchWorld(log);
   try {
-    await producer.connect();
-    const users = await seedUsers(
-      opts.connections,
-      producer,
-      stack.env.SCHEMA_REGISTRY_URL ?? '',
-      prefix,
-      pool,
-      log,
-    );
-    const tokens = new TokenService(BENCH_SECRET);
-
+    const users = await world.seedUsers(opts.connections);
     log(`\nConnecting ${opts.connections} STOMP sessions...`);
-    const url = `ws://127.0.0.1:${gatewayPort}/ws`;
-    for (let i = 0; i < users.length; i += 100) {
-      await Promise.all(
-        users.slice(i, i + 100).map(async (userId, j) => {
-          const client = new StompLoadClient(url);
-          clients[i + j] = client; // client i is user i
-          await client.connect((await tokens.issue(userId, new Date())).token);
-          client.subscribe('errors', '/user/queue/errors');
-        }),
-      );
-    }
+    const clients = await world.connect(users);
 
     // Each user talks to a partner (pairs); the first message creates the direct conversation.
     const partner = (i: number) => users[i ^ 1] ?? users[0]!;
@@ -211,54 +159,6 @@ export async function runSendBench(argv: readonly string[], log: Log): Promise<v
     console.log(`\nCPU time during the measurement (100% = one core of ${cpus().length}):\n`);
     console.log(table(['process', 'CPU s', 'of one core', 'µs per send'], rows));
   } finally {
-    for (const client of clients) client.close();
-    await producer.disconnect().catch(() => undefined);
-    await pool.end();
-    await stack.teardown();
-    // The benchmark's topics go; its database stays for a look until the next run.
-    const admin = new KafkaAdmin(kafka);
-    await admin.connect();
-    await admin
-      .deleteTopics(TOPIC_CATALOGUE.map((t) => prefixedTopic(prefix, t.name)))
-      .catch(() => undefined);
-    await admin.disconnect();
+    await world.dispose();
   }
-}
-
-/**
- * Accounts for the benchmark, recorded the way an import would be: UserRegistered events (password
- * hashing is not what this measures), then tokens signed with the benchmark's secret.
- */
-async function seedUsers(
-  count: number,
-  producer: BatchingProducer,
-  registryUrl: string,
-  prefix: string,
-  pool: Pool,
-  log: Log,
-): Promise<string[]> {
-  log(`\nRecording ${count} accounts...`);
-  const serde = new EventSerde(registryUrl);
-  await serde.registerAll();
-  const publisher = new EventPublisher(producer, serde, prefix);
-  const users = Array.from({ length: count }, () => randomUUID());
-  await publisher.publish(
-    users.map((userId, i) => ({
-      type: 'UserRegistered' as const,
-      eventId: randomUUID(),
-      occurredAt: Date.now(),
-      userId,
-      username: `bench_${i}_${userId.slice(0, 8)}`,
-      displayName: null,
-    })),
-  );
-  for (;;) {
-    const { rows } = await pool.query<{ n: string }>(
-      'SELECT count(*) AS n FROM users WHERE user_id = ANY($1::text[])',
-      [users],
-    );
-    if (Number(rows[0]?.n) === count) break;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return users;
 }

@@ -19,6 +19,8 @@ export class StompLoadClient {
   private failed?: (error: Error) => void;
   /** Frames other than CONNECTED and RECEIPT (errors-queue MESSAGEs, ERROR). */
   readonly unexpected: StompFrame<string>[] = [];
+  /** Called for each inbox item (a MESSAGE on `/user/queue/messages`); the client ACKs it. */
+  onInboxItem: ((body: Buffer, position: number) => void) | undefined;
 
   constructor(url: string) {
     this.socket = new WebSocket(url, ['v12.stomp'], { perMessageDeflate: false });
@@ -34,7 +36,7 @@ export class StompLoadClient {
     });
   }
 
-  async connect(token: string): Promise<void> {
+  async connect(token: string, headers: Record<string, string> = {}): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.socket.once('open', () => resolve());
       this.socket.once('error', reject);
@@ -49,6 +51,7 @@ export class StompLoadClient {
           host: 'parley',
           'heart-beat': '0,0',
           Authorization: `Bearer ${token}`,
+          ...headers,
         },
         body: Buffer.alloc(0),
       });
@@ -65,6 +68,15 @@ export class StompLoadClient {
         headers: { destination, receipt, 'content-type': 'application/json' },
         body: Buffer.from(body),
       });
+    });
+  }
+
+  /** Subscribes to the inbox with client-individual ACKs; every item is ACKed as it arrives. */
+  subscribeInbox(): void {
+    this.write({
+      command: 'SUBSCRIBE',
+      headers: { id: 'inbox', destination: '/user/queue/messages', ack: 'client-individual' },
+      body: Buffer.alloc(0),
     });
   }
 
@@ -112,6 +124,10 @@ export class StompLoadClient {
           this.waiting.delete(id);
           entry.resolve(performance.now() - entry.started);
         }
+      } else if (frame.command === 'MESSAGE' && frame.headers.subscription === 'inbox') {
+        const position = Number(frame.headers['inbox-position']);
+        this.onInboxItem?.(frame.body, position);
+        this.write({ command: 'ACK', headers: { id: frame.headers.ack ?? '' }, body: Buffer.alloc(0) });
       } else {
         this.unexpected.push(frame);
         this.refused(frame);

@@ -98,7 +98,8 @@ async function main(argv: readonly string[]): Promise<void> {
     case 'bench': {
       const [which, ...args] = rest;
       if (which === 'send') return (await import('../bench/send-bench')).runSendBench(args, log);
-      console.error('usage: tools/stack/cli.ts bench send [--connections N] [--seconds S] [--warmup S]');
+      if (which === 'delivery') return (await import('../bench/delivery-bench')).runDeliveryBench(args, log);
+      console.error('usage: tools/stack/cli.ts bench <send|delivery> [options] (see tools/bench/)');
       process.exitCode = 2;
       return;
     }

@@ -28,7 +28,7 @@ async function start(): Promise<StopService> {
     clientId: `${config.kafka.clientId}-delivery`,
     logger,
   });
-  const pool = new Pool({ connectionString: config.postgres.url, max: 4 });
+  const pool = new Pool({ connectionString: config.postgres.url, max: 8 });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
   redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection problem'));
@@ -36,6 +36,8 @@ async function start(): Promise<StopService> {
   const deadLetters = new BatchingProducer(kafka);
   await deadLetters.connect();
   const serde = new EventSerde(config.schemaRegistry.url);
+  // The worker records events too (DeliveryPending, MessageFailed, PresenceChanged): their schema ids first.
+  await serde.registerAll();
   const publisher = new EventPublisher(deadLetters, serde, config.kafka.topicPrefix);
   const jobs = new DeliveryJobs({
     pool,
@@ -51,6 +53,8 @@ async function start(): Promise<StopService> {
     deadLetters,
     projection: inboxProjection,
     topicPrefix: config.kafka.topicPrefix,
+    // Partitions in parallel: a user's inbox_heads row orders what two partitions share.
+    partitionsConcurrently: 4,
     logger,
     onCommitted: (rows) => {
       const items = rows as unknown as AppendedItem[];

@@ -104,6 +104,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const inboxes = new InboxStore(pool);
   const presence = new PresenceTracker(options.redis, prefix, publisher, options.presence, logger);
   const refreshers = new Map<string, NodeJS.Timeout>();
+  const sessionUsers = new Map<string, string>();
   const inboxNotifications = new InboxNotifications(hub, prefix);
   const receipts = new DeliveryReceipts(inboxes, publisher, logger);
   const registry = new SessionRegistry();
@@ -150,6 +151,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     lifecycle: {
       opened: (session) => {
         const userId = session.user as string;
+        sessionUsers.set(session.id, userId);
         const touch = () => {
           presence.sessionAlive(userId, session.id).catch((error: unknown) => {
             logger?.warn({ err: error, userId }, 'presence not refreshed (Redis)');
@@ -160,7 +162,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       },
       closed: (session) => {
         clearInterval(refreshers.get(session.id));
-        refreshers.delete(session.id);
+        sessionUsers.delete(session.id);
+        if (!refreshers.delete(session.id)) return; // already ended by close()
         presence.sessionClosed(session.user as string, session.id).catch((error: unknown) => {
           logger?.warn({ err: error }, 'presence not updated (Redis)');
         });
@@ -191,6 +194,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     accounts,
     messages,
     close: async () => {
+      // Sessions end while Redis is still there, so their users' presence follows at once.
+      await Promise.all(
+        [...refreshers.keys()].flatMap((sessionId) => {
+          clearInterval(refreshers.get(sessionId));
+          refreshers.delete(sessionId);
+          const userId = sessionUsers.get(sessionId);
+          return userId ? [presence.sessionClosed(userId, sessionId).catch(() => undefined)] : [];
+        }),
+      );
       for (const client of stomp.wss.clients) client.close(1001, 'server shutting down');
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,4 +1,5 @@
-import { sql, type Projection, type SqlStatement } from '@parley/projections';
+import type { ParleyEvent } from '@parley/events';
+import { sql, type EventPosition, type Projection, type SqlStatement } from '@parley/projections';
 
 /** PROTOCOL §3: the bodies of `/user/queue/messages` frames. */
 export type InboxBody =
@@ -24,49 +25,97 @@ export interface AppendedItem {
   readonly sender_id: string | null;
 }
 
-const ts = (n: number) => `to_timestamp($${n}::double precision / 1000)`;
+/** One event's contribution to the inboxes: an item for every other member. */
+interface Addressed {
+  readonly kind: InboxBody['kind'];
+  readonly messageId: string;
+  readonly conversationId: string;
+  /** The member who does not get it (the sender, the deleter). */
+  readonly excludedUserId: string;
+  readonly atMs: number;
+  readonly body: InboxBody;
+}
+
+function addressed(event: ParleyEvent, position: EventPosition): Addressed | undefined {
+  switch (event.type) {
+    case 'MessageSent':
+      return {
+        kind: 'message',
+        messageId: event.messageId,
+        conversationId: event.conversationId,
+        excludedUserId: event.senderId,
+        atMs: event.occurredAt,
+        body: {
+          kind: 'message',
+          messageId: event.messageId,
+          conversationId: event.conversationId,
+          seq: Number(position.offset),
+          senderId: event.senderId,
+          text: event.text,
+          sentAt: new Date(event.occurredAt).toISOString(),
+        },
+      };
+    case 'MessageDeleted':
+      // A deletion for oneself concerns nobody else.
+      if (event.scope !== 'EVERYONE') return undefined;
+      return {
+        kind: 'deleted',
+        messageId: event.messageId,
+        conversationId: event.conversationId,
+        excludedUserId: event.deletedBy,
+        atMs: event.occurredAt,
+        body: { kind: 'deleted', messageId: event.messageId, conversationId: event.conversationId },
+      };
+    default:
+      return undefined;
+  }
+}
 
 /**
- * Appends one item to the inbox of each recipient who does not have it yet. Recipients are the
- * conversation's other members at the event's time (a direct conversation's two members always).
- * Each recipient's position comes from their inbox_heads row, locked by the upsert until commit, so
- * positions are dense per user and commit in order. Users are taken in id order, so two workers
- * lock shared rows in the same order.
+ * Appends the items of a chunk of events (in log order) to their recipients' inboxes in one
+ * statement. Recipients are the conversation's other members at the event's time (a direct
+ * conversation's two members always); a user who has the item already gets nothing. Each user's
+ * inbox_heads row is moved by the number of their new items in one upsert, which locks it until
+ * commit, so positions are dense per user and commit in order; within the chunk, items take their
+ * positions in log order. Users are locked in id order, so two workers never wait on each other in
+ * a circle.
  */
-function appendToInboxes(
-  kind: InboxBody['kind'],
-  messageId: string,
-  conversationId: string,
-  excludedUserId: string,
-  atMs: number,
-  body: InboxBody,
-): SqlStatement {
+function appendToInboxes(items: readonly Addressed[]): SqlStatement {
   return sql(
-    `WITH recipients AS (
-       SELECT m.user_id FROM conversation_members m
-         JOIN conversations c ON c.conversation_id = m.conversation_id
-        WHERE m.conversation_id = $3 AND m.user_id <> $4
-          AND (c.kind = 'DIRECT' OR m.joined_at <= ${ts(5)})
-          AND (m.left_at IS NULL OR m.left_at > ${ts(5)})
-     ), fresh AS (
-       SELECT r.user_id FROM recipients r
-        WHERE NOT EXISTS (SELECT 1 FROM inbox_items i
-                           WHERE i.user_id = r.user_id AND i.kind = $1 AND i.message_id = $2)
-        ORDER BY r.user_id
+    `WITH input AS (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::double precision[], $6::jsonb[])
+         WITH ORDINALITY AS t(kind, message_id, conversation_id, excluded, at_ms, body, ord)
+     ), recipients AS (
+       SELECT DISTINCT ON (m.user_id, i.kind, i.message_id)
+              m.user_id, i.kind, i.message_id, i.conversation_id, i.body, i.at_ms, i.ord
+         FROM input i
+         JOIN conversations c ON c.conversation_id = i.conversation_id
+         JOIN conversation_members m ON m.conversation_id = i.conversation_id
+        WHERE m.user_id <> i.excluded
+          AND (c.kind = 'DIRECT' OR m.joined_at <= to_timestamp(i.at_ms / 1000))
+          AND (m.left_at IS NULL OR m.left_at > to_timestamp(i.at_ms / 1000))
+          AND NOT EXISTS (SELECT 1 FROM inbox_items x
+                           WHERE x.user_id = m.user_id AND x.kind = i.kind AND x.message_id = i.message_id)
+        ORDER BY m.user_id, i.kind, i.message_id, i.ord
+     ), counts AS (
+       SELECT user_id, count(*) AS n FROM recipients GROUP BY user_id ORDER BY user_id
      ), heads AS (
-       INSERT INTO inbox_heads (user_id, last_position) SELECT user_id, 1 FROM fresh
-       ON CONFLICT (user_id) DO UPDATE SET last_position = inbox_heads.last_position + 1
+       INSERT INTO inbox_heads (user_id, last_position) SELECT user_id, n FROM counts
+       ON CONFLICT (user_id) DO UPDATE SET last_position = inbox_heads.last_position + EXCLUDED.last_position
        RETURNING user_id, last_position
      )
      INSERT INTO inbox_items (user_id, position, kind, message_id, conversation_id, body, created_at)
-     SELECT user_id, last_position, $1, $2, $3, $6::jsonb, ${ts(5)} FROM heads
+     SELECT r.user_id,
+            h.last_position - c.n + row_number() OVER (PARTITION BY r.user_id ORDER BY r.ord),
+            r.kind, r.message_id, r.conversation_id, r.body, to_timestamp(r.at_ms / 1000)
+       FROM recipients r JOIN heads h ON h.user_id = r.user_id JOIN counts c ON c.user_id = r.user_id
      RETURNING user_id, position, kind, message_id, conversation_id, body->>'senderId' AS sender_id`,
-    kind,
-    messageId,
-    conversationId,
-    excludedUserId,
-    atMs,
-    JSON.stringify(body),
+    items.map((item) => item.kind),
+    items.map((item) => item.messageId),
+    items.map((item) => item.conversationId),
+    items.map((item) => item.excludedUserId),
+    items.map((item) => item.atMs),
+    items.map((item) => JSON.stringify(item.body)),
   );
 }
 
@@ -79,44 +128,10 @@ export const inboxProjection: Projection = {
   name: 'inboxes',
   topics: ['chat.messages'],
   apply(event, position) {
-    switch (event.type) {
-      case 'MessageSent':
-        return [
-          appendToInboxes(
-            'message',
-            event.messageId,
-            event.conversationId,
-            event.senderId,
-            event.occurredAt,
-            {
-              kind: 'message',
-              messageId: event.messageId,
-              conversationId: event.conversationId,
-              seq: Number(position.offset),
-              senderId: event.senderId,
-              text: event.text,
-              sentAt: new Date(event.occurredAt).toISOString(),
-            },
-          ),
-        ];
-      case 'MessageDeleted':
-        if (event.scope !== 'EVERYONE') return [];
-        return [
-          appendToInboxes(
-            'deleted',
-            event.messageId,
-            event.conversationId,
-            event.deletedBy,
-            event.occurredAt,
-            {
-              kind: 'deleted',
-              messageId: event.messageId,
-              conversationId: event.conversationId,
-            },
-          ),
-        ];
-      default:
-        return [];
-    }
+    return this.applyChunk?.([{ event, position }]) ?? [];
+  },
+  applyChunk(entries) {
+    const items = entries.flatMap(({ event, position }) => addressed(event, position) ?? []);
+    return items.length === 0 ? [] : [appendToInboxes(items)];
   },
 };

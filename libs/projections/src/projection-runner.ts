@@ -24,6 +24,11 @@ export interface ProjectionRunnerOptions {
   readonly logger?: Logger;
   readonly instrument?: Instrument;
   /**
+   * Partitions applied at once, each in its own transaction (default 1). Only for projections whose
+   * concurrent transactions are safe: row locks order what two partitions share.
+   */
+  readonly partitionsConcurrently?: number;
+  /**
    * Called after each chunk's transaction committed, with the rows its statements returned (for
    * example `RETURNING` of inserted rows): to tell others about what is now durable.
    */
@@ -48,6 +53,9 @@ export class ProjectionRunner {
       decode: (record) => options.serde.decode(record.value ?? Buffer.alloc(0)),
       handle: (items) => this.applyChunk(items),
       deadLetters: options.deadLetters,
+      ...(options.partitionsConcurrently
+        ? { partitionsConsumedConcurrently: options.partitionsConcurrently }
+        : {}),
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.instrument ? { instrument: options.instrument } : {}),
     });
@@ -70,25 +78,27 @@ export class ProjectionRunner {
     try {
       await client.query('BEGIN');
       const next = await lockPosition(client, name, topic, partition);
-      let last: bigint | undefined;
+      const { projection } = this.options;
+      const entries = items
+        .filter(({ record }) => BigInt(record.offset) >= next)
+        .map(({ record, value }) => ({
+          event: value,
+          position: { topic, partition, offset: record.offset },
+        }));
+      const lastEntry = entries[entries.length - 1];
+      const last = lastEntry ? BigInt(lastEntry.position.offset) : undefined;
+      const statements = projection.applyChunk
+        ? projection.applyChunk(entries)
+        : entries.flatMap(({ event, position }) => projection.apply(event, position));
       const returned: Record<string, unknown>[] = [];
-      for (const { record, value } of items) {
-        const offset = BigInt(record.offset);
-        if (offset < next) continue;
-        for (const statement of this.options.projection.apply(value, {
-          topic,
-          partition,
-          offset: record.offset,
-        })) {
-          // Named, so PostgreSQL parses and plans each statement once per connection.
-          const result = await client.query<Record<string, unknown>>({
-            name: statementName(statement.text),
-            text: statement.text,
-            values: [...statement.values],
-          });
-          if (this.options.onCommitted) returned.push(...result.rows);
-        }
-        last = offset;
+      for (const statement of statements) {
+        // Named, so PostgreSQL parses and plans each statement once per connection.
+        const result = await client.query<Record<string, unknown>>({
+          name: statementName(statement.text),
+          text: statement.text,
+          values: [...statement.values],
+        });
+        if (this.options.onCommitted) returned.push(...result.rows);
       }
       if (last !== undefined) {
         await client.query(

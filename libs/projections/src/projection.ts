@@ -23,6 +23,11 @@ export interface Projection {
   readonly name: string;
   readonly topics: readonly TopicName[];
   apply(event: ParleyEvent, position: EventPosition): readonly SqlStatement[];
+  /**
+   * Optional: the row changes of a whole chunk of one partition's events (in log order) at once,
+   * as few set-based statements. Must end in the same state as `apply` on each event in turn.
+   */
+  applyChunk?(entries: readonly { event: ParleyEvent; position: EventPosition }[]): readonly SqlStatement[];
 }
 
 export const sql = (text: string, ...values: unknown[]): SqlStatement => ({ text, values });

@@ -1,0 +1,119 @@
+// What every benchmark needs: its own stack (fresh topics and database), accounts, tokens, sessions.
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { TokenService } from '@parley/auth';
+import { EventSerde } from '@parley/events';
+import { BatchingProducer, KafkaAdmin, createKafka } from '@parley/kafka';
+import { dropDatabase } from '@parley/postgres';
+import { EventPublisher } from '@parley/publishing';
+import { TOPIC_CATALOGUE, prefixedTopic } from '@parley/topics';
+import { freePort, setUpStack, type Log } from '../stack/stack-setup';
+import { StompLoadClient } from './stomp-load-client';
+
+const BENCH_SECRET = 'benchmark-secret-of-at-least-32-characters';
+
+export interface BenchWorld {
+  readonly pool: Pool;
+  readonly wsUrl: string;
+  /** Records `count` accounts as UserRegistered events (password hashing is not what is measured). */
+  seedUsers(count: number): Promise<string[]>;
+  /** Connects one STOMP session per user, 100 at a time; client i is user i. */
+  connect(
+    users: readonly string[],
+    headers?: (i: number) => Record<string, string>,
+  ): Promise<StompLoadClient[]>;
+  dispose(): Promise<void>;
+}
+
+export async function startBenchWorld(log: Log, env: Record<string, string> = {}): Promise<BenchWorld> {
+  const prefix = `bench-${Date.now().toString(36)}.`;
+  // The send limit is raised so the benchmarks measure the path, not the guard.
+  Object.assign(process.env, {
+    DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/parley_bench',
+    TOPIC_PREFIX: prefix,
+    REDIS_KEY_PREFIX: prefix,
+    JWT_SECRET: BENCH_SECRET,
+    SEND_RATE_PER_SECOND: '100000',
+    SEND_RATE_BURST: '100000',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    ...env,
+  });
+  await dropDatabase(process.env.DATABASE_URL ?? '');
+  const gatewayPort = await freePort();
+  const stack = await setUpStack({
+    log,
+    registryPort: await freePort(),
+    projectorPort: await freePort(),
+    deliveryPort: await freePort(),
+    gatewayPort,
+  });
+  const pool = new Pool({ connectionString: stack.env.DATABASE_URL });
+  const kafka = createKafka({ brokers: stack.config.kafka.brokers, clientId: 'parley-bench' });
+  const producer = new BatchingProducer(kafka);
+  await producer.connect();
+  const tokens = new TokenService(BENCH_SECRET);
+  const wsUrl = `ws://127.0.0.1:${gatewayPort}/ws`;
+  const clients: StompLoadClient[] = [];
+
+  return {
+    pool,
+    wsUrl,
+    seedUsers: async (count) => {
+      log(`\nRecording ${count} accounts...`);
+      const serde = new EventSerde(stack.env.SCHEMA_REGISTRY_URL ?? '');
+      await serde.registerAll();
+      const publisher = new EventPublisher(producer, serde, prefix);
+      const users = Array.from({ length: count }, () => randomUUID());
+      for (let i = 0; i < users.length; i += 5_000) {
+        await publisher.publish(
+          users.slice(i, i + 5_000).map((userId, j) => ({
+            type: 'UserRegistered' as const,
+            eventId: randomUUID(),
+            occurredAt: Date.now(),
+            userId,
+            username: `bench_${i + j}_${userId.slice(0, 8)}`,
+            displayName: null,
+          })),
+        );
+      }
+      for (;;) {
+        const { rows } = await pool.query<{ n: string }>(
+          'SELECT count(*) AS n FROM users WHERE user_id = ANY($1::text[])',
+          [users],
+        );
+        if (Number(rows[0]?.n) === count) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      return users;
+    },
+    connect: async (users, headers) => {
+      const connected: StompLoadClient[] = [];
+      for (let i = 0; i < users.length; i += 100) {
+        await Promise.all(
+          users.slice(i, i + 100).map(async (userId, j) => {
+            const client = new StompLoadClient(wsUrl);
+            connected[i + j] = client;
+            clients.push(client);
+            await client.connect((await tokens.issue(userId, new Date())).token, headers?.(i + j));
+            client.subscribe('errors', '/user/queue/errors');
+          }),
+        );
+        if (users.length >= 2_000 && (i / 100) % 20 === 19) log(`  ${i + 100} of ${users.length} connected`);
+      }
+      return connected;
+    },
+    dispose: async () => {
+      for (const client of clients) client.close();
+      await producer.disconnect().catch(() => undefined);
+      await pool.end();
+      await stack.teardown();
+      // The benchmark's topics go; its database stays for a look until the next run.
+      const admin = new KafkaAdmin(kafka);
+      await admin.connect();
+      await admin
+        .deleteTopics(TOPIC_CATALOGUE.map((t) => prefixedTopic(prefix, t.name)))
+        .catch(() => undefined);
+      await admin.disconnect();
+    },
+  };
+}
