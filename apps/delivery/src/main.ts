@@ -28,7 +28,7 @@ async function start(): Promise<StopService> {
     clientId: `${config.kafka.clientId}-delivery`,
     logger,
   });
-  const pool = new Pool({ connectionString: config.postgres.url, max: 8 });
+  const pool = new Pool({ connectionString: config.postgres.url, max: 16 });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
   redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection problem'));
@@ -54,7 +54,7 @@ async function start(): Promise<StopService> {
     projection: inboxProjection,
     topicPrefix: config.kafka.topicPrefix,
     // Partitions in parallel: a user's inbox_heads row orders what two partitions share.
-    partitionsConcurrently: 4,
+    partitionsConcurrently: 12,
     logger,
     onCommitted: (rows) => {
       const items = rows as unknown as AppendedItem[];
