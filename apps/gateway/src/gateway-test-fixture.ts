@@ -3,21 +3,11 @@
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import { TokenService } from '@parley/auth';
-import {
-  ChannelPublisher,
-  DeliveryJobs,
-  InboxNotifier,
-  PresenceTracker,
-  LiveRelay,
-  inboxProjection,
-  type PresenceOptions,
-  type AppendedItem,
-} from '@parley/delivery';
+import { startDeliveryWorker, type PresenceOptions } from '@parley/delivery';
 import type { TokenBucketLimit } from '@parley/domain';
 import { EventSerde } from '@parley/events';
 import { BatchingProducer } from '@parley/kafka';
 import { ProjectionRunner, type Projection } from '@parley/projections';
-import { EventPublisher } from '@parley/publishing';
 import { ALL_PROJECTIONS } from '@parley/read-models';
 import { createTestWorld, type TestWorld } from '@parley/testing';
 import { startGateway, type Gateway } from './gateway';
@@ -74,49 +64,23 @@ export async function startGatewayFixture(
         topicPrefix: world.prefix,
       }),
   );
+  await Promise.all(runners.map((runner) => runner.start()));
   const presenceOptions = options.presence ?? { sessionTtlMs: 3_000, offlineGraceMs: 500 };
-  const jobs = new DeliveryJobs({
-    pool,
-    publisher: new EventPublisher(producer, serde, world.prefix),
-    presence: new PresenceTracker(
-      redis,
-      world.prefix,
-      new EventPublisher(producer, serde, world.prefix),
-      presenceOptions,
-    ),
-    ttlMs: options.deliveryTtlMs ?? 3_600_000,
-    intervalMs: 200,
-  });
-  if (options.delivery !== false) {
-    const notifier = new InboxNotifier(redis, world.prefix);
-    runners.push(
-      new ProjectionRunner({
-        kafka: world.kafka,
-        pool,
-        serde,
-        deadLetters: producer,
-        projection: inboxProjection,
-        topicPrefix: world.prefix,
-        onCommitted: (rows) => {
-          notifier.announce(rows as unknown as AppendedItem[]);
-          void jobs.appended(rows as unknown as AppendedItem[]);
-        },
-      }),
-    );
-  }
-  const relay =
+  const worker =
     options.delivery === false
       ? undefined
-      : new LiveRelay({
+      : await startDeliveryWorker({
           kafka: world.kafka,
           pool,
+          redis,
+          producer,
           serde,
-          deadLetters: producer,
-          publisher: new ChannelPublisher(redis, world.prefix),
           topicPrefix: world.prefix,
+          redisKeyPrefix: world.prefix,
+          presence: presenceOptions,
+          ttlMs: options.deliveryTtlMs ?? 3_600_000,
+          jobsIntervalMs: 200,
         });
-  await Promise.all([...runners, ...(relay ? [relay] : [])].map((runner) => runner.start()));
-  if (options.delivery !== false) jobs.start();
   const nodeOptions = {
     pool,
     producer,
@@ -152,8 +116,8 @@ export async function startGatewayFixture(
     },
     dispose: async () => {
       await Promise.all([gateway, ...extraNodes].map((node) => node.close()));
-      await jobs.stop();
-      await Promise.all([...runners, ...(relay ? [relay] : [])].map((runner) => runner.stop()));
+      await worker?.stop();
+      await Promise.all(runners.map((runner) => runner.stop()));
       await producer.disconnect();
       redis.disconnect();
       redisSubscriber.disconnect();

@@ -9,3 +9,4 @@ export { TypingNotices } from './typing-notices';
 export { PresenceTracker, type PresenceOptions } from './presence-tracker';
 export { readPresence, type PresenceView } from './presence-view';
 export { DeliveryJobs, type DeliveryJobsOptions } from './delivery-jobs';
+export { startDeliveryWorker, type DeliveryWorkerOptions } from './delivery-worker';

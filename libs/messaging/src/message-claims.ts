@@ -49,14 +49,22 @@ export class MessageClaims {
     private readonly leaseMs: number,
   ) {
     this.claimBatcher = new MicroBatcher((claims) => this.claimAll(claims));
-    this.ackBatcher = new MicroBatcher(async (ids) => {
-      await this.pool.query({
-        name: 'message_claims_ack',
-        text: 'UPDATE message_claims SET acked = true WHERE message_id = ANY($1::text[])',
-        values: [ids],
-      });
-      return ids.map(() => undefined);
-    });
+    // One ack batch at a time, rows locked in id order: the projector marks the same rows, and
+    // batches that lock in arbitrary order deadlock with each other.
+    this.ackBatcher = new MicroBatcher(
+      async (ids) => {
+        await this.pool.query({
+          name: 'message_claims_ack',
+          text: `UPDATE message_claims SET acked = true
+                  WHERE message_id IN (SELECT message_id FROM message_claims
+                                        WHERE message_id = ANY($1::text[]) AND NOT acked
+                                        ORDER BY message_id FOR UPDATE)`,
+          values: [ids],
+        });
+        return ids.map(() => undefined);
+      },
+      { serial: true },
+    );
   }
 
   /** Claims a messageId, or returns the claim that already holds it. */

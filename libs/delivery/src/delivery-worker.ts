@@ -1,0 +1,81 @@
+// One delivery worker from its clients: the inbox projection (announcing what it appended), the
+// live relay and the timed jobs. apps/delivery gives it the configured clients; tests give it theirs.
+import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
+import { DeliveryJobs } from './delivery-jobs';
+import { inboxProjection, type AppendedItem } from './inbox-projection';
+import { InboxNotifier } from './inbox-notifications';
+import { LiveRelay } from './live-relay';
+import { PresenceTracker, type PresenceOptions } from './presence-tracker';
+import { ChannelPublisher } from './redis-channels';
+import type { EventSerde } from '@parley/events';
+import type { BatchingProducer, KafkaClient } from '@parley/kafka';
+import type { Logger } from '@parley/logging';
+import { ProjectionRunner } from '@parley/projections';
+import { EventPublisher } from '@parley/publishing';
+
+export interface DeliveryWorkerOptions {
+  readonly kafka: KafkaClient;
+  readonly pool: Pool;
+  readonly redis: Redis;
+  readonly producer: BatchingProducer;
+  /** Registered (registerAll): the worker records DeliveryPending, MessageFailed and PresenceChanged. */
+  readonly serde: EventSerde;
+  readonly topicPrefix: string;
+  readonly redisKeyPrefix: string;
+  readonly presence: PresenceOptions;
+  readonly ttlMs: number;
+  /** How often the presence sweep and the expiry run (default 1 s). */
+  readonly jobsIntervalMs?: number;
+  readonly logger?: Logger;
+}
+
+export async function startDeliveryWorker(
+  options: DeliveryWorkerOptions,
+): Promise<{ stop(): Promise<void> }> {
+  const { kafka, pool, redis, producer, serde, topicPrefix, redisKeyPrefix, logger } = options;
+  const publisher = new EventPublisher(producer, serde, topicPrefix);
+  const notifier = new InboxNotifier(redis, redisKeyPrefix, logger);
+  const jobs = new DeliveryJobs({
+    pool,
+    publisher,
+    presence: new PresenceTracker(redis, redisKeyPrefix, publisher, options.presence, logger),
+    ttlMs: options.ttlMs,
+    ...(options.jobsIntervalMs ? { intervalMs: options.jobsIntervalMs } : {}),
+    ...(logger ? { logger } : {}),
+  });
+  const runner = new ProjectionRunner({
+    kafka,
+    pool,
+    serde,
+    deadLetters: producer,
+    projection: inboxProjection,
+    topicPrefix,
+    // Partitions in parallel: users are locked in id order, so their transactions cannot deadlock.
+    partitionsConcurrently: 12,
+    ...(logger ? { logger } : {}),
+    onCommitted: (rows) => {
+      const items = rows as unknown as AppendedItem[];
+      notifier.announce(items);
+      jobs
+        .appended(items)
+        .catch((error: unknown) => logger?.warn({ err: error }, 'DeliveryPending not recorded'));
+    },
+  });
+  const relay = new LiveRelay({
+    kafka,
+    pool,
+    serde,
+    deadLetters: producer,
+    publisher: new ChannelPublisher(redis, redisKeyPrefix, logger),
+    topicPrefix,
+    ...(logger ? { logger } : {}),
+  });
+  await Promise.all([runner.start(), relay.start()]);
+  jobs.start();
+  return {
+    stop: async () => {
+      await Promise.all([runner.stop(), relay.stop(), jobs.stop()]);
+    },
+  };
+}
