@@ -182,6 +182,18 @@ describe('delivery workers: kill -9 mid-stream, and two side by side', () => {
         }),
     );
     await Promise.all(workers.map((w) => w.start()));
+    // Both in the group, with partitions each, before anything is produced.
+    const admin = world.kafka.admin();
+    await admin.connect();
+    await waitFor(
+      async () => {
+        const { groups } = await admin.describeGroups([`${world.prefix}two-workers`]);
+        const group = groups[0];
+        return group?.state === 'Stable' && group.members.length === 2;
+      },
+      { what: 'two members in the group', timeoutMs: 60_000 },
+    );
+    await admin.disconnect();
     try {
       const { conversationIds, messages } = await scenario(bob);
       await waitFor(async () => (await inboxSize(bob)) === messages.length, {

@@ -37,6 +37,7 @@ async function start(): Promise<StopService> {
     redisKeyPrefix: config.redis.keyPrefix,
     presence: config.presence,
     ttlMs: config.delivery.ttlMs,
+    retentionMs: config.delivery.retentionMs,
     logger,
   });
   const health = startHealthServer(config.delivery.port);

@@ -353,4 +353,25 @@ describe('delivery to devices: inboxes, ACKs, replay (PROTOCOL §3)', () => {
           ?.status === 'failed',
     );
   });
+
+  it('starts a device whose position is older than the retention with a gap item, then what is kept', async () => {
+    const [ada, bob] = [await register('ada'), await register('bob')];
+    for (let i = 0; i < 5; i++) await send(ada, bob, `old ${i}`);
+    await waitFor(async () => {
+      const { rows } = await fixture.pool.query('SELECT count(*) AS n FROM inbox_items WHERE user_id = $1', [
+        bob.userId,
+      ]);
+      return Number(rows[0].n) === 5;
+    });
+    // What the retention job does to items older than INBOX_RETENTION_MS.
+    await fixture.pool.query('DELETE FROM inbox_items WHERE user_id = $1 AND position <= 3', [bob.userId]);
+
+    const phone = await device(bob, 'phone');
+    await waitFor(() => phone.received.length >= 3, { what: 'the gap and the two kept items' });
+    expect(phone.received[0]!.body).toEqual({ kind: 'gap', fromPosition: 1, toPosition: 3 });
+    expect(phone.received.slice(1, 3).map((r) => [r.position, r.body.text])).toEqual([
+      [4, 'old 3'],
+      [5, 'old 4'],
+    ]);
+  });
 });

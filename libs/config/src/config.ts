@@ -67,6 +67,11 @@ const envSchema = z
       .int()
       .min(1_000)
       .default(7 * 24 * 3600 * 1000),
+    INBOX_RETENTION_MS: z.coerce
+      .number()
+      .int()
+      .min(60_000)
+      .default(30 * 24 * 3600 * 1000),
     SEND_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(20),
     SEND_RATE_BURST: z.coerce.number().int().min(1).max(1_000_000).default(60),
   })
@@ -98,7 +103,7 @@ const envSchema = z
         heartBeatMs: env.STOMP_HEARTBEAT_MS,
       },
       projector: { port: env.PROJECTOR_PORT },
-      delivery: { port: env.DELIVERY_PORT, ttlMs: env.DELIVERY_TTL_MS },
+      delivery: { port: env.DELIVERY_PORT, ttlMs: env.DELIVERY_TTL_MS, retentionMs: env.INBOX_RETENTION_MS },
       presence: { sessionTtlMs: env.PRESENCE_SESSION_TTL_MS, offlineGraceMs: env.PRESENCE_OFFLINE_GRACE_MS },
       auth: { jwtSecret, adminUsernames: env.ADMIN_USERNAMES },
       sendLimit: { refillPerSecond: env.SEND_RATE_PER_SECOND, capacity: env.SEND_RATE_BURST },

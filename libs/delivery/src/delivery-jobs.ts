@@ -12,6 +12,8 @@ export interface DeliveryJobsOptions {
   readonly presence: PresenceTracker;
   /** A message not ACKed by any device of its recipient within this time is failed. */
   readonly ttlMs: number;
+  /** Inbox items older than this are deleted (devices further behind get a `gap` item). */
+  readonly retentionMs?: number;
   /** How often the presence sweep and the expiry run. */
   readonly intervalMs?: number;
   readonly logger?: Logger;
@@ -66,9 +68,21 @@ export class DeliveryJobs {
     }
     try {
       await this.expire();
+      await this.trim();
     } catch (error) {
       this.options.logger?.warn({ err: error }, 'delivery expiry failed; next tick retries');
     }
+  }
+
+  /** Inbox retention: deletes the oldest items past it, a bounded batch per tick. */
+  private async trim(): Promise<void> {
+    if (!this.options.retentionMs) return;
+    await this.options.pool.query(
+      `DELETE FROM inbox_items WHERE (user_id, position) IN (
+         SELECT user_id, position FROM inbox_items
+          WHERE created_at < now() - $1 * interval '1 millisecond' LIMIT 5000)`,
+      [this.options.retentionMs],
+    );
   }
 
   /** Fails what was not delivered in time; the rows are marked only once the events are recorded. */

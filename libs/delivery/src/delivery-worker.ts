@@ -25,6 +25,7 @@ export interface DeliveryWorkerOptions {
   readonly redisKeyPrefix: string;
   readonly presence: PresenceOptions;
   readonly ttlMs: number;
+  readonly retentionMs?: number;
   /** How often the presence sweep and the expiry run (default 1 s). */
   readonly jobsIntervalMs?: number;
   readonly logger?: Logger;
@@ -41,6 +42,7 @@ export async function startDeliveryWorker(
     publisher,
     presence: new PresenceTracker(redis, redisKeyPrefix, publisher, options.presence, logger),
     ttlMs: options.ttlMs,
+    ...(options.retentionMs ? { retentionMs: options.retentionMs } : {}),
     ...(options.jobsIntervalMs ? { intervalMs: options.jobsIntervalMs } : {}),
     ...(logger ? { logger } : {}),
   });

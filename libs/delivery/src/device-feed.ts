@@ -60,7 +60,23 @@ export class DeviceFeed {
     });
     this.stopWatching = watch.stop;
     await watch.ready;
+    await this.reportGap(start);
     await this.pump();
+  }
+
+  /**
+   * Items older than the inbox retention are gone: a device whose position is older first gets a
+   * `gap` item naming the positions it cannot have (it backfills through the history calls), and its
+   * position moves past them. Nothing is lost silently.
+   */
+  private async reportGap(start: number): Promise<void> {
+    const oldest = await this.deps.store.oldestPositionAfter(this.deps.userId, start);
+    if (oldest === undefined || oldest <= start + 1) return;
+    const gap = { fromPosition: start + 1, toPosition: oldest - 1 };
+    this.sent = gap.toPosition;
+    this.deps.push({ position: gap.toPosition, body: { kind: 'gap', ...gap } });
+    this.acked = gap.toPosition;
+    this.save();
   }
 
   /** ACK of the item at `position`. Unknown positions (already ACKed, not sent) change nothing. */

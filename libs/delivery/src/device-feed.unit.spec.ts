@@ -9,6 +9,7 @@ function fakeInbox(count: number) {
   const saved: number[] = [];
   const store = {
     startPosition: async () => 0,
+    oldestPositionAfter: async () => undefined,
     itemsAfter: async (_user: string, after: number, limit: number) =>
       items.filter((item) => item.position > after).slice(0, limit),
     saveAcked: async (_user: string, _device: string, position: number) => {

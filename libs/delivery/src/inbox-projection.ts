@@ -12,7 +12,9 @@ export type InboxBody =
       readonly text: string;
       readonly sentAt: string;
     }
-  | { readonly kind: 'deleted'; readonly messageId: string; readonly conversationId: string };
+  | { readonly kind: 'deleted'; readonly messageId: string; readonly conversationId: string }
+  /** Not stored: told to a device whose position is older than the inbox retention. */
+  | { readonly kind: 'gap'; readonly fromPosition: number; readonly toPosition: number };
 
 /** What each appended item reports after its transaction committed (see InboxNotifier). */
 export interface AppendedItem {

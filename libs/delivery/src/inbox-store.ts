@@ -46,6 +46,23 @@ export class InboxStore {
     return rows.map((row) => ({ position: Number(row.position), body: row.body }));
   }
 
+  /**
+   * The lowest position after `after` the inbox still holds or will hold: the oldest kept item, or
+   * the next position to be allocated when every item after `after` has been trimmed; undefined when
+   * nothing was ever allocated past `after`.
+   */
+  async oldestPositionAfter(userId: string, after: number): Promise<number | undefined> {
+    const { rows } = await this.pool.query<{ oldest: string | null; head: string | null }>(
+      `SELECT (SELECT min(position) FROM inbox_items WHERE user_id = $1 AND position > $2) AS oldest,
+              (SELECT last_position FROM inbox_heads WHERE user_id = $1) AS head`,
+      [userId, after],
+    );
+    const row = rows[0];
+    if (row?.oldest != null) return Number(row.oldest);
+    if (row?.head != null && Number(row.head) > after) return Number(row.head) + 1;
+    return undefined;
+  }
+
   /** Every item up to `position` is ACKed by the device (positions never move back). */
   async saveAcked(userId: string, deviceId: string, position: number): Promise<void> {
     await this.pool.query({
