@@ -107,17 +107,14 @@ export class MessageService {
   /** Marks one message read: everything in its conversation up to its `seq`. */
   async readMessage(readerId: string, messageId: string): Promise<void> {
     const message = await this.visibleMessage(readerId, messageId);
-    await waitForReadModel(
+    // Sent a moment ago: its seq is known once the projector has it.
+    const { seq } = await waitForReadModel<{ seq: string }>(
       this.deps.pool,
-      'SELECT 1 FROM messages WHERE message_id = $1',
+      'SELECT seq FROM messages WHERE message_id = $1',
       [messageId],
       5_000,
     );
-    const { rows } = await this.deps.pool.query<{ seq: string }>(
-      'SELECT seq FROM messages WHERE message_id = $1',
-      [messageId],
-    );
-    await this.read(readerId, { conversationId: message.conversationId, seq: Number(rows[0]?.seq ?? 0) });
+    await this.read(readerId, { conversationId: message.conversationId, seq: Number(seq) });
   }
 
   /** Delete for me (hidden from the caller) or for everybody (the sender only). */

@@ -324,6 +324,16 @@ export class StompSession {
 
   /** One MESSAGE on a topic subscription (live feeds: no ACK, no redelivery). */
   private pushToSubscription(subscription: string, destination: string, body: unknown): void {
+    this.message(subscription, destination, body);
+  }
+
+  /** A JSON MESSAGE frame for one subscription; `headers` may replace the message-id. */
+  private message(
+    subscription: string,
+    destination: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): void {
     this.write({
       command: 'MESSAGE',
       headers: {
@@ -331,6 +341,7 @@ export class StompSession {
         subscription,
         'message-id': randomUUID(),
         'content-type': 'application/json',
+        ...headers,
       },
       body: Buffer.from(JSON.stringify(body)),
     });
@@ -357,17 +368,10 @@ export class StompSession {
     position: number,
     body: unknown,
   ): void {
-    this.write({
-      command: 'MESSAGE',
-      headers: {
-        destination,
-        subscription,
-        'message-id': `inbox-${position}`,
-        ...(ackMode === 'auto' ? {} : { ack: String(position) }),
-        'inbox-position': String(position),
-        'content-type': 'application/json',
-      },
-      body: Buffer.from(JSON.stringify(body)),
+    this.message(subscription, destination, body, {
+      'message-id': `inbox-${position}`,
+      ...(ackMode === 'auto' ? {} : { ack: String(position) }),
+      'inbox-position': String(position),
     });
   }
 
@@ -393,17 +397,7 @@ export class StompSession {
   pushToQueue(queue: string, body: unknown, headers: Record<string, string> = {}): void {
     for (const subscription of this.subscriptions.values()) {
       if (subscription.target.kind !== 'user-queue' || subscription.target.queue !== queue) continue;
-      this.write({
-        command: 'MESSAGE',
-        headers: {
-          destination: subscription.destination,
-          subscription: subscription.id,
-          'message-id': randomUUID(),
-          'content-type': 'application/json',
-          ...headers,
-        },
-        body: Buffer.from(JSON.stringify(body)),
-      });
+      this.message(subscription.id, subscription.destination, body, headers);
     }
   }
 
