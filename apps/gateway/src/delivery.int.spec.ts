@@ -1,35 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { IMessage } from '@stomp/stompjs';
 import { directConversationId } from '@parley/domain';
 import { KafkaAdmin, readTopic } from '@parley/kafka';
-import { gatewayClients, type TestStompClient, type TestUser } from './gateway-test-clients';
+import { gatewayClients, subscribeInbox, type TestUser } from './gateway-test-clients';
 import { startGatewayFixture, type GatewayFixture } from './gateway-test-fixture';
-
-interface Received {
-  readonly message: IMessage;
-  readonly body: Record<string, any>;
-  readonly position: number;
-}
 
 describe('delivery to devices: inboxes, ACKs, replay (PROTOCOL §3)', () => {
   let fixture: GatewayFixture;
   const { call, register, connect, closeAll, waitFor } = gatewayClients(() => fixture.baseUrl);
-
-  /** Subscribes to the user's inbox as a device would (client-individual ACKs). */
-  const inbox = (stomp: TestStompClient, headers: Record<string, string> = {}) => {
-    const received: Received[] = [];
-    stomp.client.subscribe(
-      '/user/queue/messages',
-      (message) =>
-        received.push({
-          message,
-          body: JSON.parse(message.body) as Record<string, any>,
-          position: Number(message.headers['inbox-position']),
-        }),
-      { ack: 'client-individual', ...headers },
-    );
-    return received;
-  };
 
   /** Ends the user's sessions the way a client disconnecting does. */
   const closeAllOf = async (user: TestUser) => {
@@ -39,7 +16,7 @@ describe('delivery to devices: inboxes, ACKs, replay (PROTOCOL §3)', () => {
 
   const device = async (user: TestUser, deviceId: string, headers: Record<string, string> = {}) => {
     const stomp = await connect(user, { 'device-id': deviceId });
-    return { stomp, received: inbox(stomp, headers) };
+    return { stomp, received: subscribeInbox(stomp, headers) };
   };
 
   const send = async (from: TestUser, to: TestUser, text: string) => {

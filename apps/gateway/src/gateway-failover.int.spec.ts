@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { gatewayClients, type TestStompClient, type TestUser } from './gateway-test-clients';
+import { gatewayClients, subscribeInbox, type TestUser } from './gateway-test-clients';
 import { TEST_JWT_SECRET, startGatewayFixture, type GatewayFixture } from './gateway-test-fixture';
 
 const freePort = () =>
@@ -20,21 +20,6 @@ describe('two gateway nodes; one killed with kill -9 while sessions are open', (
   const nodeA = gatewayClients(() => fixture.baseUrl);
   const nodeB = gatewayClients(() => otherUrl);
   const { call, register, waitFor } = nodeA;
-
-  const inbox = (stomp: TestStompClient) => {
-    const received: { position: number; body: Record<string, any>; ack: () => void }[] = [];
-    stomp.client.subscribe(
-      '/user/queue/messages',
-      (m) =>
-        received.push({
-          position: Number(m.headers['inbox-position']),
-          body: JSON.parse(m.body) as Record<string, any>,
-          ack: () => m.ack(),
-        }),
-      { ack: 'client-individual' },
-    );
-    return received;
-  };
 
   const send = async (from: TestUser, to: TestUser, text: string) => {
     const answer = await call('POST', '/v1/messages', from.token, {
@@ -91,8 +76,8 @@ describe('two gateway nodes; one killed with kill -9 while sessions are open', (
     await send(carol, bob, 'carol and bob share a conversation');
 
     // Dave has a device on each node: both get his messages.
-    const daveA = inbox(await nodeA.connect(dave, { 'device-id': 'laptop' }));
-    const daveB = inbox(await nodeB.connect(dave, { 'device-id': 'phone' }));
+    const daveA = subscribeInbox(await nodeA.connect(dave, { 'device-id': 'laptop' }));
+    const daveB = subscribeInbox(await nodeB.connect(dave, { 'device-id': 'phone' }));
     await send(ada, dave, 'to both of dave’s devices');
     await waitFor(() => daveA.length >= 1 && daveB.length >= 1, { what: 'both devices' });
     expect(daveB[0]!.body.text).toBe('to both of dave’s devices');
@@ -101,10 +86,10 @@ describe('two gateway nodes; one killed with kill -9 while sessions are open', (
     const carolStomp = await nodeA.connect(carol);
     const notices: Record<string, any>[] = [];
     carolStomp.client.subscribe('/user/queue/presence', (m) => notices.push(JSON.parse(m.body)));
-    const bobB = inbox(await nodeB.connect(bob, { 'device-id': 'phone' }));
+    const bobB = subscribeInbox(await nodeB.connect(bob, { 'device-id': 'phone' }));
     for (let i = 0; i < 3; i++) await send(ada, bob, `before ${i}`);
     await waitFor(() => new Set(bobB.map((r) => r.position)).size === 4, { what: 'bob’s first items' });
-    for (const item of bobB) item.ack();
+    for (const item of bobB) item.message.ack();
     await waitFor(async () => {
       const { rows } = await fixture.pool.query(
         `SELECT acked_position FROM device_positions WHERE user_id = $1 AND device_id = 'phone'`,
@@ -124,7 +109,7 @@ describe('two gateway nodes; one killed with kill -9 while sessions are open', (
     });
     expect((await call('GET', `/v1/users/${dave.userId}/presence`, carol.token)).body.status).toBe('online');
 
-    const bobA = inbox(await nodeA.connect(bob, { 'device-id': 'phone' }));
+    const bobA = subscribeInbox(await nodeA.connect(bob, { 'device-id': 'phone' }));
     await waitFor(() => new Set(bobA.map((r) => r.position)).size >= 10, {
       what: 'the 10 items sent meanwhile',
     });

@@ -27,6 +27,33 @@ export interface TestStompClient {
   readonly closed: Promise<IFrame | undefined>;
 }
 
+/** One item that arrived on `/user/queue/messages`. */
+export interface InboxReceived {
+  readonly message: IMessage;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read bodies freely
+  readonly body: Record<string, any>;
+  readonly position: number;
+}
+
+/** Subscribes to the user's inbox as a device would (client-individual ACKs); returns what arrives. */
+export function subscribeInbox(
+  stomp: TestStompClient,
+  headers: Record<string, string> = {},
+): InboxReceived[] {
+  const received: InboxReceived[] = [];
+  stomp.client.subscribe(
+    '/user/queue/messages',
+    (message) =>
+      received.push({
+        message,
+        body: JSON.parse(message.body) as Record<string, unknown>,
+        position: Number(message.headers['inbox-position']),
+      }),
+    { ack: 'client-individual', ...headers },
+  );
+  return received;
+}
+
 export function gatewayClients(baseUrl: () => string) {
   const port = () => new URL(baseUrl()).port;
   const open: Client[] = [];

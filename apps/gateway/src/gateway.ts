@@ -103,8 +103,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const typing = new TypingNotices(pool, live);
   const inboxes = new InboxStore(pool);
   const presence = new PresenceTracker(options.redis, prefix, publisher, options.presence, logger);
-  const refreshers = new Map<string, NodeJS.Timeout>();
-  const sessionUsers = new Map<string, string>();
+  /** Each live session's user and the timer that keeps its presence fresh. */
+  const presenceRefresh = new Map<string, { userId: string; timer: NodeJS.Timeout }>();
   const inboxNotifications = new InboxNotifications(hub, prefix);
   const receipts = new DeliveryReceipts(inboxes, publisher, logger);
   const registry = new SessionRegistry();
@@ -151,20 +151,23 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     lifecycle: {
       opened: (session) => {
         const userId = session.user as string;
-        sessionUsers.set(session.id, userId);
         const touch = () => {
           presence.sessionAlive(userId, session.id).catch((error: unknown) => {
             logger?.warn({ err: error, userId }, 'presence not refreshed (Redis)');
           });
         };
         touch();
-        refreshers.set(session.id, setInterval(touch, options.presence.sessionTtlMs / 3));
+        presenceRefresh.set(session.id, {
+          userId,
+          timer: setInterval(touch, options.presence.sessionTtlMs / 3),
+        });
       },
       closed: (session) => {
-        clearInterval(refreshers.get(session.id));
-        sessionUsers.delete(session.id);
-        if (!refreshers.delete(session.id)) return; // already ended by close()
-        presence.sessionClosed(session.user as string, session.id).catch((error: unknown) => {
+        const entry = presenceRefresh.get(session.id);
+        if (!entry) return; // already ended by close()
+        clearInterval(entry.timer);
+        presenceRefresh.delete(session.id);
+        presence.sessionClosed(entry.userId, session.id).catch((error: unknown) => {
           logger?.warn({ err: error }, 'presence not updated (Redis)');
         });
       },
@@ -196,11 +199,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     close: async () => {
       // Sessions end while Redis is still there, so their users' presence follows at once.
       await Promise.all(
-        [...refreshers.keys()].flatMap((sessionId) => {
-          clearInterval(refreshers.get(sessionId));
-          refreshers.delete(sessionId);
-          const userId = sessionUsers.get(sessionId);
-          return userId ? [presence.sessionClosed(userId, sessionId).catch(() => undefined)] : [];
+        [...presenceRefresh].map(([sessionId, { userId, timer }]) => {
+          clearInterval(timer);
+          presenceRefresh.delete(sessionId);
+          return presence.sessionClosed(userId, sessionId).catch(() => undefined);
         }),
       );
       for (const client of stomp.wss.clients) client.close(1001, 'server shutting down');

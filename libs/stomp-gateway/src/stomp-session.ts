@@ -295,9 +295,7 @@ export class StompSession {
     }
     const stopFeed =
       target.kind === 'conversation'
-        ? this.deps.watchConversation?.(target.conversationId, (body) =>
-            this.pushToSubscription(id, destination, body),
-          )
+        ? this.deps.watchConversation?.(target.conversationId, (body) => this.message(id, destination, body))
         : undefined;
     this.subscriptions.set(id, {
       id,
@@ -322,12 +320,10 @@ export class StompSession {
     this.subscriptions.delete(id);
   }
 
-  /** One MESSAGE on a topic subscription (live feeds: no ACK, no redelivery). */
-  private pushToSubscription(subscription: string, destination: string, body: unknown): void {
-    this.message(subscription, destination, body);
-  }
-
-  /** A JSON MESSAGE frame for one subscription; `headers` may replace the message-id. */
+  /**
+   * A JSON MESSAGE frame for one subscription (user queues, inbox items, live feeds without ACK);
+   * `headers` may replace the message-id.
+   */
   private message(
     subscription: string,
     destination: string,
