@@ -195,7 +195,9 @@ describe('delivery workers: kill -9 mid-stream, and two side by side', () => {
     );
     await admin.disconnect();
     try {
-      const { conversationIds, messages } = await scenario(bob);
+      // 24 conversations spread over the 12 partitions: the chance that all of them land on one
+      // worker's half is 2^-23, so both workers have work.
+      const { conversationIds, messages } = await scenario(bob, 24, 50);
       await waitFor(async () => (await inboxSize(bob)) === messages.length, {
         what: 'both workers',
         timeoutMs: 90_000,
