@@ -29,21 +29,19 @@ describe('delivery to devices: inboxes, ACKs, replay (PROTOCOL §3)', () => {
     return answer.body.messageId as string;
   };
 
-  const deliveredEvents = async () => {
+  const messageEvents = async () => {
     const admin = new KafkaAdmin(fixture.world.kafka);
     await admin.connect();
     const topic = fixture.world.topic('chat.messages');
     const total = (await admin.topicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
     await admin.disconnect();
     const records = await readTopic(fixture.world.kafka, topic, (r) => r.length >= total);
-    return (await Promise.all(records.map((r) => fixture.serde.decode(r.value as Buffer)))).filter(
-      (e) => e.type === 'MessageDelivered',
-    );
+    return Promise.all(records.map((r) => fixture.serde.decode(r.value as Buffer)));
   };
 
   beforeAll(async () => {
     fixture = await startGatewayFixture('delivery', {
-      retryMs: 300,
+      retry: { initialMs: 300, maxMs: 1_000, maxAttempts: 4 },
       presence: { sessionTtlMs: 3_000, offlineGraceMs: 500 },
       deliveryTtlMs: 5_000,
     });
@@ -84,7 +82,7 @@ describe('delivery to devices: inboxes, ACKs, replay (PROTOCOL §3)', () => {
       { what: 'the sender to see delivered' },
     );
     expect(
-      (await deliveredEvents()).filter((e) => e.type === 'MessageDelivered' && e.messageId === messageId),
+      (await messageEvents()).filter((e) => e.type === 'MessageDelivered' && e.messageId === messageId),
     ).toEqual([
       expect.objectContaining({
         recipientId: bob.userId,
@@ -329,6 +327,25 @@ describe('delivery to devices: inboxes, ACKs, replay (PROTOCOL §3)', () => {
         (await call('GET', `/v1/conversations/${conversationId}/messages`, ada.token)).body.messages[0]
           ?.status === 'failed',
     );
+  });
+
+  it('tells the sender failed once an online device was given a message its retry budget of times without ACK', async () => {
+    const [ada, bob] = [await register('ada'), await register('bob')];
+    const adaStomp = await connect(ada);
+    const receipts: Record<string, any>[] = [];
+    adaStomp.client.subscribe('/user/queue/receipts', (m) => receipts.push(JSON.parse(m.body)));
+    const phone = await device(bob, 'phone'); // receives, never ACKs
+    const messageId = await send(ada, bob, 'are you there?');
+    await waitFor(() => receipts.some((r) => r.messageId === messageId && r.status === 'failed'), {
+      what: 'failed after 4 writes (0.3 s, 0.6 s, 1 s apart), well before the 5 s TTL',
+    });
+    expect(phone.received.filter((r) => r.body.messageId === messageId)).toHaveLength(4);
+    const failed = (await messageEvents()).filter(
+      (e) => e.type === 'MessageFailed' && e.messageId === messageId,
+    );
+    expect(failed).toEqual([
+      expect.objectContaining({ recipientId: bob.userId, reason: 'retry budget spent' }),
+    ]);
   });
 
   it('starts a device whose position is older than the retention with a gap item, then what is kept', async () => {

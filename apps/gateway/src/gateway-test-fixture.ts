@@ -3,7 +3,7 @@
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import { TokenService } from '@parley/auth';
-import { startDeliveryWorker, type PresenceOptions } from '@parley/delivery';
+import { startDeliveryWorker, type PresenceOptions, type RetryBudget } from '@parley/delivery';
 import type { TokenBucketLimit } from '@parley/domain';
 import { EventSerde } from '@parley/events';
 import { BatchingProducer } from '@parley/kafka';
@@ -36,7 +36,7 @@ export interface GatewayFixtureOptions {
   readonly adminUsernames?: readonly string[];
   /** Run the delivery worker's inbox projection too (default true). */
   readonly delivery?: boolean;
-  readonly retryMs?: number;
+  readonly retry?: Partial<RetryBudget>;
   readonly presence?: PresenceOptions;
   readonly deliveryTtlMs?: number;
 }
@@ -96,7 +96,7 @@ export async function startGatewayFixture(
     maxFrameBytes: options.maxFrameBytes ?? 64 * 1024,
     heartBeatMs: options.heartBeatMs ?? 10_000,
     presence: presenceOptions,
-    ...(options.retryMs ? { retryMs: options.retryMs } : {}),
+    ...(options.retry ? { retry: options.retry } : {}),
   };
   const gateway = await startGateway(nodeOptions);
   const extraNodes: Gateway[] = [];

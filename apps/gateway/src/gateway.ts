@@ -17,6 +17,7 @@ import {
   TypingNotices,
   readPresence,
   type PresenceOptions,
+  type RetryBudget,
   channels,
   type UserNotice,
 } from '@parley/delivery';
@@ -58,8 +59,8 @@ export interface GatewayOptions {
   readonly maxFrameBytes: number;
   readonly heartBeatMs: number;
   readonly presence: PresenceOptions;
-  /** First redelivery of an unACKed inbox item (doubles while it stays unACKed). */
-  readonly retryMs?: number;
+  /** Redelivery of unACKed inbox items while a device stays, and when to give up (MessageFailed). */
+  readonly retry?: Partial<RetryBudget>;
   readonly logger?: Logger;
 }
 
@@ -181,7 +182,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         notifications: inboxNotifications,
         push: (item) => context.push(item.position, item.body),
         acknowledged: (userId, deviceId, positions) => receipts.acknowledged(userId, deviceId, positions),
-        ...(options.retryMs ? { retryMs: options.retryMs } : {}),
+        exhausted: (userId, deviceId, items) => receipts.exhausted(userId, deviceId, items),
+        ...(options.retry ? { retry: options.retry } : {}),
         ...(logger ? { logger } : {}),
       }),
     registry,

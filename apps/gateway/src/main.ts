@@ -43,6 +43,7 @@ async function start(): Promise<StopService> {
     maxFrameBytes: config.gateway.maxFrameBytes,
     heartBeatMs: config.gateway.heartBeatMs,
     presence: config.presence,
+    retry: config.delivery.retry,
     logger,
   });
   logger.info({ port: gateway.port }, 'gateway listening (HTTP /v1, STOMP /ws)');

@@ -67,6 +67,9 @@ const envSchema = z
       .int()
       .min(1_000)
       .default(7 * 24 * 3600 * 1000),
+    DELIVERY_RETRY_INITIAL_MS: z.coerce.number().int().min(100).default(2_000),
+    DELIVERY_RETRY_MAX_MS: z.coerce.number().int().min(100).default(60_000),
+    DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(30),
     INBOX_RETENTION_MS: z.coerce
       .number()
       .int()
@@ -103,7 +106,16 @@ const envSchema = z
         heartBeatMs: env.STOMP_HEARTBEAT_MS,
       },
       projector: { port: env.PROJECTOR_PORT },
-      delivery: { port: env.DELIVERY_PORT, ttlMs: env.DELIVERY_TTL_MS, retentionMs: env.INBOX_RETENTION_MS },
+      delivery: {
+        port: env.DELIVERY_PORT,
+        ttlMs: env.DELIVERY_TTL_MS,
+        retentionMs: env.INBOX_RETENTION_MS,
+        retry: {
+          initialMs: env.DELIVERY_RETRY_INITIAL_MS,
+          maxMs: Math.max(env.DELIVERY_RETRY_MAX_MS, env.DELIVERY_RETRY_INITIAL_MS),
+          maxAttempts: env.DELIVERY_MAX_ATTEMPTS,
+        },
+      },
       presence: { sessionTtlMs: env.PRESENCE_SESSION_TTL_MS, offlineGraceMs: env.PRESENCE_OFFLINE_GRACE_MS },
       auth: { jwtSecret, adminUsernames: env.ADMIN_USERNAMES },
       sendLimit: { refillPerSecond: env.SEND_RATE_PER_SECOND, capacity: env.SEND_RATE_BURST },

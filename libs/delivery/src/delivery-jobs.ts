@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import type { ParleyEvent } from '@parley/events';
 import type { Logger } from '@parley/logging';
 import type { EventPublisher } from '@parley/publishing';
+import { messageFailed } from './delivery-receipts';
 import type { AppendedItem } from './inbox-projection';
 import type { PresenceTracker } from './presence-tracker';
 
@@ -107,16 +108,17 @@ export class DeliveryJobs {
       );
       if (rows.length > 0) {
         await this.options.publisher.publish(
-          rows.map((row) => ({
-            type: 'MessageFailed' as const,
-            eventId: randomUUID(),
-            occurredAt: Date.now(),
-            messageId: row.message_id,
-            conversationId: row.conversation_id,
-            senderId: row.sender_id,
-            recipientId: row.user_id,
-            reason: 'not delivered within the delivery TTL',
-          })),
+          rows.map((row) =>
+            messageFailed(
+              {
+                userId: row.user_id,
+                messageId: row.message_id,
+                conversationId: row.conversation_id,
+                senderId: row.sender_id,
+              },
+              'not delivered within the delivery TTL',
+            ),
+          ),
         );
       }
       await client.query('COMMIT');

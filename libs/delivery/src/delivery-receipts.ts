@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { ParleyEvent } from '@parley/events';
 import type { Logger } from '@parley/logging';
 import { MicroBatcher } from '@parley/messaging';
 import type { EventPublisher } from '@parley/publishing';
-import type { InboxStore } from './inbox-store';
+import type { InboxItem, InboxStore } from './inbox-store';
 
 interface Ack {
   readonly userId: string;
@@ -10,10 +11,30 @@ interface Ack {
   readonly position: number;
 }
 
+/** The event telling a sender that one recipient will not get a message (TTL or retry budget). */
+export function messageFailed(
+  item: { userId: string; messageId: string; conversationId: string; senderId: string },
+  reason: string,
+  now: number = Date.now(),
+): ParleyEvent {
+  return {
+    type: 'MessageFailed',
+    eventId: randomUUID(),
+    occurredAt: now,
+    messageId: item.messageId,
+    conversationId: item.conversationId,
+    senderId: item.senderId,
+    recipientId: item.userId,
+    reason,
+  };
+}
+
 /**
- * The first ACK of a message by any of its recipient's devices produces MessageDelivered (PROTOCOL
- * §3: delivered once any device ACKs). The inbox row's `delivered_at` decides which ACK is first, so
- * two devices ACKing at once produce one event. ACKs of one event-loop turn share one statement.
+ * The outcome of delivery attempts for senders. The first ACK of a message by any of its
+ * recipient's devices produces MessageDelivered (PROTOCOL §3: delivered once any device ACKs); the
+ * inbox row's `delivered_at` decides which ACK is first, so two devices ACKing at once produce one
+ * event. ACKs of one event-loop turn share one statement. A device that spent its retry budget on an
+ * item produces MessageFailed, once per recipient, unless the message was delivered already.
  */
 export class DeliveryReceipts {
   private readonly batcher: MicroBatcher<Ack, undefined>;
@@ -28,22 +49,34 @@ export class DeliveryReceipts {
   }
 
   acknowledged(userId: string, deviceId: string, positions: readonly number[]): void {
-    for (const position of positions) this.record({ userId, deviceId, position }, 0);
+    for (const position of positions) this.record({ userId, deviceId, position });
+  }
+
+  /** Items a device was given `maxAttempts` times without an ACK. */
+  exhausted(userId: string, _deviceId: string, items: readonly InboxItem[]): void {
+    const positions = items.map((item) => ({ userId, position: item.position }));
+    void retrying(() => this.failAll(positions), this.logger, { userId, what: 'delivery failure' });
+  }
+
+  private async failAll(items: readonly { userId: string; position: number }[]): Promise<void> {
+    const failed = await this.store.markFailed(items);
+    const events = failed.flatMap((item) =>
+      item.body.kind === 'message'
+        ? [messageFailed({ userId: item.userId, ...item.body }, 'retry budget spent', this.now())]
+        : [],
+    );
+    if (events.length === 0) return;
+    try {
+      await this.publisher.publish(events);
+    } catch (error) {
+      await this.store.unmarkFailed(failed);
+      throw error;
+    }
   }
 
   /** Kafka or PostgreSQL unavailable: tried again with backoff, for about a minute. */
-  private record(ack: Ack, attempt: number): void {
-    this.batcher.submit(ack).catch((error: unknown) => {
-      if (attempt >= 6) {
-        this.logger?.error(
-          { err: error, ...ack },
-          'delivery not recorded; the sender will not see delivered',
-        );
-        return;
-      }
-      this.logger?.warn({ err: error, ...ack, attempt }, 'delivery not recorded yet; retrying');
-      setTimeout(() => this.record(ack, attempt + 1), 1_000 * 2 ** attempt).unref();
-    });
+  private record(ack: Ack): void {
+    void retrying(() => this.batcher.submit(ack), this.logger, { ...ack, what: 'delivery' });
   }
 
   private async deliverAll(acks: readonly Ack[]): Promise<undefined[]> {
@@ -75,5 +108,29 @@ export class DeliveryReceipts {
       }
     }
     return acks.map(() => undefined);
+  }
+}
+
+/** Kafka or PostgreSQL unavailable: `step` is tried again with backoff (1 s doubling), for about a minute. */
+async function retrying(
+  step: () => Promise<unknown>,
+  logger: Logger | undefined,
+  context: Record<string, unknown> & { what: string },
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await step();
+      return;
+    } catch (error) {
+      if (attempt >= 6) {
+        logger?.error(
+          { err: error, ...context },
+          `${context.what} not recorded; the sender will not be told`,
+        );
+        return;
+      }
+      logger?.warn({ err: error, ...context, attempt }, `${context.what} not recorded yet; retrying`);
+      await new Promise((resolve) => setTimeout(resolve, 1_000 * 2 ** attempt).unref());
+    }
   }
 }

@@ -13,13 +13,26 @@ export interface DeviceFeedDeps {
   readonly acknowledged: (userId: string, deviceId: string, positions: readonly number[]) => void;
   /** `auto` ACK mode: an item counts as ACKed once written. */
   readonly autoAck?: boolean;
-  /** First retry of an unACKed item; doubles up to `maxRetryMs`. */
-  readonly retryMs?: number;
-  readonly maxRetryMs?: number;
+  /** Redelivery of unACKed items while the device stays (defaults: 2 s doubling to 60 s, 30 writes). */
+  readonly retry?: Partial<RetryBudget>;
+  /**
+   * Told of items written `maxAttempts` times without an ACK: the device stops getting them and the
+   * recipient's delivery of them has failed (MessageFailed), unless another device ACKs them.
+   */
+  readonly exhausted?: (userId: string, deviceId: string, items: readonly InboxItem[]) => void;
   readonly logger?: Logger;
 }
 
 const PAGE = 500;
+
+/** How an unACKed item is written again: after `initialMs`, doubling up to `maxMs`, `maxAttempts` writes in all. */
+export interface RetryBudget {
+  readonly initialMs: number;
+  readonly maxMs: number;
+  readonly maxAttempts: number;
+}
+
+export const DEFAULT_RETRY_BUDGET: RetryBudget = { initialMs: 2_000, maxMs: 60_000, maxAttempts: 30 };
 
 /**
  * One device's view of its user's inbox, for as long as its subscription to `/user/queue/messages`
@@ -32,19 +45,22 @@ export class DeviceFeed {
   private sent = 0;
   /** Every item up to here is ACKed (and stored, eventually). */
   private acked = 0;
-  private readonly unacked = new Map<number, InboxItem>();
+  /** Written and not ACKed yet, with how often each was written. */
+  private readonly unacked = new Map<number, { item: InboxItem; attempts: number; dueAt: number }>();
   private readonly ackedAhead = new Set<number>();
   private pumping: Promise<void> | undefined;
   private again = false;
   private stopped = false;
   private stopWatching: (() => void) | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
-  private retryDelay: number;
+  private timerDueAt = Infinity;
+  private pumpRetry: NodeJS.Timeout | undefined;
   private saving: Promise<void> | undefined;
   private savedAcked = 0;
+  private readonly retry: RetryBudget;
 
   constructor(private readonly deps: DeviceFeedDeps) {
-    this.retryDelay = deps.retryMs ?? 2_000;
+    this.retry = { ...DEFAULT_RETRY_BUDGET, ...deps.retry };
   }
 
   /** Starts after `fromPosition` (SUBSCRIBE `from-position`) or after the device's stored position. */
@@ -81,12 +97,17 @@ export class DeviceFeed {
 
   /** ACK of the item at `position`. Unknown positions (already ACKed, not sent) change nothing. */
   ack(position: number): void {
-    if (!this.unacked.delete(position)) return;
+    if (!this.settle(position)) return;
+    this.deps.acknowledged(this.deps.userId, this.deps.deviceId, [position]);
+    this.save();
+  }
+
+  /** The item is done with for this device (ACKed, or its retry budget spent): the watermark may move. */
+  private settle(position: number): boolean {
+    if (!this.unacked.delete(position)) return false;
     this.ackedAhead.add(position);
     while (this.ackedAhead.delete(this.acked + 1)) this.acked++;
-    this.deps.acknowledged(this.deps.userId, this.deps.deviceId, [position]);
-    this.retryDelay = this.deps.retryMs ?? 2_000;
-    this.save();
+    return true;
   }
 
   /** ACK in `client` mode: cumulative, every item up to `position`. */
@@ -97,13 +118,17 @@ export class DeviceFeed {
 
   /** NACK: the item comes again at the next retry. */
   nack(position: number): void {
-    if (this.unacked.has(position)) this.scheduleRetry(Math.min(this.retryDelay, 200));
+    const entry = this.unacked.get(position);
+    if (!entry) return;
+    entry.dueAt = Math.min(entry.dueAt, Date.now() + 200);
+    this.scheduleRetry();
   }
 
   stop(): void {
     this.stopped = true;
     this.stopWatching?.();
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.pumpRetry) clearTimeout(this.pumpRetry);
   }
 
   /** Reads and writes what the device has not been sent yet; one pass at a time. */
@@ -125,7 +150,10 @@ export class DeviceFeed {
         } while (this.again);
       } catch (error) {
         this.deps.logger?.warn({ err: error, userId: this.deps.userId }, 'inbox read failed; retrying');
-        this.scheduleRetry(this.retryDelay);
+        this.pumpRetry ??= setTimeout(() => {
+          this.pumpRetry = undefined;
+          void this.pump();
+        }, this.retry.initialMs);
       } finally {
         this.pumping = undefined;
       }
@@ -136,29 +164,57 @@ export class DeviceFeed {
   private write(item: InboxItem): void {
     if (this.stopped || item.position <= this.sent) return;
     this.sent = item.position;
-    if (this.deps.autoAck) {
-      this.deps.push(item);
-      this.unacked.set(item.position, item);
-      this.ack(item.position);
-      return;
-    }
-    this.unacked.set(item.position, item);
+    const dueAt = Date.now() + this.retry.initialMs;
+    this.unacked.set(item.position, { item, attempts: 1, dueAt });
     this.deps.push(item);
-    this.scheduleRetry(this.retryDelay);
+    if (this.deps.autoAck) this.ack(item.position);
+    else this.armRetry(dueAt);
   }
 
-  /** Unacknowledged items are written again after a delay that doubles while they stay unACKed. */
-  private scheduleRetry(delayMs: number): void {
-    if (this.stopped || this.retryTimer) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      if (this.stopped) return;
-      for (const item of [...this.unacked.values()].sort((a, b) => a.position - b.position))
-        this.deps.push(item);
-      this.retryDelay = Math.min(this.retryDelay * 2, this.deps.maxRetryMs ?? 60_000);
-      void this.pump();
-      if (this.unacked.size > 0) this.scheduleRetry(this.retryDelay);
-    }, delayMs);
+  /** The wait before the next write of an item already written `attempts` times: doubling, capped. */
+  private delayAfter(attempts: number): number {
+    return Math.min(this.retry.initialMs * 2 ** (attempts - 1), this.retry.maxMs);
+  }
+
+  /** Arms the timer for the earliest due redelivery (one timer per device, not one per item). */
+  private scheduleRetry(): void {
+    let due = Infinity;
+    for (const entry of this.unacked.values()) due = Math.min(due, entry.dueAt);
+    this.armRetry(due);
+  }
+
+  private armRetry(due: number): void {
+    if (this.stopped || due === Infinity || (this.retryTimer && due >= this.timerDueAt)) return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.timerDueAt = due;
+    this.retryTimer = setTimeout(() => this.redeliver(), Math.max(0, due - Date.now()));
+  }
+
+  /** Writes again what is due, in inbox order; gives up on items whose budget is spent. */
+  private redeliver(): void {
+    this.retryTimer = undefined;
+    if (this.stopped) return;
+    const now = Date.now();
+    const spent: InboxItem[] = [];
+    const due = [...this.unacked.values()]
+      .filter((entry) => entry.dueAt <= now)
+      .sort((a, b) => a.item.position - b.item.position);
+    for (const entry of due) {
+      if (entry.attempts >= this.retry.maxAttempts) {
+        spent.push(entry.item);
+        this.settle(entry.item.position);
+      } else {
+        entry.attempts++;
+        entry.dueAt = now + this.delayAfter(entry.attempts);
+        this.deps.push(entry.item);
+      }
+    }
+    if (spent.length > 0) {
+      this.deps.exhausted?.(this.deps.userId, this.deps.deviceId, spent);
+      this.save();
+    }
+    void this.pump();
+    this.scheduleRetry();
   }
 
   /** Stores the ACKed position; writes coalesce while one is in flight. */

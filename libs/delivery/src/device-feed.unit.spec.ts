@@ -34,7 +34,7 @@ describe('DeviceFeed', () => {
       notifications: inbox.notifications,
       push: (item) => pushed.push(item.position),
       acknowledged: (_u, _d, positions) => acknowledged.push(...positions),
-      retryMs: 60_000,
+      retry: { initialMs: 60_000 },
     });
     await feed.start();
     expect(pushed).toEqual([1, 2, 3, 4]);
@@ -63,7 +63,7 @@ describe('DeviceFeed', () => {
       notifications: inbox.notifications,
       push: (item) => pushed.push(item.position),
       acknowledged: () => undefined,
-      retryMs: 10,
+      retry: { initialMs: 10 },
     });
     await feed.start();
     feed.ack(1);
@@ -71,5 +71,34 @@ describe('DeviceFeed', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     feed.stop();
     expect(pushed.slice(0, 3)).toEqual([1, 2, 2]);
+  });
+
+  it('writes an unACKed item again with doubling delays, then gives up on it and lets the position move on', async () => {
+    const inbox = fakeInbox(2);
+    const pushed: [number, number][] = [];
+    const exhausted: number[] = [];
+    const started = Date.now();
+    const feed = new DeviceFeed({
+      userId: 'u',
+      deviceId: 'd',
+      store: inbox.store,
+      notifications: inbox.notifications,
+      push: (item) => pushed.push([item.position, Date.now() - started]),
+      acknowledged: () => undefined,
+      exhausted: (_u, _d, items) => exhausted.push(...items.map((item) => item.position)),
+      retry: { initialMs: 20, maxMs: 40, maxAttempts: 4 },
+    });
+    await feed.start();
+    feed.ack(1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    feed.stop();
+    const writes = pushed.filter(([position]) => position === 2).map(([, at]) => at);
+    expect(writes).toHaveLength(4); // the first write and three retries: the budget
+    const gaps = writes.slice(1).map((at, i) => at - (writes[i] as number));
+    expect(gaps[0]).toBeGreaterThanOrEqual(15); // 20 ms, then 40 ms (doubled), then 40 ms (the cap)
+    expect(gaps[1]).toBeGreaterThanOrEqual(35);
+    expect(gaps[2]).toBeGreaterThanOrEqual(35);
+    expect(exhausted).toEqual([2]);
+    expect(inbox.saved[inbox.saved.length - 1]).toBe(2); // settled: the device's position moved past it
   });
 });

@@ -100,4 +100,33 @@ export class InboxStore {
       [items.map((a) => a.userId), items.map((a) => a.position)],
     );
   }
+
+  /**
+   * Marks messages failed for their users (a device's retry budget spent) unless delivered or failed
+   * already; returns the rows it changed.
+   */
+  async markFailed(
+    items: readonly { userId: string; position: number }[],
+  ): Promise<(InboxItem & { userId: string })[]> {
+    const { rows } = await this.pool.query<{ user_id: string; position: string; body: InboxBody }>({
+      name: 'inbox_items_failed',
+      text: `UPDATE inbox_items i SET failed_at = now()
+               FROM unnest($1::text[], $2::bigint[]) AS q(user_id, position)
+              WHERE i.user_id = q.user_id AND i.position = q.position
+                AND i.delivered_at IS NULL AND i.failed_at IS NULL AND i.kind = 'message'
+              RETURNING i.user_id, i.position, i.body`,
+      values: [items.map((a) => a.userId), items.map((a) => a.position)],
+    });
+    return rows.map((row) => ({ userId: row.user_id, position: Number(row.position), body: row.body }));
+  }
+
+  /** Undoes markFailed when the MessageFailed events could not be recorded. */
+  async unmarkFailed(items: readonly { userId: string; position: number }[]): Promise<void> {
+    await this.pool.query(
+      `UPDATE inbox_items i SET failed_at = NULL
+         FROM unnest($1::text[], $2::bigint[]) AS q(user_id, position)
+        WHERE i.user_id = q.user_id AND i.position = q.position`,
+      [items.map((a) => a.userId), items.map((a) => a.position)],
+    );
+  }
 }
