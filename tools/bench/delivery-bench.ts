@@ -145,18 +145,23 @@ async function replays(
   log: Log,
 ): Promise<(string | number)[][]> {
   const results: (string | number)[][] = [];
-  const sendMany = async (targets: (i: number) => string | undefined, perSender: number) => {
+  /** Each sender sends `perTarget` messages to each of its targets (sender i: targets i, i+senders, ...). */
+  const sendMany = async (targets: readonly string[], perTarget: number) => {
     await Promise.all(
       senders.map(async (client, i) => {
-        const to = targets(i);
-        if (!to) return;
-        for (let n = 0; n < perSender; n++)
-          await client.sendWithReceipt('/app/chat.send', body(to, `pending ${n}`));
+        for (let t = i; t < targets.length; t += senders.length)
+          for (let n = 0; n < perTarget; n++)
+            await client.sendWithReceipt('/app/chat.send', body(targets[t]!, `pending ${n}`));
       }),
     );
   };
   const waitForInbox = async (userIds: readonly string[], items: number) => {
+    const deadline = Date.now() + 300_000;
     for (;;) {
+      if (Date.now() > deadline)
+        throw new Error(
+          `the inboxes did not reach ${items} items in 5 minutes: is the delivery worker running?`,
+        );
       const { rows } = await world.pool.query<{ n: string }>(
         'SELECT count(*) AS n FROM inbox_items WHERE user_id = ANY($1::text[])',
         [userIds],
@@ -192,14 +197,17 @@ async function replays(
   const senderCount = Math.min(10, senders.length);
   const perSender = Math.ceil(opts.pending / senderCount);
   log(`\nFilling one offline user's inbox with ${perSender * senderCount} messages...`);
-  await sendMany((i) => (i < senderCount ? lonely : undefined), perSender);
+  await sendMany(
+    Array.from({ length: senderCount }, () => lonely),
+    perSender,
+  );
   await waitForInbox([lonely], perSender * senderCount);
   const [first, last] = await measure([lonely], perSender * senderCount);
   results.push(['one user', perSender * senderCount, ms(first!), ms(last!)]);
 
   const total = offline.length * opts.replayPerUser;
   log(`Filling ${offline.length} offline users' inboxes with ${opts.replayPerUser} messages each...`);
-  await sendMany((i) => offline[i], opts.replayPerUser);
+  await sendMany(offline, opts.replayPerUser);
   await waitForInbox(offline, total);
   log(`Connecting the ${offline.length} users at once...`);
   const [firstMany, lastMany] = await measure(offline, total);

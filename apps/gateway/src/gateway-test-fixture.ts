@@ -51,7 +51,7 @@ export async function startGatewayFixture(
   await producer.connect();
   const serde = new EventSerde(world.env.schemaRegistryUrl);
   await serde.registerAll();
-  const redis = new Redis(world.env.redisUrl, { maxRetriesPerRequest: 1 });
+  const redis = new Redis(world.env.redisUrl, { maxRetriesPerRequest: 1, enableAutoPipelining: true });
   const redisSubscriber = new Redis(world.env.redisUrl);
   const runners = (options.projections ?? ALL_PROJECTIONS).map(
     (projection) =>

@@ -71,9 +71,7 @@ export class DeviceFeed {
     this.sent = start;
     this.acked = start;
     this.savedAcked = stored;
-    const watch = notifications.watch(userId, (position) => {
-      if (position > this.sent) void this.pump();
-    });
+    const watch = notifications.watch(userId, (position, items) => this.announced(position, items));
     this.stopWatching = watch.stop;
     await watch.ready;
     await this.reportGap(start);
@@ -93,6 +91,26 @@ export class DeviceFeed {
     this.deps.push({ position: gap.toPosition, body: { kind: 'gap', ...gap } });
     this.acked = gap.toPosition;
     this.save();
+  }
+
+  /**
+   * New items: written straight from the notice when they follow on from what the device has and no
+   * read is in progress; otherwise read from the inbox, in order.
+   */
+  private announced(position: number, items?: readonly InboxItem[]): void {
+    if (position <= this.sent) return;
+    const first = items?.[0];
+    if (
+      items &&
+      first &&
+      !this.pumping &&
+      first.position <= this.sent + 1 &&
+      items.every((item, i) => item.position === first.position + i)
+    ) {
+      for (const item of items) this.write(item);
+      return;
+    }
+    void this.pump();
   }
 
   /** ACK of the item at `position`. Unknown positions (already ACKed, not sent) change nothing. */

@@ -1,12 +1,23 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '@parley/logging';
 import type { AppendedItem } from './inbox-projection';
+import type { InboxItem } from './inbox-store';
 import { channels, type ChannelHub } from './redis-channels';
 
+/** Items a notice carries at most; a larger burst is read from PostgreSQL by the devices instead. */
+const MAX_ITEMS_PER_NOTICE = 50;
+
+/** A notice: the inbox's new last position and, for a small burst, the new items themselves. */
+interface InboxNotice {
+  readonly position: number;
+  readonly items?: readonly InboxItem[];
+}
+
 /**
- * "User U's inbox has grown to position N", through Redis pub/sub, one channel per user: the
- * gateway nodes holding U's sessions listen to it. A lost notice delays little: a device also reads
- * its inbox when it subscribes, and again on its retry timer.
+ * "User U's inbox has grown to position N (and here are the items)", through Redis pub/sub, one
+ * channel per user: the gateway nodes holding U's sessions listen to it. Carrying the items saves
+ * every online device a read of what was just written. A lost notice delays little: a device also
+ * reads its inbox when it subscribes, and again on its retry timer.
  */
 export class InboxNotifier {
   constructor(
@@ -15,13 +26,20 @@ export class InboxNotifier {
     private readonly logger?: Logger,
   ) {}
 
-  announce(items: readonly AppendedItem[]): void {
-    const latest = new Map<string, number>();
-    for (const item of items)
-      latest.set(item.user_id, Math.max(latest.get(item.user_id) ?? 0, Number(item.position)));
+  announce(appended: readonly AppendedItem[]): void {
+    const byUser = new Map<string, InboxItem[]>();
+    for (const row of appended) {
+      const items = byUser.get(row.user_id) ?? [];
+      items.push({ position: Number(row.position), body: row.body });
+      byUser.set(row.user_id, items);
+    }
     const pipeline = this.redis.pipeline();
-    for (const [userId, position] of latest)
-      pipeline.publish(channels.inbox(this.prefix, userId), String(position));
+    for (const [userId, items] of byUser) {
+      items.sort((a, b) => a.position - b.position);
+      const position = (items[items.length - 1] as InboxItem).position;
+      const notice: InboxNotice = items.length <= MAX_ITEMS_PER_NOTICE ? { position, items } : { position };
+      pipeline.publish(channels.inbox(this.prefix, userId), JSON.stringify(notice));
+    }
     pipeline
       .exec()
       .catch((error: unknown) => this.logger?.warn({ err: error }, 'inbox notices not sent (Redis)'));
@@ -35,8 +53,17 @@ export class InboxNotifications {
     private readonly prefix: string,
   ) {}
 
-  /** Calls `listener` with each new position of the user's inbox. */
-  watch(userId: string, listener: (position: number) => void): { ready: Promise<void>; stop: () => void } {
-    return this.hub.watch(channels.inbox(this.prefix, userId), (message) => listener(Number(message)));
+  /**
+   * Calls `listener` with each new last position of the user's inbox and, when the notice carries
+   * them, the new items in position order (consecutive positions, ending at `position`).
+   */
+  watch(
+    userId: string,
+    listener: (position: number, items?: readonly InboxItem[]) => void,
+  ): { ready: Promise<void>; stop: () => void } {
+    return this.hub.watch(channels.inbox(this.prefix, userId), (message) => {
+      const notice = JSON.parse(message) as InboxNotice;
+      listener(notice.position, notice.items);
+    });
   }
 }

@@ -25,6 +25,7 @@ export interface AppendedItem {
   readonly conversation_id: string;
   /** The message's sender (message items only). */
   readonly sender_id: string | null;
+  readonly body: InboxBody;
 }
 
 /** One event's contribution to the inboxes: an item for every other member. */
@@ -111,7 +112,7 @@ function appendToInboxes(items: readonly Addressed[]): SqlStatement {
             h.last_position - c.n + row_number() OVER (PARTITION BY r.user_id ORDER BY r.ord),
             r.kind, r.message_id, r.conversation_id, r.body, to_timestamp(r.at_ms / 1000)
        FROM recipients r JOIN heads h ON h.user_id = r.user_id JOIN counts c ON c.user_id = r.user_id
-     RETURNING user_id, position, kind, message_id, conversation_id, body->>'senderId' AS sender_id`,
+     RETURNING user_id, position, kind, message_id, conversation_id, body->>'senderId' AS sender_id, body`,
     items.map((item) => item.kind),
     items.map((item) => item.messageId),
     items.map((item) => item.conversationId),

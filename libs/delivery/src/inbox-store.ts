@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { MicroBatcher } from '@parley/messaging';
 import type { InboxBody } from './inbox-projection';
 
 export interface InboxItem {
@@ -9,8 +10,17 @@ export interface InboxItem {
 /** A device name for a session without `device-id`: a device of its own for the session's life. */
 export const isSessionDevice = (deviceId: string): boolean => deviceId.startsWith('session:');
 
+interface AckedPosition {
+  readonly userId: string;
+  readonly deviceId: string;
+  readonly position: number;
+}
+
 /** Reads inboxes and keeps device positions (PostgreSQL: positions must survive anything). */
 export class InboxStore {
+  /** The positions saved in one event-loop turn share one statement. */
+  private readonly positions = new MicroBatcher<AckedPosition, undefined>((batch) => this.saveAll(batch));
+
   constructor(private readonly pool: Pool) {}
 
   /**
@@ -64,15 +74,29 @@ export class InboxStore {
   }
 
   /** Every item up to `position` is ACKed by the device (positions never move back). */
-  async saveAcked(userId: string, deviceId: string, position: number): Promise<void> {
+  saveAcked(userId: string, deviceId: string, position: number): Promise<void> {
+    return this.positions.submit({ userId, deviceId, position });
+  }
+
+  private async saveAll(batch: readonly AckedPosition[]): Promise<undefined[]> {
+    // One row per device (a statement may not update a row twice): the highest position wins.
+    const highest = new Map<string, AckedPosition>();
+    for (const entry of batch) {
+      const key = `${entry.userId}\0${entry.deviceId}`;
+      const known = highest.get(key);
+      if (!known || known.position < entry.position) highest.set(key, entry);
+    }
+    const rows = [...highest.values()];
     await this.pool.query({
       name: 'device_positions_save',
-      text: `INSERT INTO device_positions (user_id, device_id, acked_position) VALUES ($1, $2, $3)
+      text: `INSERT INTO device_positions (user_id, device_id, acked_position)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
              ON CONFLICT (user_id, device_id) DO UPDATE
                SET acked_position = GREATEST(device_positions.acked_position, EXCLUDED.acked_position),
                    updated_at = now()`,
-      values: [userId, deviceId, position],
+      values: [rows.map((r) => r.userId), rows.map((r) => r.deviceId), rows.map((r) => r.position)],
     });
+    return batch.map(() => undefined);
   }
 
   /** Marks items delivered; returns the messages for which this was their user's first ACK. */

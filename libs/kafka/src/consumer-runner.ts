@@ -29,6 +29,12 @@ export interface ConsumerRunnerOptions<T> {
   readonly unknownErrorAttempts?: number;
   readonly backoff?: BackoffOptions;
   readonly partitionsConsumedConcurrently?: number;
+  /**
+   * How often processed offsets are committed (default 1 s), and on stop. Not after every batch:
+   * each commit is a request, and under load the requests (and their system calls) add up. After a
+   * crash, up to this much is read again; consumers are idempotent for that anyway.
+   */
+  readonly commitIntervalMs?: number;
   readonly instrument?: Instrument;
   readonly logger?: Logger;
 }
@@ -49,6 +55,12 @@ export class ConsumerRunner<T> {
   private readonly backoff: BackoffOptions;
   private stopping = false;
   private stopped: Promise<void> | undefined;
+  /** Processed and not yet committed: the next offset to read, per "topic\0partition". */
+  private readonly toCommit = new Map<string, { topic: string; partition: number; offset: string }>();
+  private commitTimer: NodeJS.Timeout | undefined;
+  private committing: Promise<void> = Promise.resolve();
+  private inFlight = 0;
+  private idle: (() => void) | undefined;
 
   constructor(kafka: Kafka, options: ConsumerRunnerOptions<T>) {
     this.options = options;
@@ -68,8 +80,12 @@ export class ConsumerRunner<T> {
       topics: [...this.options.topics],
       fromBeginning: this.options.fromBeginning ?? true,
     });
+    // A new generation: what the previous assignment processed is the new owners' business now.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => this.toCommit.clear());
+    this.commitTimer = setInterval(() => void this.commit(), this.options.commitIntervalMs ?? 1_000);
+    this.commitTimer.unref();
     await this.consumer.run({
-      autoCommit: true,
+      autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
       eachBatch: (payload) => this.processBatch(payload),
@@ -79,11 +95,48 @@ export class ConsumerRunner<T> {
   /** Finishes the step in progress, commits what was processed, leaves the group. */
   stop(): Promise<void> {
     this.stopping = true;
-    this.stopped ??= this.consumer.disconnect();
+    this.stopped ??= (async () => {
+      clearInterval(this.commitTimer);
+      if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+      await this.commit();
+      await this.consumer.disconnect();
+    })();
     return this.stopped;
   }
 
+  /** Commits the processed offsets gathered since the last commit; a failure leaves them for the next. */
+  private commit(): Promise<void> {
+    this.committing = this.committing.then(async () => {
+      if (this.toCommit.size === 0) return;
+      const offsets = [...this.toCommit.values()];
+      this.toCommit.clear();
+      try {
+        await this.consumer.commitOffsets(offsets);
+      } catch (error) {
+        // Rebalancing or not connected: newer progress (if any) wins; this is tried again next time.
+        for (const entry of offsets) {
+          const key = `${entry.topic}\0${entry.partition}`;
+          if (!this.toCommit.has(key)) this.toCommit.set(key, entry);
+        }
+        this.options.logger?.debug(
+          { err: error, groupId: this.options.groupId },
+          'offsets not committed yet',
+        );
+      }
+    });
+    return this.committing;
+  }
+
   private async processBatch(payload: EachBatchPayload): Promise<void> {
+    this.inFlight++;
+    try {
+      await this.processBatchSteps(payload);
+    } finally {
+      if (--this.inFlight === 0) this.idle?.();
+    }
+  }
+
+  private async processBatchSteps(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const maxPerCall = this.options.maxRecordsPerCall ?? 500;
     const live = () => !this.stopping && payload.isRunning() && !payload.isStale();
@@ -96,7 +149,11 @@ export class ConsumerRunner<T> {
         await this.processChunk(chunk, payload, live);
         const last = chunk[chunk.length - 1] as IncomingRecord;
         payload.resolveOffset(last.offset);
-        await payload.commitOffsetsIfNecessary();
+        this.toCommit.set(`${batch.topic}\0${batch.partition}`, {
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: String(BigInt(last.offset) + 1n),
+        });
         await payload.heartbeat();
         this.instrument({
           name: KAFKA_EVENTS.consumerBatchProcessed,
@@ -109,7 +166,7 @@ export class ConsumerRunner<T> {
         });
       }
     } catch (error) {
-      if (error instanceof StopRequested) return; // resolved offsets are committed by kafkajs on the way out
+      if (error instanceof StopRequested) return; // what was processed is committed by stop()
       throw error;
     }
   }

@@ -101,11 +101,12 @@ export class ProjectionRunner {
         if (this.options.onCommitted) returned.push(...result.rows);
       }
       if (last !== undefined) {
-        await client.query(
-          `UPDATE consumer_positions SET next_offset = $4, updated_at = now()
-            WHERE projection = $1 AND topic = $2 AND partition = $3`,
-          [name, topic, partition, String(last + 1n)],
-        );
+        await client.query({
+          name: 'consumer_positions_advance',
+          text: `UPDATE consumer_positions SET next_offset = $4, updated_at = now()
+                  WHERE projection = $1 AND topic = $2 AND partition = $3`,
+          values: [name, topic, partition, String(last + 1n)],
+        });
       }
       await client.query('COMMIT');
       if (returned.length > 0) {
@@ -143,14 +144,20 @@ async function lockPosition(
   topic: string,
   partition: number,
 ): Promise<bigint> {
-  await client.query(
-    `INSERT INTO consumer_positions (projection, topic, partition, next_offset) VALUES ($1, $2, $3, 0)
-     ON CONFLICT DO NOTHING`,
-    [projection, topic, partition],
-  );
-  const { rows } = await client.query<{ next_offset: string }>(
-    `SELECT next_offset FROM consumer_positions WHERE projection = $1 AND topic = $2 AND partition = $3 FOR UPDATE`,
-    [projection, topic, partition],
-  );
+  const select = {
+    name: 'consumer_positions_lock',
+    text: `SELECT next_offset FROM consumer_positions WHERE projection = $1 AND topic = $2 AND partition = $3 FOR UPDATE`,
+    values: [projection, topic, partition],
+  };
+  let { rows } = await client.query<{ next_offset: string }>(select);
+  if (rows.length === 0) {
+    // The partition's first chunk: one round trip more, once.
+    await client.query(
+      `INSERT INTO consumer_positions (projection, topic, partition, next_offset) VALUES ($1, $2, $3, 0)
+       ON CONFLICT DO NOTHING`,
+      [projection, topic, partition],
+    );
+    ({ rows } = await client.query<{ next_offset: string }>(select));
+  }
   return BigInt(rows[0]?.next_offset ?? '0');
 }

@@ -34,7 +34,9 @@ export function attachStompEndpoint(server: Server, deps: StompEndpointDeps): St
     maxPayload: Math.max(1024 * 1024, deps.maxFrameBytes * 4),
     handleProtocols: (offered) => STOMP_SUBPROTOCOLS.find((p) => offered.has(p)) ?? false,
   });
-  wss.on('connection', (socket) => {
+  wss.on('connection', (socket, request) => {
+    const tcp = request.socket;
+    let corked = false;
     const session = new StompSession({
       ...deps,
       onOpen: (s) => {
@@ -47,7 +49,19 @@ export function attachStompEndpoint(server: Server, deps: StompEndpointDeps): St
       },
       transport: {
         // STOMP frames are text; a Buffer goes out as a text message without another encoding pass.
-        send: (data) => socket.send(data, { binary: false }),
+        // Frames written in one turn of the event loop (a replay page, a burst of receipts) leave in
+        // one write: corking the TCP socket until the next tick saves a system call per frame.
+        send: (data) => {
+          if (!corked) {
+            corked = true;
+            tcp.cork();
+            process.nextTick(() => {
+              corked = false;
+              tcp.uncork();
+            });
+          }
+          socket.send(data, { binary: false });
+        },
         close: () => socket.close(1000),
       },
     });
