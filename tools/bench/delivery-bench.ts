@@ -25,7 +25,7 @@ function options(argv: readonly string[]) {
   return {
     users: Number(values.users),
     senders: Number(values.senders),
-    rates: values.rates.split(',').map(Number),
+    rates: values.rates.split(',').filter(Boolean).map(Number),
     seconds: Number(values.seconds),
     pending: Number(values.pending),
     replayUsers: Number(values['replay-users']),
@@ -180,6 +180,7 @@ async function replays(
       for (const client of clients) {
         client.onInboxItem = () => {
           received++;
+          if (process.env.BENCH_TRACE && received % 500 === 0) console.log(`trace ${received} ${(performance.now() - started).toFixed(0)}`);
           if (received === 1) first = performance.now() - started;
           if (received === items) {
             last = performance.now() - started;
@@ -205,6 +206,7 @@ async function replays(
   const [first, last] = await measure([lonely], perSender * senderCount);
   results.push(['one user', perSender * senderCount, ms(first!), ms(last!)]);
 
+  if (offline.length === 0 || opts.replayPerUser === 0) return results;
   const total = offline.length * opts.replayPerUser;
   log(`Filling ${offline.length} offline users' inboxes with ${opts.replayPerUser} messages each...`);
   await sendMany(offline, opts.replayPerUser);

@@ -45,7 +45,9 @@ export class DeliveryReceipts {
     private readonly logger?: Logger,
     private readonly now: () => number = Date.now,
   ) {
-    this.batcher = new MicroBatcher((acks) => this.deliverAll(acks));
+    // Serial: a replay's thousands of ACKs become a few large batches, one at a time, instead of
+    // hundreds of concurrent small ones queueing for the pool ahead of the replay's own reads.
+    this.batcher = new MicroBatcher((acks) => this.deliverAll(acks), { serial: true, maxBatch: 5_000 });
   }
 
   acknowledged(userId: string, deviceId: string, positions: readonly number[]): void {

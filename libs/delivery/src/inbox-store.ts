@@ -18,8 +18,11 @@ interface AckedPosition {
 
 /** Reads inboxes and keeps device positions (PostgreSQL: positions must survive anything). */
 export class InboxStore {
-  /** The positions saved in one event-loop turn share one statement. */
-  private readonly positions = new MicroBatcher<AckedPosition, undefined>((batch) => this.saveAll(batch));
+  /** The positions saved meanwhile share one statement; one at a time, so they never crowd the pool. */
+  private readonly positions = new MicroBatcher<AckedPosition, undefined>((batch) => this.saveAll(batch), {
+    serial: true,
+    maxBatch: 5_000,
+  });
 
   constructor(private readonly pool: Pool) {}
 
