@@ -180,7 +180,6 @@ async function replays(
       for (const client of clients) {
         client.onInboxItem = () => {
           received++;
-          if (process.env.BENCH_TRACE && received % 500 === 0) console.log(`trace ${received} ${(performance.now() - started).toFixed(0)}`);
           if (received === 1) first = performance.now() - started;
           if (received === items) {
             last = performance.now() - started;
@@ -195,6 +194,7 @@ async function replays(
     return [first, last];
   };
 
+  if (opts.pending === 0) return results;
   const senderCount = Math.min(10, senders.length);
   const perSender = Math.ceil(opts.pending / senderCount);
   log(`\nFilling one offline user's inbox with ${perSender * senderCount} messages...`);

@@ -7,9 +7,10 @@ import { Pool } from 'pg';
 import { loadConfig } from '@parley/config';
 import { startDeliveryWorker } from '@parley/delivery';
 import { EventSerde } from '@parley/events';
-import { BatchingProducer, createKafka } from '@parley/kafka';
+import { BatchingProducer, KafkaAdmin, createKafka } from '@parley/kafka';
 import { createLogger } from '@parley/logging';
-import { runService, startHealthServer, type StopService } from '@parley/runtime';
+import { LagCollector, ServiceMetrics, dependencyChecks, startOpsServer } from '@parley/observability';
+import { runService, type StopService } from '@parley/runtime';
 
 async function start(): Promise<StopService> {
   const config = loadConfig();
@@ -41,7 +42,14 @@ async function start(): Promise<StopService> {
     retentionMs: config.delivery.retentionMs,
     logger,
   });
-  const health = startHealthServer(config.delivery.port);
+  const admin = new KafkaAdmin(kafka);
+  await admin.connect();
+  const metrics = new ServiceMetrics('delivery');
+  const health = startOpsServer(config.delivery.port, {
+    metrics,
+    lag: new LagCollector(metrics, { admin, pool, topicPrefix: config.kafka.topicPrefix }),
+    checks: dependencyChecks({ pool, redis, kafka: admin }),
+  });
   logger.info({ port: config.delivery.port }, 'delivery worker running');
 
   return async () => {
@@ -49,6 +57,7 @@ async function start(): Promise<StopService> {
     health.close();
     await worker.stop();
     await producer.disconnect();
+    await admin.disconnect();
     redis.disconnect();
     await pool.end();
   };

@@ -33,6 +33,13 @@ import {
   MessageService,
   SendRateLimiter,
 } from '@parley/messaging';
+import {
+  ServiceMetrics,
+  dependencyChecks,
+  opsHandler,
+  type LagCollector,
+  type ReadinessCheck,
+} from '@parley/observability';
 import { EventPublisher } from '@parley/publishing';
 import {
   attachStompEndpoint,
@@ -61,6 +68,12 @@ export interface GatewayOptions {
   readonly presence: PresenceOptions;
   /** Redelivery of unACKed inbox items while a device stays, and when to give up (MessageFailed). */
   readonly retry?: Partial<RetryBudget>;
+  /** Metrics, lag and readiness checks beyond PostgreSQL and Redis (default: metrics of its own). */
+  readonly observability?: {
+    readonly metrics: ServiceMetrics;
+    readonly lag?: LagCollector;
+    readonly checks?: Readonly<Record<string, ReadinessCheck>>;
+  };
   readonly logger?: Logger;
 }
 
@@ -107,8 +120,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   /** Each live session's user and the timer that keeps its presence fresh. */
   const presenceRefresh = new Map<string, { userId: string; timer: NodeJS.Timeout }>();
   const inboxNotifications = new InboxNotifications(hub, prefix);
-  const receipts = new DeliveryReceipts(inboxes, publisher, logger);
+  const metrics = options.observability?.metrics ?? new ServiceMetrics('gateway');
+  const receipts = new DeliveryReceipts({
+    store: inboxes,
+    publisher,
+    onDelivered: (ms) => metrics.sendToDeliver.observe(ms / 1000),
+    ...(logger ? { logger } : {}),
+  });
   const registry = new SessionRegistry();
+  metrics.gauge('parley_stomp_sessions_open', 'STOMP sessions open on this node', () => registry.size);
   const control = new SessionControl(
     options.redis,
     options.redisSubscriber,
@@ -128,10 +148,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
     onAccountStatusChanged: async (userId, status) => control.accountStatusChanged(userId, status),
     ...(logger ? { logger } : {}),
-    ready: async () => {
-      await pool.query('SELECT 1');
-      await options.redis.ping();
-    },
+    ops: opsHandler({
+      metrics,
+      ...(options.observability?.lag ? { lag: options.observability.lag } : {}),
+      checks: { ...dependencyChecks({ pool, redis: options.redis }), ...options.observability?.checks },
+    }),
+    observe: ({ method, route, status }) =>
+      metrics.httpRequests.inc({ method, route, status: String(status) }),
   });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(options.port, '127.0.0.1', () => resolve(s));
@@ -187,6 +210,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         ...(logger ? { logger } : {}),
       }),
     registry,
+    observeFrame: (command) => metrics.stompFrames.inc({ command }),
     maxFrameBytes: options.maxFrameBytes,
     heartBeat: { sendMs: options.heartBeatMs, receiveMs: options.heartBeatMs },
     ...(logger ? { logger } : {}),

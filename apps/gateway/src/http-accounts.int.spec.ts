@@ -27,6 +27,21 @@ describe('accounts over HTTP (PROTOCOL §1)', () => {
 
   afterAll(() => fixture.dispose());
 
+  it('serves /healthz, /readyz and Prometheus /metrics with request counts by route pattern', async () => {
+    expect((await fetch(`${fixture.baseUrl}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${fixture.baseUrl}/readyz`);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', redis: 'ok' } });
+    await call('POST', '/v1/auth/login', { username: 'nobody-here', password: 'wrong password' });
+    await call('GET', `/v1/users/${'0'.repeat(8)}/presence`);
+    const text = await (await fetch(`${fixture.baseUrl}/metrics`)).text();
+    expect(text).toMatch(
+      /parley_http_requests_total\{[^}]*route="\/v1\/auth\/login"[^}]*status="401"[^}]*\} 1/,
+    );
+    expect(text).toMatch(/parley_stomp_sessions_open\{service="gateway"\} \d+/);
+    expect(text).toContain('parley_send_to_deliver_seconds_bucket');
+    expect(text).toContain('parley_process_cpu_user_seconds_total');
+  });
+
   it('registers, answers with a token that works, and logs in at once', async () => {
     const username = uniqueName();
     const registered = await call('POST', '/v1/auth/register', {

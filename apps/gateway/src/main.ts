@@ -4,8 +4,9 @@ import { Pool } from 'pg';
 import { TokenService } from '@parley/auth';
 import { loadConfig } from '@parley/config';
 import { EventSerde } from '@parley/events';
-import { BatchingProducer, createKafka } from '@parley/kafka';
+import { BatchingProducer, KafkaAdmin, createKafka } from '@parley/kafka';
 import { createLogger } from '@parley/logging';
+import { LagCollector, ServiceMetrics, dependencyChecks } from '@parley/observability';
 import { runService, type StopService } from '@parley/runtime';
 import { startGateway } from './gateway';
 
@@ -26,6 +27,9 @@ async function start(): Promise<StopService> {
     client.on('error', (error) => logger.warn({ err: error }, 'Redis connection problem'));
   const producer = new BatchingProducer(kafka);
   await producer.connect();
+  const admin = new KafkaAdmin(kafka);
+  await admin.connect();
+  const metrics = new ServiceMetrics('gateway');
   const serde = new EventSerde(config.schemaRegistry.url);
   await serde.registerAll();
   const gateway = await startGateway({
@@ -44,6 +48,11 @@ async function start(): Promise<StopService> {
     heartBeatMs: config.gateway.heartBeatMs,
     presence: config.presence,
     retry: config.delivery.retry,
+    observability: {
+      metrics,
+      lag: new LagCollector(metrics, { admin, pool, topicPrefix: config.kafka.topicPrefix }),
+      checks: dependencyChecks({ kafka: admin }),
+    },
     logger,
   });
   logger.info({ port: gateway.port }, 'gateway listening (HTTP /v1, STOMP /ws)');
@@ -52,6 +61,7 @@ async function start(): Promise<StopService> {
     logger.info('stopping');
     await gateway.close();
     await producer.disconnect();
+    await admin.disconnect();
     redis.disconnect();
     redisSubscriber.disconnect();
     await pool.end();

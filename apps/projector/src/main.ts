@@ -2,12 +2,13 @@
 import { Pool } from 'pg';
 import { loadConfig } from '@parley/config';
 import { EventSerde } from '@parley/events';
-import { BatchingProducer, createKafka } from '@parley/kafka';
+import { BatchingProducer, KafkaAdmin, createKafka } from '@parley/kafka';
 import { createLogger } from '@parley/logging';
 import { PROJECT_MIGRATIONS, ensureDatabase, migrate } from '@parley/postgres';
 import { ProjectionRunner } from '@parley/projections';
 import { ALL_PROJECTIONS } from '@parley/read-models';
-import { runService, startHealthServer, type StopService } from '@parley/runtime';
+import { LagCollector, ServiceMetrics, dependencyChecks, startOpsServer } from '@parley/observability';
+import { runService, type StopService } from '@parley/runtime';
 
 async function start(): Promise<StopService> {
   const config = loadConfig();
@@ -43,7 +44,14 @@ async function start(): Promise<StopService> {
   );
   await Promise.all(runners.map((runner) => runner.start()));
 
-  const health = startHealthServer(config.projector.port);
+  const admin = new KafkaAdmin(kafka);
+  await admin.connect();
+  const metrics = new ServiceMetrics('projector');
+  const health = startOpsServer(config.projector.port, {
+    metrics,
+    lag: new LagCollector(metrics, { admin, pool, topicPrefix: config.kafka.topicPrefix }),
+    checks: dependencyChecks({ pool, kafka: admin }),
+  });
   logger.info(
     { projections: ALL_PROJECTIONS.map((p) => p.name), port: config.projector.port },
     'projector running',
@@ -54,6 +62,7 @@ async function start(): Promise<StopService> {
     health.close();
     await Promise.all(runners.map((runner) => runner.stop()));
     await deadLetters.disconnect();
+    await admin.disconnect();
     await pool.end();
   };
 }

@@ -29,6 +29,15 @@ export function messageFailed(
   };
 }
 
+export interface DeliveryReceiptsOptions {
+  readonly store: InboxStore;
+  readonly publisher: EventPublisher;
+  readonly logger?: Logger;
+  readonly now?: () => number;
+  /** Told, for each first delivery, how long after its send it came (send→deliver latency). */
+  readonly onDelivered?: (sendToDeliverMs: number) => void;
+}
+
 /**
  * The outcome of delivery attempts for senders. The first ACK of a message by any of its
  * recipient's devices produces MessageDelivered (PROTOCOL §3: delivered once any device ACKs); the
@@ -39,12 +48,16 @@ export function messageFailed(
 export class DeliveryReceipts {
   private readonly batcher: MicroBatcher<Ack, undefined>;
 
-  constructor(
-    private readonly store: InboxStore,
-    private readonly publisher: EventPublisher,
-    private readonly logger?: Logger,
-    private readonly now: () => number = Date.now,
-  ) {
+  private readonly store: InboxStore;
+  private readonly publisher: EventPublisher;
+  private readonly logger: Logger | undefined;
+  private readonly now: () => number;
+
+  constructor(private readonly options: DeliveryReceiptsOptions) {
+    this.store = options.store;
+    this.publisher = options.publisher;
+    this.logger = options.logger;
+    this.now = options.now ?? Date.now;
     // Serial: a replay's thousands of ACKs become a few large batches, one at a time, instead of
     // hundreds of concurrent small ones queueing for the pool ahead of the replay's own reads.
     this.batcher = new MicroBatcher((acks) => this.deliverAll(acks), { serial: true, maxBatch: 5_000 });
@@ -108,6 +121,9 @@ export class DeliveryReceipts {
         await this.store.unmarkDelivered(first);
         throw error;
       }
+      const now = this.now();
+      for (const item of first)
+        if (item.body.kind === 'message') this.options.onDelivered?.(now - Date.parse(item.body.sentAt));
     }
     return acks.map(() => undefined);
   }

@@ -2,7 +2,7 @@ export { inboxProjection, type InboxBody, type AppendedItem } from './inbox-proj
 export { InboxStore, isSessionDevice, type InboxItem } from './inbox-store';
 export { InboxNotifier, InboxNotifications } from './inbox-notifications';
 export { DeviceFeed, DEFAULT_RETRY_BUDGET, type DeviceFeedDeps, type RetryBudget } from './device-feed';
-export { DeliveryReceipts, messageFailed } from './delivery-receipts';
+export { DeliveryReceipts, messageFailed, type DeliveryReceiptsOptions } from './delivery-receipts';
 export { ChannelHub, ChannelPublisher, channels, type UserNotice } from './redis-channels';
 export { LiveRelay, type LiveRelayOptions } from './live-relay';
 export { TypingNotices } from './typing-notices';

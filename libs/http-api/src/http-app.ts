@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { AccountService } from '@parley/accounts';
 import { bearerToken } from '@parley/auth';
@@ -13,12 +14,37 @@ export interface HttpAppDeps {
   readonly onAccountStatusChanged?: (userId: string, status: string) => Promise<void>;
   readonly logger?: Logger;
   readonly ready?: () => Promise<void>;
+  /** Serves the operator endpoints (`/healthz`, `/readyz`, `/metrics`) ahead of the API; false: not one. */
+  readonly ops?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** Told of every answered request, by route pattern (for request-rate metrics). */
+  readonly observe?: (request: { method: string; route: string; status: number }) => void;
 }
 
 /** PROTOCOL §§1-2 over HTTP. Routes parse `unknown` input through the domain rules. */
 export function createHttpApp(deps: HttpAppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  if (deps.ops) {
+    const ops = deps.ops;
+    app.use((req, res, next) => {
+      if (!ops(req, res)) next();
+    });
+  }
+  if (deps.observe) {
+    const observe = deps.observe;
+    app.use((req, res, next) => {
+      res.on('finish', () => {
+        // The route pattern, not the path: ids in paths would make a metric series per message.
+        const route = (req.route as { path?: string } | undefined)?.path;
+        observe({
+          method: req.method,
+          route: route ? `${req.baseUrl}${route}` : 'unmatched',
+          status: res.statusCode,
+        });
+      });
+      next();
+    });
+  }
   app.use(express.json({ limit: '64kb' }));
 
   app.get('/healthz', (_req, res) => {

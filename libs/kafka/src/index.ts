@@ -6,6 +6,8 @@ export {
   type ProvisionOptions,
   type ProvisionReport,
   type PartitionOffsets,
+  type GroupSummary,
+  type CommittedOffset,
 } from './kafka-admin';
 export { readTopic } from './read-topic';
 export { DLQ_HEADERS, deadLetterRecord, describeError, type FailureStage } from './dead-letter';

@@ -30,6 +30,18 @@ export interface PartitionOffsets {
   readonly high: string;
 }
 
+export interface GroupSummary {
+  readonly groupId: string;
+  readonly state: string;
+  readonly members: number;
+}
+
+export interface CommittedOffset {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+}
+
 /** Cluster administration in Parley's terms (topics from the catalogue, offsets, cluster health). */
 export class KafkaAdmin {
   private readonly admin: Admin;
@@ -126,6 +138,40 @@ export class KafkaAdmin {
   async groupOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]> {
     const [entry] = await this.retrying(() => this.admin.fetchOffsets({ groupId, topics: [topic] }));
     return (entry?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset }));
+  }
+
+  /** Consumer groups whose id starts with `prefix`, with their state ("Stable", "Empty", ...). */
+  async listGroups(prefix = ''): Promise<GroupSummary[]> {
+    const { groups } = await this.retrying(() => this.admin.listGroups());
+    const ids = groups.map((g) => g.groupId).filter((id) => id.startsWith(prefix));
+    if (ids.length === 0) return [];
+    const described = await this.retrying(() => this.admin.describeGroups(ids));
+    return described.groups
+      .map((g) => ({ groupId: g.groupId, state: g.state, members: g.members.length }))
+      .sort((a, b) => a.groupId.localeCompare(b.groupId));
+  }
+
+  /** Every offset the group has committed, on every topic it consumed (-1 where nothing is). */
+  async committedOffsets(groupId: string): Promise<CommittedOffset[]> {
+    const topics = await this.retrying(() => this.admin.fetchOffsets({ groupId }));
+    return topics.flatMap((t) =>
+      t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })),
+    );
+  }
+
+  /** Per partition, the first offset whose record is at or after `timestamp` (ms); the end if none. */
+  async offsetsAtTime(topic: string, timestamp: number): Promise<{ partition: number; offset: string }[]> {
+    const offsets = await this.retrying(() => this.admin.fetchTopicOffsetsByTimestamp(topic, timestamp));
+    return offsets.map((o) => ({ partition: o.partition, offset: o.offset }));
+  }
+
+  /** Moves a group's committed offsets; Kafka refuses while the group has members. */
+  async setGroupOffsets(
+    groupId: string,
+    topic: string,
+    partitions: readonly { partition: number; offset: string }[],
+  ): Promise<void> {
+    await this.admin.setOffsets({ groupId, topic, partitions: [...partitions] });
   }
 
   /** Retries what kafkajs marks retriable (leader moves, coordinator loading) for up to ~15 s. */

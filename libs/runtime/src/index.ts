@@ -1,2 +1,1 @@
 export { runService, type StopService } from './run-service';
-export { startHealthServer } from './health-server';

@@ -68,6 +68,8 @@ export interface StompSessionDeps {
   readonly maxFrameBytes: number;
   /** What the server offers: it can send every `sendMs`, and wants to hear from clients every `receiveMs`. */
   readonly heartBeat: { readonly sendMs: number; readonly receiveMs: number };
+  /** Told of each frame a client sent, by command (for frame-rate metrics). */
+  readonly observeFrame?: (command: string) => void;
   readonly logger?: Logger;
 }
 
@@ -144,6 +146,7 @@ export class StompSession {
 
   private async handle(frame: StompFrame<string>): Promise<void> {
     if (this.state === 'closed') return;
+    this.deps.observeFrame?.(frame.command);
     try {
       if (this.state === 'awaiting-connect') {
         if (frame.command !== 'CONNECT' && frame.command !== 'STOMP') {

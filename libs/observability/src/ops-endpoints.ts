@@ -1,0 +1,89 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { LagCollector } from './lag-collector';
+import type { ServiceMetrics } from './service-metrics';
+
+/** A dependency's check: resolves when it answers. */
+export type ReadinessCheck = () => Promise<unknown>;
+
+export interface OpsOptions {
+  readonly metrics: ServiceMetrics;
+  readonly lag?: LagCollector;
+  /** Named dependency checks for `/readyz` (postgres, redis, kafka, ...). */
+  readonly checks: Readonly<Record<string, ReadinessCheck>>;
+  /** How long a check may take before it counts as failed (default 2 s). */
+  readonly checkTimeoutMs?: number;
+}
+
+/** The checks of the usual dependencies, for `OpsOptions.checks`. */
+export function dependencyChecks(deps: {
+  readonly pool?: { query(text: string): Promise<unknown> };
+  readonly redis?: { ping(): Promise<unknown> };
+  readonly kafka?: { brokerCount(): Promise<number> };
+}): Record<string, ReadinessCheck> {
+  const checks: Record<string, ReadinessCheck> = {};
+  if (deps.pool) checks.postgres = () => deps.pool!.query('SELECT 1');
+  if (deps.redis) checks.redis = () => deps.redis!.ping();
+  if (deps.kafka) checks.kafka = () => deps.kafka!.brokerCount();
+  return checks;
+}
+
+/**
+ * `/healthz` (alive: answers while the event loop turns), `/readyz` (every dependency answered
+ * within the timeout; 503 naming the ones that did not) and `/metrics` (Prometheus text). Returns
+ * false for any other path, so it can sit in front of an HTTP app.
+ */
+export function opsHandler(options: OpsOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
+  return (req, res) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (req.method !== 'GET' || !path || !['/healthz', '/readyz', '/metrics'].includes(path)) return false;
+    if (path === '/healthz') json(res, 200, { status: 'ok' });
+    else if (path === '/readyz')
+      void readiness(options).then(({ ok, checks }) =>
+        json(res, ok ? 200 : 503, { status: ok ? 'ready' : 'unavailable', checks }),
+      );
+    else
+      void (async () => {
+        // Lag that cannot be read now (Kafka away) is reported as last seen; the rest still answers.
+        await options.lag?.refresh().catch(() => undefined);
+        res.writeHead(200, { 'content-type': options.metrics.contentType }).end(await options.metrics.text());
+      })().catch((error: unknown) => json(res, 500, { status: 'error', reason: String(error) }));
+    return true;
+  };
+}
+
+/** The ops endpoints on a port of their own (workers without an HTTP API). */
+export function startOpsServer(port: number, options: OpsOptions): Server {
+  const handle = opsHandler(options);
+  const server = createServer((req, res) => {
+    if (!handle(req, res)) json(res, 404, { status: 'not found' });
+  });
+  server.listen(port, '127.0.0.1');
+  return server;
+}
+
+async function readiness(options: OpsOptions): Promise<{ ok: boolean; checks: Record<string, string> }> {
+  const timeoutMs = options.checkTimeoutMs ?? 2_000;
+  const results = await Promise.all(
+    Object.entries(options.checks).map(async ([name, check]) => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          check(),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+          }),
+        ]);
+        return [name, 'ok'] as const;
+      } catch (error) {
+        return [name, error instanceof Error ? error.message : String(error)] as const;
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
+  );
+  return { ok: results.every(([, state]) => state === 'ok'), checks: Object.fromEntries(results) };
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
