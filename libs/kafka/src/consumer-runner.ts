@@ -1,7 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '@parley/logging';
 import type { BatchingProducer } from './batching-producer';
-import { deadLetterRecord, describeError, type FailureStage } from './dead-letter';
+import { deadLetterRecord, describeError, isForGroup, type FailureStage } from './dead-letter';
 import { KAFKA_EVENTS, noInstrument, type Instrument } from './instrumentation';
 import { toIncomingRecord } from './kafkajs-records';
 import type { IncomingRecord } from './records';
@@ -179,6 +179,8 @@ export class ConsumerRunner<T> {
     const failures: { record: IncomingRecord; error: unknown; stage: FailureStage }[] = [];
     const items: Decoded<T>[] = [];
     for (const record of chunk) {
+      // A re-drive answers one group's failure; the others processed the original already.
+      if (!isForGroup(record, this.options.groupId)) continue;
       try {
         items.push({
           record,

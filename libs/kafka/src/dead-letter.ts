@@ -14,6 +14,21 @@ export const DLQ_HEADERS = {
   failedAt: 'parley.dlq.failed-at',
 } as const;
 
+/**
+ * Headers on a re-driven record: the group whose failure it answers (every other group already
+ * processed the original and skips it) and the dead-letter record it came from.
+ */
+export const REDRIVE_HEADERS = {
+  group: 'parley.redrive.group',
+  from: 'parley.redrive.from',
+} as const;
+
+/** Whether `groupId` should process this record: everything except a re-drive meant for another group. */
+export function isForGroup(record: IncomingRecord, groupId: string): boolean {
+  const target = record.headers[REDRIVE_HEADERS.group];
+  return target === undefined || target === groupId;
+}
+
 export type FailureStage = 'decode' | 'handle';
 
 /** The record to write to `<topic>.dlq`: the original key, value and headers, plus why it failed. */

@@ -7,10 +7,25 @@ export {
   type ProvisionReport,
   type PartitionOffsets,
   type GroupSummary,
+  type CatalogueTopicReport,
   type CommittedOffset,
 } from './kafka-admin';
 export { readTopic } from './read-topic';
-export { DLQ_HEADERS, deadLetterRecord, describeError, type FailureStage } from './dead-letter';
+export {
+  readRange,
+  ReadRangeError,
+  type ReadRangeOptions,
+  type ReadStart,
+  type PartitionPlan,
+} from './range-reader';
+export {
+  DLQ_HEADERS,
+  REDRIVE_HEADERS,
+  isForGroup,
+  deadLetterRecord,
+  describeError,
+  type FailureStage,
+} from './dead-letter';
 export {
   KAFKA_EVENTS,
   noInstrument,

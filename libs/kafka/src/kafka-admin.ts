@@ -30,6 +30,17 @@ export interface PartitionOffsets {
   readonly high: string;
 }
 
+export interface CatalogueTopicReport {
+  readonly spec: TopicSpec;
+  readonly name: string;
+  readonly present: boolean;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  /** Records held now (end - start offsets, summed over partitions). */
+  readonly records: number;
+  readonly drift: readonly TopicDrift[];
+}
+
 export interface GroupSummary {
   readonly groupId: string;
   readonly state: string;
@@ -121,6 +132,33 @@ export class KafkaAdmin {
         ),
       });
     });
+  }
+
+  /** Each catalogue topic next to what the cluster has: presence, partitions, records held, drift. */
+  async catalogueReport(prefix: string, profile: TopicProfile): Promise<CatalogueTopicReport[]> {
+    const present = new Set(await this.admin.listTopics());
+    const wanted = TOPIC_CATALOGUE.map((spec) => ({ spec, name: prefixedTopic(prefix, spec.name) }));
+    const existing = wanted.filter((t) => present.has(t.name));
+    const drift = existing.length === 0 ? [] : await this.driftOf(existing, profile);
+    const metadata =
+      existing.length === 0
+        ? { topics: [] }
+        : await this.admin.fetchTopicMetadata({ topics: existing.map((t) => t.name) });
+    const reports: CatalogueTopicReport[] = [];
+    for (const { spec, name } of wanted) {
+      const meta = metadata.topics.find((m) => m.name === name);
+      const offsets = present.has(name) ? await this.topicOffsets(name) : [];
+      reports.push({
+        spec,
+        name,
+        present: present.has(name),
+        partitions: meta?.partitions.length ?? 0,
+        replicationFactor: meta?.partitions[0]?.replicas.length ?? 0,
+        records: offsets.reduce((n, o) => n + Number(BigInt(o.high) - BigInt(o.low)), 0),
+        drift: drift.filter((d) => d.topic === name),
+      });
+    }
+    return reports;
   }
 
   async deleteTopics(topics: readonly string[]): Promise<void> {
