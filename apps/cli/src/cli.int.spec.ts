@@ -235,46 +235,18 @@ describe('the parley CLI', () => {
     expect(shown.code).toBe(0);
     expect(shown.out.join('\n')).toContain(world.topic('chat.conversations'));
 
-    const refused = await parley(
-      world,
-      'offsets',
-      'reset',
-      group,
-      '--topic',
-      'chat.conversations',
-      '--to-earliest',
-    );
-    expect(refused).toMatchObject({ code: 2, err: expect.stringContaining('is active') });
+    const reset = (...to: string[]) =>
+      parley(world, 'offsets', 'reset', group, '--topic', 'chat.conversations', ...to);
+    expect(await reset('--to-earliest')).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('is active'),
+    });
 
     await Promise.all(runners.map((r) => r.stop()));
-    await waitFor(
-      async () =>
-        (
-          await parley(
-            world,
-            'offsets',
-            'reset',
-            group,
-            '--topic',
-            'chat.conversations',
-            '--to-latest',
-            '--dry-run',
-          )
-        ).code === 0,
-      {
-        what: 'the group to be empty after its worker stopped',
-      },
-    );
-    const reset = await parley(
-      world,
-      'offsets',
-      'reset',
-      group,
-      '--topic',
-      'chat.conversations',
-      '--to-earliest',
-    );
-    expect(reset.code).toBe(0);
+    await waitFor(async () => (await reset('--to-latest', '--dry-run')).code === 0, {
+      what: 'the group to be empty after its worker stopped',
+    });
+    expect((await reset('--to-earliest')).code).toBe(0);
     const after = await parley(world, 'offsets', 'show', group);
     const lags = after.out
       .join('\n')

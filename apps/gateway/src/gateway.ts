@@ -117,8 +117,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const typing = new TypingNotices(pool, live);
   const inboxes = new InboxStore(pool);
   const presence = new PresenceTracker(options.redis, prefix, publisher, options.presence, logger);
-  /** Each live session's user and the timer that keeps its presence fresh. */
-  const presenceRefresh = new Map<string, { userId: string; timer: NodeJS.Timeout }>();
+  /** Each live session's user: refreshed together, every third of the session TTL, in one pipeline. */
+  const presenceRefresh = new Map<string, { userId: string }>();
+  const refreshTimer = setInterval(() => {
+    const sessions = [...presenceRefresh].map(([sessionId, { userId }]) => ({ userId, sessionId }));
+    presence.sessionsAlive(sessions).catch((error: unknown) => {
+      logger?.warn({ err: error, sessions: sessions.length }, 'presence not refreshed (Redis)');
+    });
+  }, options.presence.sessionTtlMs / 3);
   const inboxNotifications = new InboxNotifications(hub, prefix);
   const metrics = options.observability?.metrics ?? new ServiceMetrics('gateway');
   const receipts = new DeliveryReceipts({
@@ -175,21 +181,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     lifecycle: {
       opened: (session) => {
         const userId = session.user as string;
-        const touch = () => {
-          presence.sessionAlive(userId, session.id).catch((error: unknown) => {
-            logger?.warn({ err: error, userId }, 'presence not refreshed (Redis)');
-          });
-        };
-        touch();
-        presenceRefresh.set(session.id, {
-          userId,
-          timer: setInterval(touch, options.presence.sessionTtlMs / 3),
+        presence.sessionAlive(userId, session.id).catch((error: unknown) => {
+          logger?.warn({ err: error, userId }, 'presence not recorded (Redis)');
         });
+        presenceRefresh.set(session.id, { userId });
       },
       closed: (session) => {
         const entry = presenceRefresh.get(session.id);
         if (!entry) return; // already ended by close()
-        clearInterval(entry.timer);
         presenceRefresh.delete(session.id);
         presence.sessionClosed(entry.userId, session.id).catch((error: unknown) => {
           logger?.warn({ err: error }, 'presence not updated (Redis)');
@@ -224,9 +223,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     messages,
     close: async () => {
       // Sessions end while Redis is still there, so their users' presence follows at once.
+      clearInterval(refreshTimer);
       await Promise.all(
-        [...presenceRefresh].map(([sessionId, { userId, timer }]) => {
-          clearInterval(timer);
+        [...presenceRefresh].map(([sessionId, { userId }]) => {
           presenceRefresh.delete(sessionId);
           return presence.sessionClosed(userId, sessionId).catch(() => undefined);
         }),

@@ -10,6 +10,12 @@ export interface InboxItem {
 /** A device name for a session without `device-id`: a device of its own for the session's life. */
 export const isSessionDevice = (deviceId: string): boolean => deviceId.startsWith('session:');
 
+/** An item of a user's inbox. */
+interface PositionOf {
+  readonly userId: string;
+  readonly position: number;
+}
+
 interface AckedPosition {
   readonly userId: string;
   readonly deviceId: string;
@@ -103,54 +109,50 @@ export class InboxStore {
   }
 
   /** Marks items delivered; returns the messages for which this was their user's first ACK. */
-  async markDelivered(
-    acks: readonly { userId: string; position: number }[],
-  ): Promise<(InboxItem & { userId: string })[]> {
-    const { rows } = await this.pool.query<{ user_id: string; position: string; body: InboxBody }>({
-      name: 'inbox_items_delivered',
-      text: `UPDATE inbox_items i SET delivered_at = now()
-               FROM unnest($1::text[], $2::bigint[]) AS q(user_id, position)
-              WHERE i.user_id = q.user_id AND i.position = q.position
-                AND i.delivered_at IS NULL AND i.kind = 'message'
-              RETURNING i.user_id, i.position, i.body`,
-      values: [acks.map((a) => a.userId), acks.map((a) => a.position)],
-    });
-    return rows.map((row) => ({ userId: row.user_id, position: Number(row.position), body: row.body }));
+  markDelivered(acks: readonly PositionOf[]): Promise<(InboxItem & { userId: string })[]> {
+    return this.mark('delivered_at', acks);
   }
 
   /** Undoes markDelivered when the MessageDelivered events could not be recorded, so a later ACK retries. */
-  async unmarkDelivered(items: readonly { userId: string; position: number }[]): Promise<void> {
-    await this.pool.query(
-      `UPDATE inbox_items i SET delivered_at = NULL
-         FROM unnest($1::text[], $2::bigint[]) AS q(user_id, position)
-        WHERE i.user_id = q.user_id AND i.position = q.position`,
-      [items.map((a) => a.userId), items.map((a) => a.position)],
-    );
+  unmarkDelivered(items: readonly PositionOf[]): Promise<void> {
+    return this.unmark('delivered_at', items);
   }
 
   /**
    * Marks messages failed for their users (a device's retry budget spent) unless delivered or failed
    * already; returns the rows it changed.
    */
-  async markFailed(
-    items: readonly { userId: string; position: number }[],
+  markFailed(items: readonly PositionOf[]): Promise<(InboxItem & { userId: string })[]> {
+    return this.mark('failed_at', items);
+  }
+
+  /** Undoes markFailed when the MessageFailed events could not be recorded. */
+  unmarkFailed(items: readonly PositionOf[]): Promise<void> {
+    return this.unmark('failed_at', items);
+  }
+
+  /** Sets an outcome on message items that have none yet (a message is delivered or failed once). */
+  private async mark(
+    column: 'delivered_at' | 'failed_at',
+    items: readonly PositionOf[],
   ): Promise<(InboxItem & { userId: string })[]> {
+    // Failing needs no delivery; delivering is allowed after a failure (a late ACK is the truth).
+    const open =
+      column === 'failed_at' ? 'i.delivered_at IS NULL AND i.failed_at IS NULL' : 'i.delivered_at IS NULL';
     const { rows } = await this.pool.query<{ user_id: string; position: string; body: InboxBody }>({
-      name: 'inbox_items_failed',
-      text: `UPDATE inbox_items i SET failed_at = now()
+      name: `inbox_items_mark_${column}`,
+      text: `UPDATE inbox_items i SET ${column} = now()
                FROM unnest($1::text[], $2::bigint[]) AS q(user_id, position)
-              WHERE i.user_id = q.user_id AND i.position = q.position
-                AND i.delivered_at IS NULL AND i.failed_at IS NULL AND i.kind = 'message'
+              WHERE i.user_id = q.user_id AND i.position = q.position AND ${open} AND i.kind = 'message'
               RETURNING i.user_id, i.position, i.body`,
       values: [items.map((a) => a.userId), items.map((a) => a.position)],
     });
     return rows.map((row) => ({ userId: row.user_id, position: Number(row.position), body: row.body }));
   }
 
-  /** Undoes markFailed when the MessageFailed events could not be recorded. */
-  async unmarkFailed(items: readonly { userId: string; position: number }[]): Promise<void> {
+  private async unmark(column: 'delivered_at' | 'failed_at', items: readonly PositionOf[]): Promise<void> {
     await this.pool.query(
-      `UPDATE inbox_items i SET failed_at = NULL
+      `UPDATE inbox_items i SET ${column} = NULL
          FROM unnest($1::text[], $2::bigint[]) AS q(user_id, position)
         WHERE i.user_id = q.user_id AND i.position = q.position`,
       [items.map((a) => a.userId), items.map((a) => a.position)],

@@ -52,6 +52,29 @@ export class PresenceTracker {
     if (previous !== 'online') await this.flip(userId, 'ONLINE');
   }
 
+  /**
+   * Many sessions still alive (a gateway node's periodic refresh): one pipeline for all of them
+   * instead of a transaction each; users whose state was not online yet flip.
+   */
+  async sessionsAlive(sessions: readonly { userId: string; sessionId: string }[]): Promise<void> {
+    if (sessions.length === 0) return;
+    const expires = this.now() + this.options.sessionTtlMs;
+    const pipeline = this.redis.pipeline();
+    for (const { userId, sessionId } of sessions)
+      pipeline
+        .zadd(this.key('sessions', userId), expires, sessionId)
+        .pexpire(this.key('sessions', userId), this.options.sessionTtlMs * 2)
+        .zadd(this.dueKey, 'GT', expires, userId)
+        .set(this.key('state', userId), 'online', 'GET');
+    const results = (await pipeline.exec()) ?? [];
+    const flipped = new Set<string>();
+    sessions.forEach(({ userId }, i) => {
+      const [error, previous] = results[i * 4 + 3] ?? [null, 'online'];
+      if (!error && previous !== 'online') flipped.add(userId);
+    });
+    for (const userId of flipped) await this.flip(userId, 'ONLINE');
+  }
+
   /** A session closed: the user goes offline after the grace period unless a session is back. */
   async sessionClosed(userId: string, sessionId: string): Promise<void> {
     await this.redis
