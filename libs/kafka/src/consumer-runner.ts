@@ -37,6 +37,8 @@ export interface ConsumerRunnerOptions<T> {
   readonly commitIntervalMs?: number;
   readonly instrument?: Instrument;
   readonly logger?: Logger;
+  /** Ids that tie a log line to what it is about (an event's `eventId`, a `messageId`). */
+  readonly correlate?: (value: T) => Record<string, string>;
 }
 
 /** Raised inside the runner when shutdown interrupts a retry; the batch stops where it is, uncommitted. */
@@ -176,7 +178,12 @@ export class ConsumerRunner<T> {
     payload: EachBatchPayload,
     live: () => boolean,
   ): Promise<void> {
-    const failures: { record: IncomingRecord; error: unknown; stage: FailureStage }[] = [];
+    const failures: {
+      record: IncomingRecord;
+      error: unknown;
+      stage: FailureStage;
+      ids?: Record<string, string>;
+    }[] = [];
     const items: Decoded<T>[] = [];
     for (const record of chunk) {
       // A re-drive answers one group's failure; the others processed the original already.
@@ -203,7 +210,12 @@ export class ConsumerRunner<T> {
             await this.withRetries(item.record, payload, live, () => this.options.handle([item]));
           } catch (itemError) {
             if (itemError instanceof StopRequested) throw itemError;
-            failures.push({ record: item.record, error: itemError, stage: 'handle' });
+            failures.push({
+              record: item.record,
+              error: itemError,
+              stage: 'handle',
+              ...(this.options.correlate ? { ids: this.options.correlate(item.value) } : {}),
+            });
           }
         }
       }
@@ -224,6 +236,7 @@ export class ConsumerRunner<T> {
             topic: failure.record.topic,
             partition: failure.record.partition,
             offset: failure.record.offset,
+            ...failure.ids,
             reason,
           },
           'record sent to the dead-letter topic',

@@ -7,6 +7,11 @@ export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' |
  * Structured JSON logs, one line per entry, with the service name on every line so that logs of
  * several processes can be merged and filtered (and correlated by `messageId` / `eventId` fields).
  */
-export function createLogger(service: string, level: LogLevel = 'info'): Logger {
-  return pino({ level, base: { service }, timestamp: pino.stdTimeFunctions.isoTime });
+export function createLogger(
+  service: string,
+  level: LogLevel = 'info',
+  destination?: pino.DestinationStream,
+): Logger {
+  const options = { level, base: { service }, timestamp: pino.stdTimeFunctions.isoTime };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -190,12 +190,15 @@ export class MessageService {
       recipientId: request.target.kind === 'recipient' ? request.target.recipientId : null,
       text: request.text,
     };
+    const ids = { messageId: request.messageId, eventId: event.eventId, conversationId };
     try {
       await this.deps.publisher.publish([event]);
     } catch (error) {
+      this.deps.logger?.warn({ err: error, ...ids }, 'message not recorded (Kafka); the claim is released');
       await this.deps.claims.release(request.messageId).catch(() => undefined);
       throw error;
     }
+    this.deps.logger?.debug({ ...ids, senderId }, 'message recorded');
     // Kafka has it: the answer is final, so it is not held up by marking the claim (the projection
     // marks it too). Until then a repeat of this messageId waits for the mark, as for any lease.
     this.deps.claims.markAcked(request.messageId).catch((error: unknown) => {

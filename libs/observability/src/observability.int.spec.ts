@@ -5,6 +5,7 @@ import { Pool } from 'pg';
 import { EventSerde, type ParleyEvent } from '@parley/events';
 import { BatchingProducer, KafkaAdmin } from '@parley/kafka';
 import { LagCollector, ServiceMetrics, dependencyChecks, startOpsServer } from '@parley/observability';
+import { createLogger } from '@parley/logging';
 import { ProjectionRunner, sql, type Projection } from '@parley/projections';
 import { createTestWorld, waitFor, type TestWorld } from '@parley/testing';
 
@@ -34,6 +35,12 @@ describe('observability: /healthz, /readyz, /metrics with lag', () => {
   let server: Server;
   let base: string;
 
+  /** The runner's log lines, parsed. */
+  const logLines: Record<string, unknown>[] = [];
+  const logger = createLogger('test', 'info', {
+    write: (line: string) => logLines.push(JSON.parse(line) as Record<string, unknown>),
+  });
+
   const runner = () =>
     new ProjectionRunner({
       kafka: world.kafka,
@@ -42,6 +49,7 @@ describe('observability: /healthz, /readyz, /metrics with lag', () => {
       deadLetters: producer,
       projection: members,
       topicPrefix: world.prefix,
+      logger,
     });
 
   const publish = async (count: number, conversationId = 'c1') => {
@@ -169,6 +177,13 @@ describe('observability: /healthz, /readyz, /metrics with lag', () => {
     await publish(1, 'poison');
     await waitFor(async () => (await sample('parley_dlq_records', { topic: `${topic}.dlq` })) === 1, {
       what: 'the dead-lettered record counted',
+    });
+    // The log line says which event it was, for correlation across services.
+    expect(logLines.find((l) => l.msg === 'record sent to the dead-letter topic')).toMatchObject({
+      service: 'test',
+      type: 'MemberAdded',
+      eventId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      reason: expect.stringContaining('division by zero'),
     });
     await worker.stop();
   });

@@ -52,6 +52,11 @@ export class ProjectionRunner {
       topics: projection.topics.map((t) => prefixedTopic(options.topicPrefix, t)),
       decode: (record) => options.serde.decode(record.value ?? Buffer.alloc(0)),
       handle: (items) => this.applyChunk(items),
+      correlate: (event) => ({
+        eventId: event.eventId,
+        type: event.type,
+        ...('messageId' in event ? { messageId: event.messageId } : {}),
+      }),
       deadLetters: options.deadLetters,
       ...(options.partitionsConcurrently
         ? { partitionsConsumedConcurrently: options.partitionsConcurrently }

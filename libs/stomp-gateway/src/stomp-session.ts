@@ -247,7 +247,10 @@ export class StompSession {
       });
     } catch (error) {
       if (error instanceof DomainError) return this.refuse(frame, error.code, error.message, error.details);
-      this.deps.logger?.error({ err: error, destination, session: this.id }, 'SEND failed');
+      this.deps.logger?.error(
+        { err: error, destination, session: this.id, messageId: messageIdOf(frame.body) },
+        'SEND failed',
+      );
       return this.refuse(
         frame,
         'UNAVAILABLE',
