@@ -231,6 +231,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         }),
       );
       for (const client of stomp.wss.clients) client.close(1001, 'server shutting down');
+      // ACKs already taken are recorded before PostgreSQL and Kafka go (the caller closes them next).
+      await Promise.all([receipts.drained(), inboxes.positionsSaved()]);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

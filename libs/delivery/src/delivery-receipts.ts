@@ -52,6 +52,7 @@ export class DeliveryReceipts {
   private readonly publisher: EventPublisher;
   private readonly logger: Logger | undefined;
   private readonly now: () => number;
+  private readonly outstanding = new Set<Promise<void>>();
 
   constructor(private readonly options: DeliveryReceiptsOptions) {
     this.store = options.store;
@@ -70,7 +71,26 @@ export class DeliveryReceipts {
   /** Items a device was given `maxAttempts` times without an ACK. */
   exhausted(userId: string, _deviceId: string, items: readonly InboxItem[]): void {
     const positions = items.map((item) => ({ userId, position: item.position }));
-    void retrying(() => this.failAll(positions), this.logger, { userId, what: 'delivery failure' });
+    this.track(retrying(() => this.failAll(positions), this.logger, { userId, what: 'delivery failure' }));
+  }
+
+  /**
+   * Resolves once every outcome handed in so far is recorded (or given up on), or after `timeoutMs`:
+   * a node shutting down waits for this before it lets go of PostgreSQL and Kafka, so an ACK it
+   * took is not lost on the way out.
+   */
+  async drained(timeoutMs = 5_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([...this.outstanding]),
+      new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]);
+    clearTimeout(timer);
+  }
+
+  private track(work: Promise<void>): void {
+    this.outstanding.add(work);
+    void work.finally(() => this.outstanding.delete(work));
   }
 
   private async failAll(items: readonly { userId: string; position: number }[]): Promise<void> {
@@ -91,7 +111,7 @@ export class DeliveryReceipts {
 
   /** Kafka or PostgreSQL unavailable: tried again with backoff, for about a minute. */
   private record(ack: Ack): void {
-    void retrying(() => this.batcher.submit(ack), this.logger, { ...ack, what: 'delivery' });
+    this.track(retrying(() => this.batcher.submit(ack), this.logger, { ...ack, what: 'delivery' }));
   }
 
   private async deliverAll(acks: readonly Ack[]): Promise<undefined[]> {

@@ -83,6 +83,11 @@ export class InboxStore {
   }
 
   /** Every item up to `position` is ACKed by the device (positions never move back). */
+  /** Resolves once every position handed to saveAcked so far is written (or failed). */
+  positionsSaved(): Promise<void> {
+    return this.positions.drained();
+  }
+
   saveAcked(userId: string, deviceId: string, position: number): Promise<void> {
     return this.positions.submit({ userId, deviceId, position });
   }

@@ -17,6 +17,8 @@ export class MicroBatcher<I, O> {
   private pending: { item: I; resolve: (value: O) => void; reject: (error: unknown) => void }[] = [];
   private scheduled = false;
   private running = false;
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
   private readonly maxBatch: number;
   private readonly serial: boolean;
 
@@ -26,6 +28,12 @@ export class MicroBatcher<I, O> {
   ) {
     this.maxBatch = options.maxBatch ?? 1_000;
     this.serial = options.serial ?? false;
+  }
+
+  /** Resolves once every item submitted so far has its answer (for a graceful shutdown). */
+  drained(): Promise<void> {
+    if (this.pending.length === 0 && this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   submit(item: I): Promise<O> {
@@ -46,6 +54,7 @@ export class MicroBatcher<I, O> {
     while (this.pending.length > 0 && !(this.serial && this.running)) {
       const batch = this.pending.splice(0, this.maxBatch);
       this.running = true;
+      this.inFlight++;
       this.run(batch.map((entry) => entry.item))
         .then(
           (results) => {
@@ -60,7 +69,11 @@ export class MicroBatcher<I, O> {
         )
         .finally(() => {
           this.running = false;
+          this.inFlight--;
           this.schedule();
+          if (this.pending.length === 0 && this.inFlight === 0) {
+            for (const resolve of this.idleWaiters.splice(0)) resolve();
+          }
         });
     }
   }

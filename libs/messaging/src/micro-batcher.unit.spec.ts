@@ -43,4 +43,23 @@ describe('MicroBatcher', () => {
     expect(await Promise.all([first, ...later])).toEqual([1, 2, 3, 4]);
     expect(most).toBe(1);
   });
+
+  it('tells when everything submitted has been answered', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const batcher = new MicroBatcher<number, number>(async (items) => {
+      await gate;
+      return items;
+    });
+    await batcher.drained(); // nothing submitted: at once
+    const answered: number[] = [];
+    for (const i of [1, 2]) void batcher.submit(i).then((n) => answered.push(n));
+    let drained = false;
+    const done = batcher.drained().then(() => (drained = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(drained).toBe(false);
+    release();
+    await done;
+    expect(answered).toEqual([1, 2]);
+  });
 });
