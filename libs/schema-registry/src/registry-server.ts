@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import express from 'express';
 import { Pool } from 'pg';
 import type { Logger } from '@parley/logging';
+import { ServiceMetrics, opsHandler } from '@parley/observability';
 import { ensureDatabase, migrate } from '@parley/postgres';
 import { registryRoutes } from './registry-routes';
 import { RegistryStore } from './registry-store';
@@ -39,18 +40,18 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
   pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle PostgreSQL connection failed'));
   const store = new RegistryStore(pool);
 
+  const metrics = new ServiceMetrics('schema-registry');
+  const ops = opsHandler({ metrics, checks: { postgres: () => store.ping() } });
   const app = express();
   app.disable('x-powered-by');
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/readyz', async (_req, res) => {
-    try {
-      await store.ping();
-      res.json({ status: 'ready' });
-    } catch (error) {
-      res.status(503).json({ status: 'unavailable', reason: (error as Error).message });
-    }
+  // /healthz, /readyz (PostgreSQL answers) and /metrics, like every Parley service.
+  app.use((req, res, next) => {
+    if (ops(req, res)) return;
+    res.on('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
   });
   app.use(registryRoutes(store));
 

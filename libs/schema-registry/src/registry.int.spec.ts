@@ -35,6 +35,18 @@ describe('schema registry (Confluent-compatible, on PostgreSQL)', () => {
     await dropDatabase(databaseUrl);
   });
 
+  it('answers /healthz, /readyz and /metrics like every Parley service', async () => {
+    expect((await fetch(`${registry.url}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`${registry.url}/readyz`)).json()).toEqual({
+      status: 'ready',
+      checks: { postgres: 'ok' },
+    });
+    await fetch(`${registry.url}/subjects`);
+    const text = await (await fetch(`${registry.url}/metrics`)).text();
+    expect(text).toMatch(/parley_http_requests_total\{[^}]*route="\/subjects"[^}]*\} \d+/);
+    expect(text).toContain('service="schema-registry"');
+  });
+
   it('serves the @kafkajs/confluent-schema-registry client: register, encode, decode, look up', async () => {
     const client = new SchemaRegistry({ host: registry.url });
     const { id } = await client.register(
