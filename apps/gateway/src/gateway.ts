@@ -36,7 +36,7 @@ import {
 import {
   ServiceMetrics,
   dependencyChecks,
-  opsHandler,
+  opsMiddleware,
   type LagCollector,
   type ReadinessCheck,
 } from '@parley/observability';
@@ -154,13 +154,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
     onAccountStatusChanged: async (userId, status) => control.accountStatusChanged(userId, status),
     ...(logger ? { logger } : {}),
-    ops: opsHandler({
+    ops: opsMiddleware({
       metrics,
       ...(options.observability?.lag ? { lag: options.observability.lag } : {}),
       checks: { ...dependencyChecks({ pool, redis: options.redis }), ...options.observability?.checks },
     }),
-    observe: ({ method, route, status }) =>
-      metrics.httpRequests.inc({ method, route, status: String(status) }),
   });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(options.port, '127.0.0.1', () => resolve(s));

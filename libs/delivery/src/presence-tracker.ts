@@ -39,17 +39,8 @@ export class PresenceTracker {
   }
 
   /** A session connected (or refreshed): the user is online. */
-  async sessionAlive(userId: string, sessionId: string): Promise<void> {
-    const expires = this.now() + this.options.sessionTtlMs;
-    const results = await this.redis
-      .multi()
-      .zadd(this.key('sessions', userId), expires, sessionId)
-      .pexpire(this.key('sessions', userId), this.options.sessionTtlMs * 2)
-      .zadd(this.dueKey, 'GT', expires, userId)
-      .set(this.key('state', userId), 'online', 'GET')
-      .exec();
-    const previous = results?.[3]?.[1];
-    if (previous !== 'online') await this.flip(userId, 'ONLINE');
+  sessionAlive(userId: string, sessionId: string): Promise<void> {
+    return this.sessionsAlive([{ userId, sessionId }]);
   }
 
   /**

@@ -13,51 +13,19 @@ export interface HttpAppDeps {
   /** Told after an admin changed an account's status (the gateway ends that user's sessions). */
   readonly onAccountStatusChanged?: (userId: string, status: string) => Promise<void>;
   readonly logger?: Logger;
-  readonly ready?: () => Promise<void>;
-  /** Serves the operator endpoints (`/healthz`, `/readyz`, `/metrics`) ahead of the API; false: not one. */
-  readonly ops?: (req: IncomingMessage, res: ServerResponse) => boolean;
-  /** Told of every answered request, by route pattern (for request-rate metrics). */
-  readonly observe?: (request: { method: string; route: string; status: number }) => void;
+  /**
+   * Runs ahead of the API: serves the operator endpoints (`/healthz`, `/readyz`, `/metrics`) and
+   * observes requests (see @parley/observability's opsMiddleware).
+   */
+  readonly ops?: (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 }
 
 /** PROTOCOL §§1-2 over HTTP. Routes parse `unknown` input through the domain rules. */
 export function createHttpApp(deps: HttpAppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  if (deps.ops) {
-    const ops = deps.ops;
-    app.use((req, res, next) => {
-      if (!ops(req, res)) next();
-    });
-  }
-  if (deps.observe) {
-    const observe = deps.observe;
-    app.use((req, res, next) => {
-      res.on('finish', () => {
-        // The route pattern, not the path: ids in paths would make a metric series per message.
-        const route = (req.route as { path?: string } | undefined)?.path;
-        observe({
-          method: req.method,
-          route: route ? `${req.baseUrl}${route}` : 'unmatched',
-          status: res.statusCode,
-        });
-      });
-      next();
-    });
-  }
+  if (deps.ops) app.use(deps.ops);
   app.use(express.json({ limit: '64kb' }));
-
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/readyz', async (_req, res) => {
-    try {
-      await deps.ready?.();
-      res.json({ status: 'ready' });
-    } catch (error) {
-      res.status(503).json({ status: 'unavailable', reason: (error as Error).message });
-    }
-  });
 
   app.post('/v1/auth/register', async (req: Request, res: Response) => {
     const body = (req.body ?? {}) as Record<string, unknown>;

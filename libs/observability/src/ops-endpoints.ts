@@ -51,6 +51,31 @@ export function opsHandler(options: OpsOptions): (req: IncomingMessage, res: Ser
   };
 }
 
+/** A request as an HTTP framework routes it: Express sets the matched route pattern and mount path. */
+type RoutedRequest = IncomingMessage & { route?: { path?: string }; baseUrl?: string };
+
+/**
+ * For an HTTP app (connect/Express style): serves the ops endpoints ahead of the app's routes, and
+ * counts every other request by route pattern, not path (ids in paths would make a series each).
+ */
+export function opsMiddleware(
+  options: OpsOptions,
+): (req: RoutedRequest, res: ServerResponse, next: () => void) => void {
+  const handle = opsHandler(options);
+  return (req, res, next) => {
+    if (handle(req, res)) return;
+    res.on('finish', () => {
+      const route = req.route?.path;
+      options.metrics.httpRequests.inc({
+        method: req.method ?? 'GET',
+        route: route ? `${req.baseUrl ?? ''}${route}` : 'unmatched',
+        status: String(res.statusCode),
+      });
+    });
+    next();
+  };
+}
+
 /** The ops endpoints on a port of their own (workers without an HTTP API). */
 export function startOpsServer(port: number, options: OpsOptions): Server {
   const handle = opsHandler(options);

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import express from 'express';
 import { Pool } from 'pg';
 import type { Logger } from '@parley/logging';
-import { ServiceMetrics, opsHandler } from '@parley/observability';
+import { ServiceMetrics, opsMiddleware } from '@parley/observability';
 import { ensureDatabase, migrate } from '@parley/postgres';
 import { registryRoutes } from './registry-routes';
 import { RegistryStore } from './registry-store';
@@ -41,18 +41,10 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
   const store = new RegistryStore(pool);
 
   const metrics = new ServiceMetrics('schema-registry');
-  const ops = opsHandler({ metrics, checks: { postgres: () => store.ping() } });
   const app = express();
   app.disable('x-powered-by');
   // /healthz, /readyz (PostgreSQL answers) and /metrics, like every Parley service.
-  app.use((req, res, next) => {
-    if (ops(req, res)) return;
-    res.on('finish', () => {
-      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
-      metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
-    });
-    next();
-  });
+  app.use(opsMiddleware({ metrics, checks: { postgres: () => store.ping() } }));
   app.use(registryRoutes(store));
 
   const host = options.host ?? '127.0.0.1';
