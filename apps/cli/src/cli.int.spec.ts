@@ -36,6 +36,7 @@ async function parley(world: TestWorld, ...argv: string[]) {
 const counting = (name: string, table: string): Projection => ({
   name,
   topics: ['chat.conversations'],
+  tables: [table],
   apply(event) {
     if (event.type !== 'MemberAdded') return [];
     return [

@@ -130,6 +130,8 @@ function appendToInboxes(items: readonly Addressed[]): SqlStatement {
 export const inboxProjection: Projection = {
   name: 'inboxes',
   topics: ['chat.messages'],
+  // Not rebuildable from the topics: delivered_at and failed_at record ACKs and expiry, not events.
+  tables: ['inbox_heads', 'inbox_items'],
   apply(event, position) {
     return this.applyChunk?.([{ event, position }]) ?? [];
   },

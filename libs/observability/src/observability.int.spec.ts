@@ -13,6 +13,7 @@ import { createTestWorld, waitFor, type TestWorld } from '@parley/testing';
 const members: Projection = {
   name: 'lag-probe',
   topics: ['chat.conversations'],
+  tables: ['test_members'],
   apply(event) {
     if (event.type !== 'MemberAdded') return [];
     if (event.conversationId === 'poison') return [sql('SELECT 1/0')];

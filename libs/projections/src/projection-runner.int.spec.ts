@@ -9,6 +9,7 @@ import { createTestWorld, randomName, waitFor, type TestWorld } from '@parley/te
 const memberCounts: Projection = {
   name: 'member-counts',
   topics: ['chat.conversations'],
+  tables: ['test_member_counts'],
   apply(event) {
     switch (event.type) {
       case 'MemberAdded':

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import type { EventSerde, ParleyEvent } from '@parley/events';
 import {
   ConsumerRunner,
@@ -10,6 +9,7 @@ import {
 } from '@parley/kafka';
 import type { Logger } from '@parley/logging';
 import { prefixedTopic } from '@parley/topics';
+import { applyEntries } from './apply-entries';
 import type { Projection } from './projection';
 
 export interface ProjectionRunnerOptions {
@@ -75,51 +75,28 @@ export class ProjectionRunner {
   }
 
   private async applyChunk(items: readonly Decoded<ParleyEvent>[]): Promise<void> {
-    const first = items[0];
-    if (!first) return;
-    const { topic, partition } = first.record;
-    const name = this.options.projection.name;
+    if (items.length === 0) return;
     const client = await this.options.pool.connect();
     try {
       await client.query('BEGIN');
-      const next = await lockPosition(client, name, topic, partition);
-      const { projection } = this.options;
-      const entries = items
-        .filter(({ record }) => BigInt(record.offset) >= next)
-        .map(({ record, value }) => ({
+      const returned = await applyEntries(
+        client,
+        this.options.projection,
+        items.map(({ record, value }) => ({
           event: value,
-          position: { topic, partition, offset: record.offset },
-        }));
-      const lastEntry = entries[entries.length - 1];
-      const last = lastEntry ? BigInt(lastEntry.position.offset) : undefined;
-      const statements = projection.applyChunk
-        ? projection.applyChunk(entries)
-        : entries.flatMap(({ event, position }) => projection.apply(event, position));
-      const returned: Record<string, unknown>[] = [];
-      for (const statement of statements) {
-        // Named, so PostgreSQL parses and plans each statement once per connection.
-        const result = await client.query<Record<string, unknown>>({
-          name: statementName(statement.text),
-          text: statement.text,
-          values: [...statement.values],
-        });
-        if (this.options.onCommitted) returned.push(...result.rows);
-      }
-      if (last !== undefined) {
-        await client.query({
-          name: 'consumer_positions_advance',
-          text: `UPDATE consumer_positions SET next_offset = $4, updated_at = now()
-                  WHERE projection = $1 AND topic = $2 AND partition = $3`,
-          values: [name, topic, partition, String(last + 1n)],
-        });
-      }
+          position: { topic: record.topic, partition: record.partition, offset: record.offset },
+        })),
+      );
       await client.query('COMMIT');
-      if (returned.length > 0) {
+      if (returned.length > 0 && this.options.onCommitted) {
         try {
-          this.options.onCommitted?.(returned);
+          this.options.onCommitted(returned);
         } catch (error) {
           // Committed is committed: a failing listener must not make the chunk run again.
-          this.options.logger?.warn({ err: error, projection: name }, 'onCommitted listener failed');
+          this.options.logger?.warn(
+            { err: error, projection: this.options.projection.name },
+            'onCommitted listener failed',
+          );
         }
       }
     } catch (error) {
@@ -129,40 +106,4 @@ export class ProjectionRunner {
       client.release();
     }
   }
-}
-
-const statementNames = new Map<string, string>();
-
-/** A stable name per distinct SQL text (projections build their SQL from a fixed set of templates). */
-function statementName(text: string): string {
-  let name = statementNames.get(text);
-  if (!name) {
-    name = `projection_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
-    statementNames.set(text, name);
-  }
-  return name;
-}
-
-async function lockPosition(
-  client: PoolClient,
-  projection: string,
-  topic: string,
-  partition: number,
-): Promise<bigint> {
-  const select = {
-    name: 'consumer_positions_lock',
-    text: `SELECT next_offset FROM consumer_positions WHERE projection = $1 AND topic = $2 AND partition = $3 FOR UPDATE`,
-    values: [projection, topic, partition],
-  };
-  let { rows } = await client.query<{ next_offset: string }>(select);
-  if (rows.length === 0) {
-    // The partition's first chunk: one round trip more, once.
-    await client.query(
-      `INSERT INTO consumer_positions (projection, topic, partition, next_offset) VALUES ($1, $2, $3, 0)
-       ON CONFLICT DO NOTHING`,
-      [projection, topic, partition],
-    );
-    ({ rows } = await client.query<{ next_offset: string }>(select));
-  }
-  return BigInt(rows[0]?.next_offset ?? '0');
 }

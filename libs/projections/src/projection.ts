@@ -22,6 +22,17 @@ export interface EventPosition {
 export interface Projection {
   readonly name: string;
   readonly topics: readonly TopicName[];
+  /**
+   * The tables this projection alone writes: a rebuild replaces them and a verify compares them.
+   * Nothing outside the projection may write them, and no row may depend on anything but the events
+   * (no `now()`, serials or foreign keys), or a rebuild could not reproduce them.
+   */
+  readonly tables: readonly string[];
+  /**
+   * Tables the projection writes that others write too (claims the gateway takes before producing):
+   * a rebuild writes throwaway copies and never replaces or compares them.
+   */
+  readonly sideTables?: readonly string[];
   apply(event: ParleyEvent, position: EventPosition): readonly SqlStatement[];
   /**
    * Optional: the row changes of a whole chunk of one partition's events (in log order) at once,

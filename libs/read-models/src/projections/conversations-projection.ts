@@ -5,6 +5,7 @@ import { ts } from './sql-time';
 export const conversationsProjection: Projection = {
   name: 'conversations',
   topics: ['chat.conversations'],
+  tables: ['conversations', 'conversation_members'],
   apply(event) {
     switch (event.type) {
       case 'ConversationCreated':

@@ -33,6 +33,8 @@ function recipientStatus(
 export const messagesProjection: Projection = {
   name: 'messages',
   topics: ['chat.messages'],
+  tables: ['messages', 'message_hidden', 'message_recipients', 'conversation_reads'],
+  sideTables: ['message_claims'],
   apply(event, position) {
     switch (event.type) {
       case 'MessageSent':

@@ -5,6 +5,7 @@ import { ts } from './sql-time';
 export const presenceProjection: Projection = {
   name: 'presence',
   topics: ['chat.presence'],
+  tables: ['presence'],
   apply(event) {
     if (event.type !== 'PresenceChanged') return [];
     return [

@@ -5,6 +5,8 @@ import { ts } from './sql-time';
 export const usersProjection: Projection = {
   name: 'users',
   topics: ['chat.users'],
+  tables: ['users'],
+  sideTables: ['username_claims'],
   apply(event) {
     switch (event.type) {
       case 'UserRegistered':
@@ -44,6 +46,7 @@ export const usersProjection: Projection = {
 export const credentialsProjection: Projection = {
   name: 'credentials',
   topics: ['chat.credentials'],
+  tables: ['credentials'],
   apply(event) {
     if (event.type !== 'CredentialsSet') return [];
     return [
