@@ -1,2 +1,10 @@
 export { sql, type Projection, type SqlStatement, type EventPosition } from './projection';
 export { ProjectionRunner, type ProjectionRunnerOptions } from './projection-runner';
+export { applyEntries, type PositionedEvent } from './apply-entries';
+export {
+  createShadowTables,
+  swapTables,
+  tableChecksum,
+  tableDifferences,
+  type TableChecksum,
+} from './shadow-tables';

@@ -11,7 +11,7 @@ export {
   messagesProjection,
   presenceProjection,
 };
-export { STATUS_RANK } from './projections/messages-projection';
+export { STATUS_RANK } from './projections/recipient-status';
 
 /** Every read model of the messaging core, as apps/projector runs them. */
 export const ALL_PROJECTIONS: readonly Projection[] = [

@@ -1,9 +1,7 @@
 import { sql, type Projection, type SqlStatement } from '@parley/projections';
+import { messagesChunk } from './messages-chunk';
+import { STATUS_RANK, type RecipientStatus } from './recipient-status';
 import { ts } from './sql-time';
-
-/** A recipient's status only moves forward. */
-export const STATUS_RANK = { pending: 1, failed: 2, delivered: 3, read: 4 } as const;
-type RecipientStatus = keyof typeof STATUS_RANK;
 
 function recipientStatus(
   messageId: string,
@@ -35,6 +33,7 @@ export const messagesProjection: Projection = {
   topics: ['chat.messages'],
   tables: ['messages', 'message_hidden', 'message_recipients', 'conversation_reads'],
   sideTables: ['message_claims'],
+  // The one-event rules; the runners apply whole chunks with messagesChunk, which must agree.
   apply(event, position) {
     switch (event.type) {
       case 'MessageSent':
@@ -68,10 +67,11 @@ export const messagesProjection: Projection = {
           return [
             sql(
               `UPDATE messages SET deleted_for_everybody = true, text = '', deleted_at = ${ts(3)}
-                WHERE message_id = $1 AND sender_id = $2 AND NOT deleted_for_everybody`,
+                WHERE message_id = $1 AND sender_id = $2 AND conversation_id = $4 AND NOT deleted_for_everybody`,
               event.messageId,
               event.deletedBy,
               event.occurredAt,
+              event.conversationId,
             ),
           ];
         }
@@ -123,4 +123,5 @@ export const messagesProjection: Projection = {
         return [];
     }
   },
+  applyChunk: messagesChunk,
 };
