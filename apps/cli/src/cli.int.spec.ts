@@ -1,36 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { Type } from 'avsc';
 import { Pool } from 'pg';
 import { EVENT_TOPIC, EventSerde, latestSchema, loadSchemaHistories, type ParleyEvent } from '@parley/events';
 import { BatchingProducer } from '@parley/kafka';
 import { ProjectionRunner, sql, type Projection } from '@parley/projections';
 import { createTestWorld, waitFor, type TestWorld } from '@parley/testing';
-import { runCli } from './cli';
-
-/** Runs one command line in-process; stdout lines and stderr text come back. */
-async function parley(world: TestWorld, ...argv: string[]) {
-  const out: string[] = [];
-  let err = '';
-  const stderr = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      err += chunk.toString();
-      done();
-    },
-  }) as unknown as NodeJS.WriteStream;
-  const code = await runCli(argv, {
-    out: (line) => out.push(line),
-    err: stderr,
-    env: {
-      KAFKA_BROKERS: world.env.kafkaBrokers.join(','),
-      SCHEMA_REGISTRY_URL: world.env.schemaRegistryUrl,
-      DATABASE_URL: world.databaseUrl,
-      REDIS_URL: world.env.redisUrl,
-      TOPIC_PREFIX: world.prefix,
-    },
-  });
-  return { code, out, err };
-}
+import { parley } from './cli-harness';
 
 /** Counts MemberAdded per conversation under a name; "poison" fails for good while the CHECK stands. */
 const counting = (name: string, table: string): Projection => ({
@@ -120,6 +95,8 @@ describe('the parley CLI', () => {
       ['offsets', 'reset'],
       ['dlq', 'list'],
       ['dlq', 'redrive'],
+      ['projections', 'rebuild'],
+      ['projections', 'verify'],
     ]) {
       const help = await parley(world, ...command, '--help');
       expect(help.code).toBe(0);

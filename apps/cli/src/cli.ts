@@ -1,6 +1,7 @@
 // The `parley` command line: commander wiring around @parley/operations. Built as a function of
 // its output streams so the integration tests run the same commands in-process.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Pool } from 'pg';
 import { loadConfig, type Config } from '@parley/config';
 import { EventSerde } from '@parley/events';
 import { BatchingProducer, KafkaAdmin, ReadRangeError, createKafka, type KafkaClient } from '@parley/kafka';
@@ -15,7 +16,9 @@ import {
   redriveDeadLetters,
   resetOffsets,
   resolveEventTypes,
+  resolveProjections,
   resolveTopic,
+  runProjectionRebuilds,
   showOffsets,
   type ResetTarget,
 } from '@parley/operations';
@@ -41,6 +44,9 @@ const wholeNumber = (value: string) => {
 };
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** `projections verify` found differences: reported, exit 1. */
+class VerifyMismatch extends Error {}
+
 /** Runs one command line; resolves with the exit code (0 done, 1 failed, 2 refused). */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let clients: Clients | undefined;
@@ -65,7 +71,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   };
 
   const program = new Command('parley')
-    .description("Parley's operator tools: read topics, consumer groups, dead letters")
+    .description("Parley's operator tools: read topics, rebuild read models, consumer groups, dead letters")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err.write(s) })
     .showHelpAfterError();
@@ -209,6 +215,97 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         );
     });
 
+  const projections = program
+    .command('projections')
+    .description('read models in PostgreSQL, rebuilt from the topics');
+  for (const mode of ['rebuild', 'verify'] as const) {
+    projections
+      .command(mode)
+      .description(
+        mode === 'rebuild'
+          ? 'rebuild read models from the topics into fresh tables and switch to them atomically, while the live system keeps serving'
+          : 'rebuild into shadow tables and compare them with the live ones (checksums), naming the first differing rows; changes nothing',
+      )
+      .argument(
+        '[name]',
+        'one projection (default: all): users, credentials, conversations, messages, presence',
+      )
+      .option(
+        '--switch-timeout <ms>',
+        'longest the live projection may wait at the switch',
+        wholeNumber,
+        30_000,
+      )
+      .action(async (name: string | undefined, opts: { switchTimeout: number }) => {
+        const chosen = resolveProjections(name);
+        const { kafka, config } = await connect();
+        const pool = new Pool({ connectionString: config.postgres.url, max: 3 });
+        try {
+          await pool.query('SELECT 1').catch((error: Error) => {
+            throw new CliError(
+              `cannot reach PostgreSQL at ${config.postgres.url} (${error.message}): start it or set DATABASE_URL`,
+            );
+          });
+          const reports = await runProjectionRebuilds({
+            kafka,
+            pool,
+            serde: new EventSerde(config.schemaRegistry.url),
+            topicPrefix: config.kafka.topicPrefix,
+            mode,
+            projections: chosen,
+            switchTimeoutMs: opts.switchTimeout,
+            err: io.err,
+          });
+          const seconds = (ms: number) => (ms / 1000).toFixed(1);
+          io.out(
+            table(
+              ['projection', 'records', 'skipped', 'seconds', 'records/s', 'live waited (ms)'],
+              reports.map((r) => [
+                r.projection,
+                r.records,
+                r.skipped,
+                seconds(r.elapsedMs),
+                Math.round((r.records * 1000) / Math.max(1, r.bulkMs)),
+                r.heldMs,
+              ]),
+            ),
+          );
+          if (mode === 'rebuild') {
+            io.err.write(`switched ${reports.map((r) => r.projection).join(', ')} to the rebuilt tables
+`);
+            return;
+          }
+          const comparisons = reports.flatMap((r) =>
+            r.comparisons.map((c) => ({ projection: r.projection, ...c })),
+          );
+          io.out(
+            table(
+              ['projection', 'table', 'live rows', 'rebuilt rows', 'checksum'],
+              comparisons.map((c) => [
+                c.projection,
+                c.table,
+                c.live.rows,
+                c.rebuilt.rows,
+                c.equal ? `same (${c.live.md5.slice(0, 12)})` : 'DIFFERENT',
+              ]),
+            ),
+          );
+          const different = comparisons.filter((c) => !c.equal);
+          for (const c of different) {
+            for (const row of c.onlyLive) io.out(`${c.table}: only live:    ${row}`);
+            for (const row of c.onlyRebuilt) io.out(`${c.table}: only rebuilt: ${row}`);
+          }
+          if (different.length > 0)
+            throw new VerifyMismatch(
+              `${different.map((c) => c.table).join(', ')} differ from what the topics give: the first differing rows are above`,
+            );
+          io.err.write('every table matches what the topics give\n');
+        } finally {
+          await pool.end();
+        }
+      });
+  }
+
   const dlq = program.command('dlq').description('dead-lettered records');
   const dlqTopicArg = async (name: string) => topicArg(name.endsWith('.dlq') ? name : `${name}.dlq`);
   dlq
@@ -285,6 +382,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof VerifyMismatch) {
+      io.err.write(`parley: ${error.message}\n`);
+      return 1;
+    }
     if (error instanceof CliError || error instanceof ReadRangeError) {
       io.err.write(`parley: ${error.message}\n`);
       return 2;

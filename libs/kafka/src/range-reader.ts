@@ -21,7 +21,9 @@ export interface ReadRangeOptions {
   /** Stop at the end offsets seen when reading began (`dump`), or keep following (`tail`). */
   readonly follow: boolean;
   /** Called for each record in partition order; a rejection stops the read. */
-  readonly onRecord: (record: IncomingRecord) => Promise<void> | void;
+  readonly onRecord?: (record: IncomingRecord) => Promise<void> | void;
+  /** Or: called once per fetched batch of one partition (bulk work); a rejection stops the read. */
+  readonly onBatch?: (records: readonly IncomingRecord[]) => Promise<void> | void;
   /** Told once where each partition starts and ends, before the first record (for progress). */
   readonly onPlan?: (plan: readonly PartitionPlan[]) => void;
   /** Stops a `follow` read (or a dump early) when it resolves. */
@@ -80,6 +82,8 @@ export async function readRange(kafka: Kafka, options: ReadRangeOptions): Promis
   const consumer = kafka.consumer({
     groupId: `parley-cli-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
     allowAutoTopicCreation: false,
+    // An idle fetch waits this long for records; disconnecting waits for it, so keep it short.
+    maxWaitTimeInMs: 500,
   });
   await consumer.connect();
   try {
@@ -98,12 +102,16 @@ export async function readRange(kafka: Kafka, options: ReadRangeOptions): Promis
         const part = wanted.get(batch.partition);
         if (!part || !open.has(batch.partition)) return;
         try {
+          const records: IncomingRecord[] = [];
           for (const message of batch.messages) {
             const offset = BigInt(message.offset);
             if (offset < part.start) continue;
             if (!options.follow && offset >= part.end) break;
-            await options.onRecord(toIncomingRecord(batch.topic, batch.partition, message));
+            const record = toIncomingRecord(batch.topic, batch.partition, message);
+            if (options.onBatch) records.push(record);
+            else await options.onRecord?.(record);
           }
+          if (options.onBatch && records.length > 0) await options.onBatch(records);
         } catch (error) {
           finish(error);
           return;

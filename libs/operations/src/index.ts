@@ -26,3 +26,4 @@ export {
   type DeadLetterEntry,
 } from './dead-letters';
 export { describeTopics, type TopicRow } from './topics-report';
+export { resolveProjections, runProjectionRebuilds, type RebuildRunOptions } from './projection-rebuilds';

@@ -8,3 +8,11 @@ export {
   tableDifferences,
   type TableChecksum,
 } from './shadow-tables';
+export {
+  rebuildProjection,
+  type RebuildOptions,
+  type RebuildReport,
+  type RebuildMode,
+  type TableComparison,
+} from './projection-rebuild';
+export type { ApplierProgress } from './shadow-applier';

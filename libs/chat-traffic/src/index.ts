@@ -1,0 +1,1 @@
+export { ChatTraffic } from './chat-traffic';
