@@ -99,7 +99,8 @@ async function main(argv: readonly string[]): Promise<void> {
       const [which, ...args] = rest;
       if (which === 'send') return (await import('../bench/send-bench')).runSendBench(args, log);
       if (which === 'delivery') return (await import('../bench/delivery-bench')).runDeliveryBench(args, log);
-      console.error('usage: tools/stack/cli.ts bench <send|delivery> [options] (see tools/bench/)');
+      if (which === 'rebuild') return (await import('../bench/rebuild-bench')).runRebuildBench(args, log);
+      console.error('usage: tools/stack/cli.ts bench <send|delivery|rebuild> [options] (see tools/bench/)');
       process.exitCode = 2;
       return;
     }

@@ -22,6 +22,8 @@ export interface SetUpOptions {
   readonly projectorPort?: number;
   readonly deliveryPort?: number;
   readonly gatewayPort?: number;
+  /** The apps to start (default: all); a benchmark of one part leaves the others out. */
+  readonly apps?: readonly ('projector' | 'delivery' | 'gateway')[];
   readonly log: Log;
 }
 
@@ -128,6 +130,10 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
     ];
     for (const app of apps) {
       step(log, app.n, app.title);
+      if (options.apps && !options.apps.includes(app.name as 'projector')) {
+        log('  not started (not needed here)');
+        continue;
+      }
       const service = await startService(
         app.name,
         { ...env, [app.portVariable]: String(app.port) },

@@ -6,6 +6,7 @@ import type { Projection } from './projection';
 import { ShadowApplier, partitionKey, type ApplierProgress } from './shadow-applier';
 import {
   createShadowTables,
+  discardWrites,
   ident,
   swapTables,
   tableChecksum,
@@ -23,6 +24,8 @@ export interface RebuildOptions {
   readonly topicPrefix: string;
   /** `rebuild` switches the live tables to the rebuilt ones; `verify` compares and changes nothing. */
   readonly mode: RebuildMode;
+  /** Connections applying partitions side by side (default 2; the pool needs one more). */
+  readonly connections?: number;
   /** How long the live projection may be held while the rebuild takes its last records (default 30 s). */
   readonly switchTimeoutMs?: number;
   /** How long to wait for the topics' current end before giving up (default: no limit). */
@@ -99,31 +102,38 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
   const groupId = `${options.topicPrefix}parley.projection.${projection.name}`;
   const topics = projection.topics.map((t) => prefixedTopic(options.topicPrefix, t));
 
-  const work = await pool.connect();
   const control = await pool.connect();
+  const lanes: PoolClient[] = [];
   let stopReading!: () => void;
   const readingStopped = new Promise<void>((resolve) => (stopReading = resolve));
   const readers: Promise<void>[] = [];
   let readFailure: unknown;
   let inTransaction = false;
+  let applier: ShadowApplier | undefined;
   try {
-    await createShadowTables(work, shadow, [
-      ...projection.tables,
-      ...(projection.sideTables ?? []),
-      'consumer_positions',
-    ]);
-    await work.query(`SET search_path = ${ident(shadow)}, public`);
-    // A crash loses the shadow anyway; the commit flushes are the rebuild's largest cost otherwise.
-    await work.query('SET synchronous_commit = off');
+    for (let i = 0; i < Math.max(1, options.connections ?? 2); i += 1) lanes.push(await pool.connect());
+    const deferredIndexes = await createShadowTables(
+      control,
+      shadow,
+      [...projection.tables, ...(projection.sideTables ?? []), 'consumer_positions'],
+      { deferIndexes: true },
+    );
+    for (const table of projection.sideTables ?? []) await discardWrites(control, shadow, table);
+    for (const lane of lanes) {
+      await lane.query(`SET search_path = ${ident(shadow)}, public`);
+      // A crash loses the shadow anyway; the commit flushes are the rebuild's largest cost otherwise.
+      await lane.query('SET synchronous_commit = off');
+    }
 
     const firstLive = await livePositions(control, projection.name, topics, false);
-    const applier = new ShadowApplier(
-      work,
+    const shadowApplier = new ShadowApplier(
+      lanes,
       projection,
       options.serde,
       (record) => isForGroup(record, groupId),
       options.onSkip ?? (() => undefined),
     );
+    applier = shadowApplier;
     const ends = new Map<string, bigint>();
     let total = 0;
     await Promise.all(
@@ -134,12 +144,12 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
               topic,
               from: { kind: 'beginning' },
               follow: true,
-              onBatch: (records) => applier.accept(records),
+              onBatch: (records) => shadowApplier.accept(records),
               onPlan: (plan) => {
                 for (const p of plan) {
                   const key = partitionKey(topic, p.partition);
                   // verify stops where the live projection stands; rebuild reads on.
-                  applier.track(
+                  shadowApplier.track(
                     topic,
                     p.partition,
                     p.start,
@@ -171,8 +181,8 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
       const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
       for (;;) {
         if (readFailure !== undefined) throw readFailure;
-        const { done, behind } = applier.reached(targets);
-        options.onProgress?.({ ...applier.progress, total });
+        const { done, behind } = shadowApplier.reached(targets);
+        options.onProgress?.({ ...shadowApplier.progress, total });
         if (done) return;
         if (Date.now() > deadline)
           throw new Error(`${what}: not caught up within ${timeoutMs} ms (${behind.slice(0, 3).join('; ')})`);
@@ -180,12 +190,13 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
       }
     };
     await waitFor(ends, options.catchUpTimeoutMs, 'reading the topics');
+    for (const create of deferredIndexes) await control.query(create);
     const bulkMs = Date.now() - started;
 
     // Close in on the live projection without holding it, so the locked step is short.
     for (let round = 0; round < 2; round += 1) {
       const live = await livePositions(control, projection.name, topics, false);
-      if (mode === 'verify') await applier.raiseLimits(live);
+      if (mode === 'verify') await shadowApplier.raiseLimits(live);
       await waitFor(live, options.catchUpTimeoutMs, 'catching up with the live projection');
     }
 
@@ -204,13 +215,13 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
       ],
     );
     const locked = await livePositions(control, projection.name, topics, true);
-    if (mode === 'verify') await applier.raiseLimits(locked);
+    if (mode === 'verify') await shadowApplier.raiseLimits(locked);
     await waitFor(
       locked,
       options.switchTimeoutMs ?? 30_000,
       'taking the last records while the live projection waits',
     );
-    await applier.close();
+    await shadowApplier.close();
 
     const rebuilt: { table: string; rows: number }[] = [];
     for (const table of projection.tables) {
@@ -220,24 +231,36 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
       rebuilt.push({ table, rows: Number(rows[0]?.n ?? 0) });
     }
     const comparisons: TableComparison[] = [];
+    let heldMs: number;
     if (mode === 'verify') {
-      for (const table of projection.tables) {
-        const live = await tableChecksum(control, 'public', table);
-        const mine = await tableChecksum(control, shadow, table);
-        const equal = live.md5 === mine.md5 && live.rows === mine.rows;
-        const diff = equal
-          ? { onlyLeft: [], onlyRight: [] }
-          : await tableDifferences(control, 'public', shadow, table);
-        comparisons.push({
-          table,
-          live,
-          rebuilt: mine,
-          equal,
-          onlyLive: diff.onlyLeft,
-          onlyRebuilt: diff.onlyRight,
-        });
-      }
+      // A snapshot taken while the live projection is held sees its tables at exactly these
+      // positions; the comparison then runs on it and the live projection goes on meanwhile.
+      const snapshot = lanes[0]!;
+      await snapshot.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await snapshot.query('SELECT 1');
       await control.query('ROLLBACK');
+      inTransaction = false;
+      heldMs = Date.now() - heldFrom;
+      try {
+        for (const table of projection.tables) {
+          const live = await tableChecksum(snapshot, 'public', table);
+          const mine = await tableChecksum(snapshot, shadow, table);
+          const equal = live.md5 === mine.md5 && live.rows === mine.rows;
+          const diff = equal
+            ? { onlyLeft: [], onlyRight: [] }
+            : await tableDifferences(snapshot, 'public', shadow, table);
+          comparisons.push({
+            table,
+            live,
+            rebuilt: mine,
+            equal,
+            onlyLive: diff.onlyLeft,
+            onlyRebuilt: diff.onlyRight,
+          });
+        }
+      } finally {
+        await snapshot.query('ROLLBACK');
+      }
     } else {
       await swapTables(control, projection.tables, shadow, 'public', retired);
       await control.query(
@@ -248,11 +271,11 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
         [projection.name],
       );
       await control.query('COMMIT');
+      inTransaction = false;
+      heldMs = Date.now() - heldFrom;
     }
-    inTransaction = false;
-    const heldMs = Date.now() - heldFrom;
     await control.query(`DROP SCHEMA IF EXISTS ${ident(retired)} CASCADE`);
-    const { applied, skipped } = applier.progress;
+    const { applied, skipped } = shadowApplier.progress;
     log(
       `${projection.name}: ${mode === 'rebuild' ? 'switched to the rebuilt tables' : 'compared'}; the live projection waited ${heldMs} ms`,
     );
@@ -271,9 +294,10 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     if (inTransaction) await control.query('ROLLBACK').catch(() => undefined);
     stopReading();
     await Promise.all(readers).catch(() => undefined);
-    await work.query('RESET search_path').catch(() => undefined);
+    await applier?.close().catch(() => undefined);
+    // The lanes' settings and prepared statements name the shadow schema: they are not reused.
+    for (const lane of lanes) lane.release(true);
     await control.query(`DROP SCHEMA IF EXISTS ${ident(shadow)} CASCADE`).catch(() => undefined);
-    work.release();
     control.release();
   }
 }

@@ -30,7 +30,8 @@ export interface Projection {
   readonly tables: readonly string[];
   /**
    * Tables the projection writes that others write too (claims the gateway takes before producing):
-   * a rebuild writes throwaway copies and never replaces or compares them.
+   * a rebuild never replaces or compares them, and discards what it writes to them, so a projection
+   * must not read them.
    */
   readonly sideTables?: readonly string[];
   apply(event: ParleyEvent, position: EventPosition): readonly SqlStatement[];

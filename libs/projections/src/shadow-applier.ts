@@ -20,27 +20,40 @@ export interface ApplierProgress {
   readonly skipped: number;
 }
 
+interface Lane {
+  readonly client: PoolClient;
+  chain: Promise<void>;
+  queued: number;
+}
+
+/** Batches a lane may have waiting before the reader is held back (memory stays bounded). */
+const LANE_BACKLOG = 2;
+
 /**
- * Applies a topic's records to shadow tables on one connection (whose search_path names the shadow
- * schema first), chunk by chunk in transactions, the way the live runner does. Records at or above a
- * partition's limit are held until the limit rises. Batches are applied one at a time, in arrival order.
+ * Applies a topic's records to shadow tables, chunk by chunk in transactions, the way the live runner
+ * does, on connections whose search_path names the shadow schema first. Each partition keeps to one
+ * connection (a lane), so its chunks apply in order while other partitions apply on the others and
+ * the next batches are fetched and decoded meanwhile. Records at or above a partition's limit are held
+ * until the limit rises.
  */
 export class ShadowApplier {
   private readonly partitions = new Map<string, PartitionState>();
-  private chain: Promise<void> = Promise.resolve();
+  private readonly lanes: Lane[];
   private closed = false;
   private failure: unknown;
   private appliedCount = 0;
   private skippedCount = 0;
 
   constructor(
-    private readonly client: PoolClient,
+    clients: readonly PoolClient[],
     private readonly projection: Projection,
     private readonly serde: EventSerde,
     /** Re-drives meant for another consumer group are not this projection's. */
     private readonly accepts: (record: IncomingRecord) => boolean,
     private readonly onSkip: (record: IncomingRecord, reason: string) => void,
-  ) {}
+  ) {
+    this.lanes = clients.map((client) => ({ client, chain: Promise.resolve(), queued: 0 }));
+  }
 
   /** Declares a partition, where reading it starts and (for verify) where applying stops for now. */
   track(topic: string, partition: number, start: bigint, limit: bigint | undefined): void {
@@ -51,11 +64,11 @@ export class ShadowApplier {
     return { applied: this.appliedCount, skipped: this.skippedCount };
   }
 
-  /** Takes a fetched batch of one partition; resolves once it has been applied or held. */
+  /** Takes a fetched batch of one partition; resolves when its lane has room for more. */
   accept(records: readonly IncomingRecord[]): Promise<void> {
-    return this.enqueue(async () => {
-      const first = records[0];
-      if (!first) return;
+    const first = records[0];
+    if (!first) return Promise.resolve();
+    return this.enqueue(partitionKey(first.topic, first.partition), async (client) => {
       const state = this.stateOf(first.topic, first.partition);
       const ready: IncomingRecord[] = [];
       for (const record of records) {
@@ -64,22 +77,23 @@ export class ShadowApplier {
           state.held.push(record);
         else ready.push(record);
       }
-      await this.apply(state, ready);
+      await this.apply(client, state, ready);
     });
   }
 
   /** Raises limits (never lowers them) and applies what was held below the new ones. */
-  raiseLimits(limits: ReadonlyMap<string, bigint>): Promise<void> {
-    return this.enqueue(async () => {
-      for (const [key, limit] of limits) {
+  async raiseLimits(limits: ReadonlyMap<string, bigint>): Promise<void> {
+    for (const [key, limit] of limits) {
+      await this.enqueue(key, async (client) => {
         const state = this.partitions.get(key);
-        if (!state || state.limit === undefined || state.limit >= limit) continue;
+        if (!state || state.limit === undefined || state.limit >= limit) return;
         state.limit = limit;
         const released = state.held.filter((r) => BigInt(r.offset) < limit);
         state.held = state.held.slice(released.length);
-        await this.apply(state, released);
-      }
-    });
+        await this.apply(client, state, released);
+      });
+    }
+    await Promise.all(this.lanes.map((lane) => lane.chain));
   }
 
   /**
@@ -102,7 +116,7 @@ export class ShadowApplier {
   /** Stops taking records; resolves when what was taken is applied. */
   async close(): Promise<void> {
     this.closed = true;
-    await this.chain;
+    await Promise.all(this.lanes.map((lane) => lane.chain));
     if (this.failure !== undefined) throw this.failure;
   }
 
@@ -116,20 +130,30 @@ export class ShadowApplier {
     return state;
   }
 
-  private enqueue(work: () => Promise<void>): Promise<void> {
-    const run = this.chain.then(async () => {
-      if (this.closed || this.failure !== undefined) return;
+  private enqueue(key: string, work: (client: PoolClient) => Promise<void>): Promise<void> {
+    let hash = 0;
+    for (let i = 0; i < key.length; i += 1) hash = (hash * 31 + key.charCodeAt(i)) >>> 0;
+    const lane = this.lanes[hash % this.lanes.length]!;
+    lane.queued += 1;
+    const run = lane.chain.then(async () => {
       try {
-        await work();
+        if (this.closed || this.failure !== undefined) return;
+        await work(lane.client);
       } catch (error) {
         this.failure = error;
+      } finally {
+        lane.queued -= 1;
       }
     });
-    this.chain = run;
-    return run;
+    lane.chain = run;
+    return lane.queued > LANE_BACKLOG ? run : Promise.resolve();
   }
 
-  private async apply(state: PartitionState, records: readonly IncomingRecord[]): Promise<void> {
+  private async apply(
+    client: PoolClient,
+    state: PartitionState,
+    records: readonly IncomingRecord[],
+  ): Promise<void> {
     const last = records[records.length - 1];
     if (!last) return;
     const entries: PositionedEvent[] = [];
@@ -144,10 +168,10 @@ export class ShadowApplier {
         this.skip(record, `does not decode: ${(error as Error).message}`);
       }
     }
-    if (!(await this.transaction(entries))) {
+    if (!(await this.transaction(client, entries))) {
       // Find the record the database refuses, as the live runner does before dead-lettering it.
       for (const entry of entries) {
-        if (!(await this.transaction([entry]))) {
+        if (!(await this.transaction(client, [entry]))) {
           const { topic, partition, offset } = entry.position;
           this.skip(
             records.find((r) => r.topic === topic && r.partition === partition && r.offset === offset) ??
@@ -161,15 +185,15 @@ export class ShadowApplier {
     this.appliedCount += records.length;
   }
 
-  private async transaction(entries: readonly PositionedEvent[]): Promise<boolean> {
+  private async transaction(client: PoolClient, entries: readonly PositionedEvent[]): Promise<boolean> {
     if (entries.length === 0) return true;
     try {
-      await this.client.query('BEGIN');
-      await applyEntries(this.client, this.projection, entries);
-      await this.client.query('COMMIT');
+      await client.query('BEGIN');
+      await applyEntries(client, this.projection, entries);
+      await client.query('COMMIT');
       return true;
     } catch (error) {
-      await this.client.query('ROLLBACK');
+      await client.query('ROLLBACK');
       if (refusedByData(error)) return false;
       throw error;
     }

@@ -7,13 +7,19 @@ export const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
  * Creates `schema` afresh with empty copies of `tables` from `source`: columns, defaults and checks,
  * and every index under its original name (constraints backed by an index keep their names too), so
  * the copies can replace the originals without a trace of having been rebuilt.
+ *
+ * With `deferIndexes`, indexes that enforce nothing (not unique) are not created but returned, to be
+ * created once the bulk of the rows is in: building an index once is cheaper than keeping it up to
+ * date row by row.
  */
 export async function createShadowTables(
   client: PoolClient,
   schema: string,
   tables: readonly string[],
-  source = 'public',
-): Promise<void> {
+  options: { source?: string; deferIndexes?: boolean } = {},
+): Promise<string[]> {
+  const source = options.source ?? 'public';
+  const deferred: string[] = [];
   await client.query(`DROP SCHEMA IF EXISTS ${ident(schema)} CASCADE`);
   await client.query(`CREATE SCHEMA ${ident(schema)}`);
   for (const table of tables) {
@@ -36,7 +42,12 @@ export async function createShadowTables(
       const onClause = / ON (?:ONLY )?\S+ USING /;
       if (!onClause.test(index.definition))
         throw new Error(`cannot copy index ${index.name}: ${index.definition}`);
-      await client.query(index.definition.replace(onClause, ` ON ${to} USING `));
+      const create = index.definition.replace(onClause, ` ON ${to} USING `);
+      if (options.deferIndexes && !/^CREATE UNIQUE /.test(create)) {
+        deferred.push(create);
+        continue;
+      }
+      await client.query(create);
       if (index.kind === 'p' || index.kind === 'u') {
         await client.query(
           `ALTER TABLE ${to} ADD CONSTRAINT ${ident(index.name)} ${index.kind === 'p' ? 'PRIMARY KEY' : 'UNIQUE'} USING INDEX ${ident(index.name)}`,
@@ -44,6 +55,23 @@ export async function createShadowTables(
       }
     }
   }
+  return deferred;
+}
+
+/**
+ * Makes a shadow table swallow every row written to it (a trigger returns NULL): for side tables,
+ * whose rebuilt copies are thrown away, so writing them would be wasted work. Their unique indexes
+ * stay, so the projection's ON CONFLICT clauses still find their arbiters.
+ */
+export async function discardWrites(client: PoolClient, schema: string, table: string): Promise<void> {
+  const fn = `${ident(schema)}.parley_discard_row`;
+  await client.query(
+    `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$`,
+  );
+  await client.query(
+    `CREATE TRIGGER parley_discard BEFORE INSERT OR UPDATE OR DELETE ON ${ident(schema)}.${ident(table)}
+       FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
+  );
 }
 
 /**

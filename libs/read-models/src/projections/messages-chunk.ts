@@ -125,6 +125,25 @@ export function messagesChunk(entries: readonly Entry[]): SqlStatement[] {
     const column = <V>(pick: (r: (typeof reads)[number]) => V) => reads.map(pick);
     const lastPerKey = firstBy([...reads].reverse(), (r) => `${r.conv}\u0000${r.reader}`);
     statements.push(
+      // Before the read positions move: a reader's stored position bounds the scan from below, as
+      // every message up to it was marked read by the read that set it.
+      sql(
+        `INSERT INTO message_recipients (message_id, recipient_id, status, status_rank, updated_at)
+         SELECT m.message_id, r.reader, 'read', ${STATUS_RANK.read}, to_timestamp(r.at / 1000)
+           FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::float8[]) AS r(conv, reader, after, up_to, at)
+           LEFT JOIN conversation_reads cr ON cr.conversation_id = r.conv AND cr.user_id = r.reader
+           JOIN messages m ON m.conversation_id = r.conv AND m.seq <= r.up_to
+                          AND m.seq > GREATEST(r.after, coalesce(cr.read_up_to_seq, -1))
+                          AND m.sender_id <> r.reader
+         ON CONFLICT (message_id, recipient_id) DO UPDATE
+           SET status = EXCLUDED.status, status_rank = EXCLUDED.status_rank, updated_at = EXCLUDED.updated_at
+           WHERE message_recipients.status_rank < EXCLUDED.status_rank`,
+        column((r) => r.conv),
+        column((r) => r.reader),
+        column((r) => r.from),
+        column((r) => r.upTo),
+        column((r) => r.at),
+      ),
       sql(
         `INSERT INTO conversation_reads (conversation_id, user_id, read_up_to_seq, read_at)
          SELECT conv, reader, up_to, to_timestamp(at / 1000)
@@ -136,21 +155,6 @@ export function messagesChunk(entries: readonly Entry[]): SqlStatement[] {
         lastPerKey.map((r) => r.reader),
         lastPerKey.map((r) => r.upTo),
         lastPerKey.map((r) => r.at),
-      ),
-      sql(
-        `INSERT INTO message_recipients (message_id, recipient_id, status, status_rank, updated_at)
-         SELECT m.message_id, r.reader, 'read', ${STATUS_RANK.read}, to_timestamp(r.at / 1000)
-           FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::float8[]) AS r(conv, reader, after, up_to, at)
-           JOIN messages m ON m.conversation_id = r.conv AND m.seq > r.after AND m.seq <= r.up_to
-                          AND m.sender_id <> r.reader
-         ON CONFLICT (message_id, recipient_id) DO UPDATE
-           SET status = EXCLUDED.status, status_rank = EXCLUDED.status_rank, updated_at = EXCLUDED.updated_at
-           WHERE message_recipients.status_rank < EXCLUDED.status_rank`,
-        column((r) => r.conv),
-        column((r) => r.reader),
-        column((r) => r.from),
-        column((r) => r.upTo),
-        column((r) => r.at),
       ),
     );
   }
