@@ -46,6 +46,8 @@ export async function startBenchWorld(log: Log, env: Record<string, string> = {}
     projectorPort: await freePort(),
     deliveryPort: await freePort(),
     gatewayPort,
+    // Analytics would compete for the two cores with what is measured.
+    apps: ['projector', 'delivery', 'gateway'],
   });
   const pool = new Pool({ connectionString: stack.env.DATABASE_URL });
   const kafka = createKafka({ brokers: stack.config.kafka.brokers, clientId: 'parley-bench' });

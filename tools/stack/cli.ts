@@ -76,6 +76,7 @@ async function test(extraArgs: readonly string[]): Promise<number> {
     projectorPort: await freePort(),
     deliveryPort: await freePort(),
     gatewayPort: await freePort(),
+    analyticsPort: await freePort(),
   });
   let code = 1;
   try {

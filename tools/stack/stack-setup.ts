@@ -22,8 +22,9 @@ export interface SetUpOptions {
   readonly projectorPort?: number;
   readonly deliveryPort?: number;
   readonly gatewayPort?: number;
+  readonly analyticsPort?: number;
   /** The apps to start (default: all); a benchmark of one part leaves the others out. */
-  readonly apps?: readonly ('projector' | 'delivery' | 'gateway')[];
+  readonly apps?: readonly ('projector' | 'delivery' | 'gateway' | 'analytics')[];
   readonly log: Log;
 }
 
@@ -127,10 +128,17 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
         portVariable: 'GATEWAY_PORT',
         port: options.gatewayPort ?? config.gateway.port,
       },
+      {
+        n: 10,
+        name: 'analytics',
+        title: 'Analytics',
+        portVariable: 'ANALYTICS_PORT',
+        port: options.analyticsPort ?? config.analytics.port,
+      },
     ];
     for (const app of apps) {
       step(log, app.n, app.title);
-      if (options.apps && !options.apps.includes(app.name as 'projector')) {
+      if (options.apps && !options.apps.includes(app.name as 'analytics')) {
         log('  not started (not needed here)');
         continue;
       }
@@ -142,7 +150,7 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
       cleanups.push(() => service.stop());
       log(`  ready at http://127.0.0.1:${app.port}`);
     }
-    const [projectorPort, deliveryPort, gatewayPort] = apps.map((app) => app.port);
+    const [projectorPort, deliveryPort, gatewayPort, analyticsPort] = apps.map((app) => app.port);
     return {
       config,
       env,
@@ -154,6 +162,7 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
         { name: 'Redis', url: config.redis.url },
         { name: 'Projector health', url: `http://127.0.0.1:${projectorPort}/healthz` },
         { name: 'Delivery health', url: `http://127.0.0.1:${deliveryPort}/healthz` },
+        { name: 'Analytics API', url: `http://127.0.0.1:${analyticsPort}/v1/analytics` },
       ],
       teardown,
     };
@@ -174,7 +183,7 @@ export function startApp(
 }
 
 function step(log: Log, n: number, what: string): void {
-  log(`[${n}/9] ${what}`);
+  log(`[${n}/10] ${what}`);
 }
 
 async function pingRedis(url: string): Promise<void> {

@@ -111,14 +111,8 @@ export class AccountService {
   }
 
   /** Whether the user may call the admin endpoints (their username is configured as an admin's). */
-  async isAdmin(userId: string): Promise<boolean> {
-    const admins = this.deps.adminUsernames ?? [];
-    if (admins.length === 0) return false;
-    const { rows } = await this.deps.pool.query<{ username: string }>(
-      'SELECT username FROM username_claims WHERE user_id = $1',
-      [userId],
-    );
-    return rows.some((row) => admins.includes(row.username));
+  isAdmin(userId: string): Promise<boolean> {
+    return isAdminUser(this.deps.pool, this.deps.adminUsernames ?? [], userId);
   }
 
   /**
@@ -182,4 +176,18 @@ export class AccountService {
     const { token, expiresAt } = await this.deps.tokens.issue(userId, this.now());
     return { userId, username, token, expiresAt: expiresAt.toISOString() };
   }
+}
+
+/** Whether the user's username is one of `adminUsernames` (claims hold it before it is projected). */
+export async function isAdminUser(
+  pool: Pool,
+  adminUsernames: readonly string[],
+  userId: string,
+): Promise<boolean> {
+  if (adminUsernames.length === 0) return false;
+  const { rows } = await pool.query<{ username: string }>(
+    'SELECT username FROM username_claims WHERE user_id = $1',
+    [userId],
+  );
+  return rows.some((row) => adminUsernames.includes(row.username));
 }

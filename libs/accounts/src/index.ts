@@ -1,1 +1,1 @@
-export { AccountService, type AccountServiceDeps, type Session } from './account-service';
+export { AccountService, isAdminUser, type AccountServiceDeps, type Session } from './account-service';

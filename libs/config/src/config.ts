@@ -43,6 +43,7 @@ const envSchema = z
     GATEWAY_PORT: port.default(8080),
     PROJECTOR_PORT: port.default(8082),
     DELIVERY_PORT: port.default(8083),
+    ANALYTICS_PORT: port.default(8084),
     STOMP_MAX_FRAME_BYTES: z.coerce
       .number()
       .int()
@@ -106,6 +107,7 @@ const envSchema = z
         heartBeatMs: env.STOMP_HEARTBEAT_MS,
       },
       projector: { port: env.PROJECTOR_PORT },
+      analytics: { port: env.ANALYTICS_PORT },
       delivery: {
         port: env.DELIVERY_PORT,
         ttlMs: env.DELIVERY_TTL_MS,

@@ -1,0 +1,78 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Pool } from 'pg';
+import { isAdminUser } from '@parley/accounts';
+import { bearerToken, type TokenService } from '@parley/auth';
+import { DomainError } from '@parley/domain';
+import { toHttpError } from '@parley/http-api';
+import type { Logger } from '@parley/logging';
+import { activeUsers, latencySummary, messagesPerMinute } from './analytics-queries';
+import { parseRange } from './time-range';
+
+export interface AnalyticsAppDeps {
+  readonly pool: Pool;
+  readonly tokens: TokenService;
+  /** Only these users may read analytics (platform-wide figures are not for every user). */
+  readonly adminUsernames: readonly string[];
+  /** The ops endpoints and request counting (libs/observability), ahead of the routes. */
+  readonly ops?: (req: Request, res: Response, next: NextFunction) => void;
+  readonly logger?: Logger;
+}
+
+/** The analytics HTTP API: `/v1/analytics/{messages,latency,active-users}?from=&to=`, admins only. */
+export function createAnalyticsApp(deps: AnalyticsAppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  if (deps.ops) app.use(deps.ops);
+
+  app.use('/v1/analytics', async (req: Request, _res: Response, next: NextFunction) => {
+    const userId = await deps.tokens.verify(bearerToken(req.header('authorization')));
+    if (!(await isAdminUser(deps.pool, deps.adminUsernames, userId)))
+      throw new DomainError('forbidden', 'FORBIDDEN', 'analytics are for administrators (ADMIN_USERNAMES)');
+    next();
+  });
+
+  app.get('/v1/analytics/messages', async (req, res) => {
+    const range = parseRange(req.query);
+    const minutes = await messagesPerMinute(deps.pool, range);
+    res.json({
+      from: range.from.toISOString(),
+      to: range.to.toISOString(),
+      total: minutes.reduce((sum, m) => sum + m.messages, 0),
+      minutes,
+    });
+  });
+
+  app.get('/v1/analytics/latency', async (req, res) => {
+    const range = parseRange(req.query);
+    const [sendToDeliver, deliverToRead] = await Promise.all([
+      latencySummary(deps.pool, 'send_to_deliver', range),
+      latencySummary(deps.pool, 'deliver_to_read', range),
+    ]);
+    res.json({
+      from: range.from.toISOString(),
+      to: range.to.toISOString(),
+      unit: 'ms',
+      sendToDeliver,
+      deliverToRead,
+    });
+  });
+
+  app.get('/v1/analytics/active-users', async (req, res) => {
+    const range = parseRange(req.query);
+    res.json({
+      from: range.from.toISOString(),
+      to: range.to.toISOString(),
+      activeUsers: await activeUsers(deps.pool, range),
+    });
+  });
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: { code: 'NOT_FOUND', message: 'no such endpoint' } });
+  });
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const { status, body } = toHttpError(error);
+    if (status >= 500) deps.logger?.error({ err: error, path: req.path }, 'analytics request failed');
+    res.status(status).json(body);
+  });
+  return app;
+}
