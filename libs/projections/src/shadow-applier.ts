@@ -28,6 +28,8 @@ interface Lane {
 
 /** Batches a lane may have waiting before the reader is held back (memory stays bounded). */
 const LANE_BACKLOG = 2;
+/** Records held above the limits (verify) before giving up: memory stays bounded there too. */
+export const MAX_HELD_RECORDS = 200_000;
 
 /**
  * Applies a topic's records to shadow tables, chunk by chunk in transactions, the way the live runner
@@ -42,6 +44,7 @@ export class ShadowApplier {
   private closed = false;
   private failure: unknown;
   private appliedCount = 0;
+  private heldCount = 0;
   private skippedCount = 0;
 
   constructor(
@@ -73,10 +76,15 @@ export class ShadowApplier {
       const ready: IncomingRecord[] = [];
       for (const record of records) {
         if (BigInt(record.offset) < state.applied) continue;
-        if (state.limit !== undefined && (state.held.length > 0 || BigInt(record.offset) >= state.limit))
+        if (state.limit !== undefined && (state.held.length > 0 || BigInt(record.offset) >= state.limit)) {
           state.held.push(record);
-        else ready.push(record);
+          this.heldCount += 1;
+        } else ready.push(record);
       }
+      if (this.heldCount > MAX_HELD_RECORDS)
+        throw new Error(
+          `the live projection is more than ${MAX_HELD_RECORDS.toLocaleString('en-US')} records behind the topics: let it catch up (npm run parley -- offsets show) and verify again`,
+        );
       await this.apply(client, state, ready);
     });
   }
@@ -90,6 +98,7 @@ export class ShadowApplier {
         state.limit = limit;
         const released = state.held.filter((r) => BigInt(r.offset) < limit);
         state.held = state.held.slice(released.length);
+        this.heldCount -= released.length;
         await this.apply(client, state, released);
       });
     }
