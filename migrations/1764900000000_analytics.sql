@@ -17,6 +17,8 @@ CREATE TABLE analytics_deliveries (
   conversation_id text NOT NULL,
   seq             bigint NOT NULL,
   delivered_at    timestamptz NOT NULL,
+  -- Offset of the MessageDelivered record: a read measures only deliveries before it in the log.
+  delivered_pos   bigint NOT NULL,
   read_counted    boolean NOT NULL DEFAULT false,
   PRIMARY KEY (message_id, recipient_id)
 );

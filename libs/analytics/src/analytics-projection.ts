@@ -1,13 +1,13 @@
 import { sql, type Projection } from '@parley/projections';
+import { analyticsChunk } from './analytics-chunk';
+import { fromEpochMs, minuteOf, msBetween } from './analytics-sql';
 import { bucketSql } from './latency-buckets';
 
 export const LATENCY_KINDS = ['send_to_deliver', 'deliver_to_read'] as const;
 export type LatencyKind = (typeof LATENCY_KINDS)[number];
 
 /** Epoch milliseconds parameter $n as a timestamptz. */
-const ts = (n: number) => `to_timestamp($${n}::double precision / 1000)`;
-const minuteOf = (expression: string) => `date_trunc('minute', ${expression})`;
-const ms = (later: string, earlier: string) => `extract(epoch FROM ${later} - ${earlier}) * 1000`;
+const ts = (n: number) => fromEpochMs(`$${n}::double precision`);
 
 const active = (userIdParam: number, atParam: number) =>
   `INSERT INTO analytics_active_users (minute, user_id) VALUES (${minuteOf(ts(atParam))}, $${userIdParam})
@@ -29,6 +29,7 @@ export const analyticsProjection: Projection = {
     'analytics_latency',
     'analytics_active_users',
   ],
+  // The one-event rules; the runner applies whole chunks with analyticsChunk, which must agree.
   apply(event, position) {
     switch (event.type) {
       case 'MessageSent':
@@ -51,16 +52,18 @@ export const analyticsProjection: Projection = {
         return [
           sql(
             `WITH fresh AS (
-               INSERT INTO analytics_deliveries (message_id, recipient_id, conversation_id, seq, delivered_at)
-               SELECT message_id, $2, conversation_id, seq, ${ts(3)} FROM analytics_sent WHERE message_id = $1
+               INSERT INTO analytics_deliveries (message_id, recipient_id, conversation_id, seq, delivered_at, delivered_pos)
+               SELECT message_id, $2, conversation_id, seq, ${ts(3)}, $4 FROM analytics_sent
+                WHERE message_id = $1 AND seq < $4
                ON CONFLICT DO NOTHING RETURNING delivered_at)
              INSERT INTO analytics_latency (minute, kind, bucket, samples)
-             SELECT ${minuteOf('f.delivered_at')}, 'send_to_deliver', ${bucketSql(ms('f.delivered_at', 's.sent_at'))}, 1
+             SELECT ${minuteOf('f.delivered_at')}, 'send_to_deliver', ${bucketSql(msBetween('f.delivered_at', 's.sent_at'))}, 1
                FROM fresh f, analytics_sent s WHERE s.message_id = $1
              ON CONFLICT (minute, kind, bucket) DO UPDATE SET samples = analytics_latency.samples + 1`,
             event.messageId,
             event.recipientId,
             event.occurredAt,
+            position.offset,
           ),
         ];
       case 'MessageRead': {
@@ -70,16 +73,18 @@ export const analyticsProjection: Projection = {
           sql(
             `WITH newly AS (
                UPDATE analytics_deliveries SET read_counted = true
-                WHERE conversation_id = $1 AND recipient_id = $2 AND seq <= $3 AND NOT read_counted
+                WHERE conversation_id = $1 AND recipient_id = $2 AND seq <= $3 AND delivered_pos < $5
+                  AND NOT read_counted
                RETURNING delivered_at)
              INSERT INTO analytics_latency (minute, kind, bucket, samples)
-             SELECT ${minuteOf(ts(4))}, 'deliver_to_read', ${bucketSql(ms(ts(4), 'delivered_at'))} AS bucket, count(*)
+             SELECT ${minuteOf(ts(4))}, 'deliver_to_read', ${bucketSql(msBetween(ts(4), 'delivered_at'))} AS bucket, count(*)
                FROM newly GROUP BY bucket
              ON CONFLICT (minute, kind, bucket) DO UPDATE SET samples = analytics_latency.samples + EXCLUDED.samples`,
             event.conversationId,
             event.readerId,
             upToSeq,
             event.occurredAt,
+            position.offset,
           ),
           sql(active(1, 2), event.readerId, event.occurredAt),
         ];
@@ -90,4 +95,5 @@ export const analyticsProjection: Projection = {
         return [];
     }
   },
+  applyChunk: analyticsChunk,
 };

@@ -1,3 +1,5 @@
+// The chunk rules of both projections that have them (messages, analytics) against their one-event
+// rules. It lives here because analytics may depend on read-models, not the other way round.
 import { Pool, type PoolClient } from 'pg';
 import type { ParleyEvent } from '@parley/events';
 import { PROJECT_MIGRATIONS, dropDatabase, ensureDatabase, migrate } from '@parley/postgres';
@@ -9,6 +11,7 @@ import {
   type PositionedEvent,
   type Projection,
 } from '@parley/projections';
+import { analyticsProjection } from '@parley/analytics';
 import { messagesProjection } from '@parley/read-models';
 import { databaseUrlFor, randomName, stackEnv } from '@parley/testing';
 
@@ -33,7 +36,7 @@ function randomLog(seed: number, length: number): PositionedEvent[] {
   const senders = new Map<string, string>();
   let at = 1_700_000_000_000;
   return Array.from({ length }, (_, i) => {
-    at += Math.floor(r.next() * 3); // equal times happen too
+    at += Math.floor(r.next() * 3) * 500; // equal times happen too, and minutes pass
     const base = { eventId: `e${i}`, occurredAt: at };
     const messageId = r.pick(messages);
     const sender = senders.get(messageId) ?? r.pick(users);
@@ -67,6 +70,14 @@ function randomLog(seed: number, length: number): PositionedEvent[] {
         readerId: r.pick(users),
         upToSeq: r.next() < 0.1 ? 1_000_000 : Math.floor(r.next() * (i + 5)),
       };
+    } else if (roll < 0.65) {
+      event = {
+        type: 'PresenceChanged',
+        ...base,
+        userId: r.pick(users),
+        status: r.next() < 0.5 ? 'ONLINE' : 'OFFLINE',
+        lastSeen: at,
+      };
     } else {
       const common = {
         ...base,
@@ -99,24 +110,23 @@ function chunks<T>(items: readonly T[], seed: number): T[][] {
   return out;
 }
 
-describe('messages projection: a chunk at once ends where one event at a time ends', () => {
+describe.each([
+  ['messages', messagesProjection],
+  ['analytics', analyticsProjection],
+])('%s projection: a chunk at once ends where one event at a time ends', (_name, projection) => {
   const databaseUrl = databaseUrlFor(stackEnv().databaseUrl, randomName('t_chunks').toLowerCase());
   let pool: Pool;
   let client: PoolClient;
   const oneAtATime: Projection = {
-    name: messagesProjection.name,
-    topics: messagesProjection.topics,
-    tables: messagesProjection.tables,
-    apply: (event, position) => messagesProjection.apply(event, position),
+    name: projection.name,
+    topics: projection.topics,
+    tables: projection.tables,
+    apply: (event, position) => projection.apply(event, position),
   };
-  const tables = [
-    ...messagesProjection.tables,
-    ...(messagesProjection.sideTables ?? []),
-    'consumer_positions',
-  ];
+  const tables = [...projection.tables, ...(projection.sideTables ?? []), 'consumer_positions'];
 
   beforeAll(async () => {
-    expect('applyChunk' in messagesProjection).toBe(true);
+    expect('applyChunk' in projection).toBe(true);
     await ensureDatabase(databaseUrl);
     await migrate({ databaseUrl, ...PROJECT_MIGRATIONS });
     pool = new Pool({ connectionString: databaseUrl, max: 1 });
@@ -129,13 +139,13 @@ describe('messages projection: a chunk at once ends where one event at a time en
     await dropDatabase(databaseUrl);
   });
 
-  async function project(schema: string, projection: Projection, batches: readonly PositionedEvent[][]) {
+  async function project(schema: string, rules: Projection, batches: readonly PositionedEvent[][]) {
     await createShadowTables(client, schema, tables);
     await client.query(`SET search_path = ${schema}`);
     try {
       for (const batch of batches) {
         await client.query('BEGIN');
-        await applyEntries(client, projection, batch);
+        await applyEntries(client, rules, batch);
         await client.query('COMMIT');
       }
     } finally {
@@ -150,8 +160,8 @@ describe('messages projection: a chunk at once ends where one event at a time en
       oneAtATime,
       log.map((entry) => [entry]),
     );
-    await project('chunked', messagesProjection, chunks(log, seed));
-    for (const table of messagesProjection.tables) {
+    await project('chunked', projection, chunks(log, seed));
+    for (const table of projection.tables) {
       const [expected, actual] = [
         await tableChecksum(client, 'one_by_one', table),
         await tableChecksum(client, 'chunked', table),
@@ -163,7 +173,7 @@ describe('messages projection: a chunk at once ends where one event at a time en
       }
     }
     // The log exercises every table (a comparison of empty tables would prove nothing).
-    for (const table of messagesProjection.tables)
+    for (const table of projection.tables)
       expect((await tableChecksum(client, 'chunked', table)).rows).toBeGreaterThan(0);
   });
 });
