@@ -2,6 +2,7 @@
 // its output streams so the integration tests run the same commands in-process.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { Pool } from 'pg';
+import { RebuildBusyError } from '@parley/projections';
 import { loadConfig, type Config } from '@parley/config';
 import { EventSerde } from '@parley/events';
 import { BatchingProducer, KafkaAdmin, ReadRangeError, createKafka, type KafkaClient } from '@parley/kafka';
@@ -386,7 +387,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.err.write(`parley: ${error.message}\n`);
       return 1;
     }
-    if (error instanceof CliError || error instanceof ReadRangeError) {
+    if (error instanceof CliError || error instanceof ReadRangeError || error instanceof RebuildBusyError) {
       io.err.write(`parley: ${error.message}\n`);
       return 2;
     }

@@ -141,7 +141,7 @@ describe('parley projections rebuild|verify, while messages keep flowing', () =>
     expect(verified.out.join('\n')).not.toContain('DIFFERENT');
   }, 120_000);
 
-  it('refuses an unknown projection and explains why inboxes are not rebuilt', async () => {
+  it('refuses an unknown projection, explains why inboxes are not rebuilt, and runs one rebuild of a projection at a time', async () => {
     expect(await parley(world, 'projections', 'rebuild', 'nothing')).toMatchObject({
       code: 2,
       err: expect.stringMatching(
@@ -152,5 +152,17 @@ describe('parley projections rebuild|verify, while messages keep flowing', () =>
       code: 2,
       err: expect.stringMatching(/inboxes cannot be rebuilt from the topics/),
     });
+    // As if another operator's rebuild of messages were running.
+    const other = await pool.connect();
+    try {
+      await other.query(`SELECT pg_advisory_lock(hashtext('parley_shadow_messages'))`);
+      expect(await parley(world, 'projections', 'rebuild', 'messages')).toMatchObject({
+        code: 2,
+        err: expect.stringMatching(/a rebuild or verify of messages is already running/),
+      });
+    } finally {
+      await other.query(`SELECT pg_advisory_unlock(hashtext('parley_shadow_messages'))`);
+      other.release();
+    }
   });
 });

@@ -10,6 +10,7 @@ export {
 } from './shadow-tables';
 export {
   rebuildProjection,
+  RebuildBusyError,
   type RebuildOptions,
   type RebuildReport,
   type RebuildMode,

@@ -16,6 +16,11 @@ import {
 
 export type RebuildMode = 'rebuild' | 'verify';
 
+/** Another rebuild or verify of the same projection holds it. */
+export class RebuildBusyError extends Error {
+  override readonly name = 'RebuildBusyError';
+}
+
 export interface RebuildOptions {
   readonly kafka: KafkaClient;
   readonly pool: Pool;
@@ -103,6 +108,17 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
   const topics = projection.topics.map((t) => prefixedTopic(options.topicPrefix, t));
 
   const control = await pool.connect();
+  // One rebuild or verify of a projection at a time: they share the shadow schema's name.
+  const { rows: claimed } = await control.query<{ ok: boolean }>(
+    'SELECT pg_try_advisory_lock(hashtext($1)) AS ok',
+    [shadow],
+  );
+  if (!claimed[0]?.ok) {
+    control.release();
+    throw new RebuildBusyError(
+      `a rebuild or verify of ${projection.name} is already running; try again when it is done`,
+    );
+  }
   const lanes: PoolClient[] = [];
   let stopReading!: () => void;
   const readingStopped = new Promise<void>((resolve) => (stopReading = resolve));
@@ -298,6 +314,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     // The lanes' settings and prepared statements name the shadow schema: they are not reused.
     for (const lane of lanes) lane.release(true);
     await control.query(`DROP SCHEMA IF EXISTS ${ident(shadow)} CASCADE`).catch(() => undefined);
+    await control.query('SELECT pg_advisory_unlock(hashtext($1))', [shadow]).catch(() => undefined);
     control.release();
   }
 }
