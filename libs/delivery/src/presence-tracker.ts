@@ -11,6 +11,22 @@ export interface PresenceOptions {
 }
 
 /**
+ * Looks at one due user (KEYS: sessions, due, state; ARGV: now, userId): drops expired sessions;
+ * with one left, the user is due again when it expires; with none, the state turns offline.
+ * Returns 1 when it turned offline from online.
+ */
+const SWEEP_USER = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+local latest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if latest[2] then
+  redis.call('ZADD', KEYS[2], latest[2], ARGV[2])
+  return 0
+end
+redis.call('ZREM', KEYS[2], ARGV[2])
+if redis.call('SET', KEYS[3], 'offline', 'GET') == 'online' then return 1 end
+return 0`;
+
+/**
  * Presence in Redis (it may be lost: a Redis restart makes everybody offline until they refresh).
  *
  * - `presence:sessions:{user}`: sorted set of session ids scored by expiry, refreshed while the
@@ -94,17 +110,19 @@ export class PresenceTracker {
     const due = await this.redis.zrangebyscore(this.dueKey, '-inf', now, 'LIMIT', 0, 1000);
     let offline = 0;
     for (const userId of due) {
-      const sessions = this.key('sessions', userId);
-      await this.redis.zremrangebyscore(sessions, '-inf', now);
-      const live = await this.redis.zrange(sessions, 0, 0, 'REV', 'WITHSCORES');
-      const latest = live[1];
-      if (latest !== undefined) {
-        await this.redis.zadd(this.dueKey, Number(latest), userId);
-        continue;
-      }
-      await this.redis.zrem(this.dueKey, userId);
-      const previous = await this.redis.set(this.key('state', userId), 'offline', 'GET');
-      if (previous === 'online') {
+      // One script per user: a session that connects while the user is looked at either counts (the
+      // user stays online) or comes after the flip to offline (and flips back). Done in steps, a
+      // reconnect between "no session" and "offline" left a connected user offline.
+      const flipped = await this.redis.eval(
+        SWEEP_USER,
+        3,
+        this.key('sessions', userId),
+        this.dueKey,
+        this.key('state', userId),
+        now,
+        userId,
+      );
+      if (flipped === 1) {
         offline++;
         await this.flip(userId, 'OFFLINE');
       }
