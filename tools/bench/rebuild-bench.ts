@@ -163,11 +163,12 @@ export async function runRebuildBench(argv: readonly string[], log: Log): Promis
   } finally {
     await producer.disconnect();
     await pool.end();
+    // The projector first: it would log every fetch of a deleted topic.
+    await stack.teardown();
     await admin
       .deleteTopics(TOPIC_CATALOGUE.map((t) => prefixedTopic(prefix, t.name)))
       .catch(() => undefined);
     await admin.disconnect();
-    await stack.teardown();
     await dropDatabase(process.env.DATABASE_URL ?? '').catch(() => undefined);
   }
 }
