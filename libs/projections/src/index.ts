@@ -17,3 +17,8 @@ export {
   type TableComparison,
 } from './projection-rebuild';
 export type { ApplierProgress } from './shadow-applier';
+export {
+  startProjectionService,
+  type ProjectionService,
+  type ProjectionServiceOptions,
+} from './projection-service';

@@ -1,0 +1,80 @@
+import { Pool } from 'pg';
+import type { Config } from '@parley/config';
+import { EventSerde } from '@parley/events';
+import { BatchingProducer, KafkaAdmin, createKafka, type KafkaClient } from '@parley/kafka';
+import type { Logger } from '@parley/logging';
+import { PROJECT_MIGRATIONS, ensureDatabase, migrate } from '@parley/postgres';
+import type { Projection } from './projection';
+import { ProjectionRunner } from './projection-runner';
+
+export interface ProjectionServiceOptions {
+  /** Names the Kafka client (`<client id>-<service>`). */
+  readonly service: string;
+  readonly config: Config;
+  readonly logger: Logger;
+  /** What to run; each under its own group (default `<prefix>parley.projection.<name>`). */
+  readonly runs: readonly { readonly projection: Projection; readonly groupId?: string }[];
+  readonly poolSize: number;
+}
+
+export interface ProjectionService {
+  readonly kafka: KafkaClient;
+  readonly pool: Pool;
+  /** Connected: for lag metrics and readiness. */
+  readonly admin: KafkaAdmin;
+  /** Finishes the transactions in progress, then closes every client. */
+  stop(): Promise<void>;
+}
+
+/**
+ * What a process that runs projections needs, in order: the database created and migrated, the
+ * clients, and the runners started (apps/projector and apps/analytics).
+ */
+export async function startProjectionService(options: ProjectionServiceOptions): Promise<ProjectionService> {
+  const { config, logger } = options;
+  await ensureDatabase(config.postgres.url);
+  await migrate({
+    databaseUrl: config.postgres.url,
+    ...PROJECT_MIGRATIONS,
+    log: (line) => logger.info(line),
+  });
+
+  const kafka = createKafka({
+    brokers: config.kafka.brokers,
+    clientId: `${config.kafka.clientId}-${options.service}`,
+    logger,
+  });
+  const pool = new Pool({ connectionString: config.postgres.url, max: options.poolSize });
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
+  const deadLetters = new BatchingProducer(kafka);
+  await deadLetters.connect();
+  const serde = new EventSerde(config.schemaRegistry.url);
+  const runners = options.runs.map(
+    ({ projection, groupId }) =>
+      new ProjectionRunner({
+        kafka,
+        pool,
+        serde,
+        deadLetters,
+        projection,
+        topicPrefix: config.kafka.topicPrefix,
+        ...(groupId ? { groupId } : {}),
+        logger,
+      }),
+  );
+  await Promise.all(runners.map((runner) => runner.start()));
+  const admin = new KafkaAdmin(kafka);
+  await admin.connect();
+
+  return {
+    kafka,
+    pool,
+    admin,
+    stop: async () => {
+      await Promise.all(runners.map((runner) => runner.stop()));
+      await deadLetters.disconnect();
+      await admin.disconnect();
+      await pool.end();
+    },
+  };
+}
