@@ -22,6 +22,9 @@ CREATE TABLE analytics_deliveries (
   read_counted    boolean NOT NULL DEFAULT false,
   PRIMARY KEY (message_id, recipient_id)
 );
+-- Retention (pruneAnalytics) deletes by age.
+CREATE INDEX analytics_sent_age ON analytics_sent (sent_at);
+CREATE INDEX analytics_deliveries_age ON analytics_deliveries (delivered_at);
 CREATE INDEX analytics_deliveries_unread ON analytics_deliveries (conversation_id, recipient_id, seq)
   WHERE NOT read_counted;
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Pool } from 'pg';
-import { analyticsProjection, createAnalyticsApp } from '@parley/analytics';
+import { analyticsProjection, createAnalyticsApp, pruneAnalytics } from '@parley/analytics';
 import { TokenService } from '@parley/auth';
 import { EventSerde, type ParleyEvent } from '@parley/events';
 import { BatchingProducer, KafkaAdmin } from '@parley/kafka';
@@ -189,6 +189,36 @@ describe('apps/analytics: its own consumer group, tables and HTTP API', () => {
     expect(
       await get(`/v1/analytics/messages?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z`),
     ).toMatchObject({ status: 400, body: { error: { message: 'the range may be at most 7 days' } } });
+  });
+
+  it('prunes per-message and per-user-minute rows past the retention, keeping the counts', async () => {
+    const old = new Date(Date.now() - 40 * 24 * 3600 * 1000);
+    const ids = [randomUUID(), randomUUID(), randomUUID()];
+    for (const id of ids)
+      await pool.query(`INSERT INTO analytics_sent VALUES ($1, 'c-old', 1, $2)`, [id, old]);
+    await pool.query(`INSERT INTO analytics_deliveries VALUES ($1, 'u', 'c-old', 1, $2, 2, false)`, [
+      ids[0],
+      old,
+    ]);
+    await pool.query(
+      `INSERT INTO analytics_active_users VALUES (date_trunc('minute', $1::timestamptz), 'u-old')`,
+      [old],
+    );
+    const counted = async () =>
+      (await pool.query<{ n: string }>('SELECT count(*) AS n FROM analytics_minutes')).rows[0]!.n;
+    const minutesBefore = await counted();
+    const recentBefore = (await pool.query('SELECT 1 FROM analytics_sent WHERE sent_at > $1', [old]))
+      .rowCount;
+
+    // Batches of 2: the loop has to come back for the rest.
+    const report = await pruneAnalytics(pool, new Date(Date.now() - 30 * 24 * 3600 * 1000), 2);
+    expect(report).toEqual({ sent: 3, deliveries: 1, activeUsers: 1 });
+    expect((await pool.query('SELECT 1 FROM analytics_sent WHERE sent_at <= $1', [old])).rowCount).toBe(0);
+    expect((await pool.query('SELECT 1 FROM analytics_sent WHERE sent_at > $1', [old])).rowCount).toBe(
+      recentBefore,
+    );
+    expect(recentBefore).toBeGreaterThan(0);
+    expect(await counted()).toBe(minutesBefore);
   });
 
   it('serves /metrics with its own consumer group among the lag series', async () => {

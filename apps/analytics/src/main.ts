@@ -1,5 +1,5 @@
 // Wiring only: the analytics projection under its own consumer group, and its HTTP API (libs/analytics).
-import { analyticsProjection, createAnalyticsApp } from '@parley/analytics';
+import { analyticsProjection, createAnalyticsApp, pruneAnalytics } from '@parley/analytics';
 import { TokenService } from '@parley/auth';
 import { loadConfig } from '@parley/config';
 import { createLogger } from '@parley/logging';
@@ -32,11 +32,23 @@ async function start(): Promise<StopService> {
     logger,
   });
   const server = app.listen(config.analytics.port, '127.0.0.1');
+  // Retention: what is kept per message and per user-minute goes after ANALYTICS_RETENTION_MS.
+  let pruning: Promise<unknown> = Promise.resolve();
+  const prune = () => {
+    pruning = pruneAnalytics(pool, new Date(Date.now() - config.analytics.retentionMs)).then(
+      (report) => logger.debug(report, 'analytics pruned'),
+      (error: unknown) => logger.warn({ err: error }, 'analytics retention failed; the next run retries'),
+    );
+  };
+  prune();
+  const pruner = setInterval(prune, 10 * 60_000);
   logger.info({ port: config.analytics.port }, 'analytics running');
 
   return async () => {
     logger.info('stopping: finishing the transactions in progress');
     server.close();
+    clearInterval(pruner);
+    await pruning;
     await service.stop();
   };
 }

@@ -76,6 +76,11 @@ const envSchema = z
       .int()
       .min(60_000)
       .default(30 * 24 * 3600 * 1000),
+    ANALYTICS_RETENTION_MS: z.coerce
+      .number()
+      .int()
+      .min(60 * 60_000)
+      .default(30 * 24 * 3600 * 1000),
     SEND_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(20),
     SEND_RATE_BURST: z.coerce.number().int().min(1).max(1_000_000).default(60),
   })
@@ -107,7 +112,7 @@ const envSchema = z
         heartBeatMs: env.STOMP_HEARTBEAT_MS,
       },
       projector: { port: env.PROJECTOR_PORT },
-      analytics: { port: env.ANALYTICS_PORT },
+      analytics: { port: env.ANALYTICS_PORT, retentionMs: env.ANALYTICS_RETENTION_MS },
       delivery: {
         port: env.DELIVERY_PORT,
         ttlMs: env.DELIVERY_TTL_MS,
