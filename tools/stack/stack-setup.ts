@@ -17,6 +17,8 @@ export interface Stack {
   teardown(): Promise<void>;
 }
 
+export type AppName = 'projector' | 'delivery' | 'gateway' | 'analytics';
+
 export interface SetUpOptions {
   readonly registryPort?: number;
   readonly projectorPort?: number;
@@ -24,7 +26,7 @@ export interface SetUpOptions {
   readonly gatewayPort?: number;
   readonly analyticsPort?: number;
   /** The apps to start (default: all); a benchmark of one part leaves the others out. */
-  readonly apps?: readonly ('projector' | 'delivery' | 'gateway' | 'analytics')[];
+  readonly apps?: readonly AppName[];
   readonly log: Log;
 }
 
@@ -106,7 +108,7 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
     };
 
     // The apps, in dependency order: the projector feeds the read models the gateway reads.
-    const apps = [
+    const apps: { n: number; name: AppName; title: string; portVariable: string; port: number }[] = [
       {
         n: 7,
         name: 'projector',
@@ -138,7 +140,7 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
     ];
     for (const app of apps) {
       step(log, app.n, app.title);
-      if (options.apps && !options.apps.includes(app.name as 'analytics')) {
+      if (options.apps && !options.apps.includes(app.name)) {
         log('  not started (not needed here)');
         continue;
       }

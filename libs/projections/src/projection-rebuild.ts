@@ -38,7 +38,6 @@ export interface RebuildOptions {
   /** Told how many records there are to read when reading starts, and then how far it got. */
   readonly onProgress?: (progress: ApplierProgress & { readonly total: number }) => void;
   readonly onSkip?: (record: IncomingRecord, reason: string) => void;
-  readonly log?: (line: string) => void;
 }
 
 export interface TableComparison {
@@ -99,7 +98,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function rebuildProjection(options: RebuildOptions): Promise<RebuildReport> {
   const { projection, pool, mode } = options;
-  const log = options.log ?? (() => undefined);
   const started = Date.now();
   const safeName = projection.name.replace(/[^a-zA-Z0-9_]/g, '_').toLowerCase();
   const shadow = `parley_shadow_${safeName}`;
@@ -151,6 +149,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     );
     applier = shadowApplier;
     const ends = new Map<string, bigint>();
+    const partitions: { topic: string; partition: number }[] = [];
     let total = 0;
     await Promise.all(
       topics.map(
@@ -171,6 +170,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
                     p.start,
                     mode === 'verify' ? (firstLive.get(key) ?? 0n) : undefined,
                   );
+                  partitions.push({ topic, partition: p.partition });
                   ends.set(key, mode === 'verify' ? (firstLive.get(key) ?? 0n) : p.end);
                   total += Number(p.end - p.start);
                 }
@@ -187,7 +187,6 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
           }),
       ),
     );
-    log(`${projection.name}: reading ${total.toLocaleString('en-US')} records of ${topics.join(', ')}`);
 
     const waitFor = async (
       targets: ReadonlyMap<string, bigint>,
@@ -224,11 +223,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
       `INSERT INTO public.consumer_positions (projection, topic, partition, next_offset)
        SELECT $1, topic, partition, 0 FROM unnest($2::text[], $3::int[]) AS p(topic, partition)
        ON CONFLICT DO NOTHING`,
-      [
-        projection.name,
-        [...ends.keys()].map((k) => k.slice(0, k.lastIndexOf('#'))),
-        [...ends.keys()].map((k) => Number(k.slice(k.lastIndexOf('#') + 1))),
-      ],
+      [projection.name, partitions.map((p) => p.topic), partitions.map((p) => p.partition)],
     );
     const locked = await livePositions(control, projection.name, topics, true);
     if (mode === 'verify') await shadowApplier.raiseLimits(locked);
@@ -292,9 +287,6 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     }
     await control.query(`DROP SCHEMA IF EXISTS ${ident(retired)} CASCADE`);
     const { applied, skipped } = shadowApplier.progress;
-    log(
-      `${projection.name}: ${mode === 'rebuild' ? 'switched to the rebuilt tables' : 'compared'}; the live projection waited ${heldMs} ms`,
-    );
     return {
       projection: projection.name,
       mode,

@@ -4,7 +4,7 @@ import type { PoolClient } from 'pg';
 export const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
 /**
- * Creates `schema` afresh with empty copies of `tables` from `source`: columns, defaults and checks,
+ * Creates `schema` afresh with empty copies of `tables` from `public`: columns, defaults and checks,
  * and every index under its original name (constraints backed by an index keep their names too), so
  * the copies can replace the originals without a trace of having been rebuilt.
  *
@@ -16,14 +16,13 @@ export async function createShadowTables(
   client: PoolClient,
   schema: string,
   tables: readonly string[],
-  options: { source?: string; deferIndexes?: boolean } = {},
+  options: { deferIndexes?: boolean } = {},
 ): Promise<string[]> {
-  const source = options.source ?? 'public';
   const deferred: string[] = [];
   await client.query(`DROP SCHEMA IF EXISTS ${ident(schema)} CASCADE`);
   await client.query(`CREATE SCHEMA ${ident(schema)}`);
   for (const table of tables) {
-    const from = `${ident(source)}.${ident(table)}`;
+    const from = `public.${ident(table)}`;
     const to = `${ident(schema)}.${ident(table)}`;
     await client.query(
       `CREATE TABLE ${to} (LIKE ${from} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMMENTS)`,
@@ -38,7 +37,7 @@ export async function createShadowTables(
       [from],
     );
     for (const index of rows) {
-      // "CREATE [UNIQUE] INDEX name ON source.table USING …": the same index on the copy.
+      // "CREATE [UNIQUE] INDEX name ON public.table USING …": the same index on the copy.
       const onClause = / ON (?:ONLY )?\S+ USING /;
       if (!onClause.test(index.definition))
         throw new Error(`cannot copy index ${index.name}: ${index.definition}`);
