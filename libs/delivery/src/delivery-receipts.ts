@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ParleyEvent } from '@parley/events';
 import type { Logger } from '@parley/logging';
-import { MicroBatcher } from '@parley/messaging';
+import { MicroBatcher } from '@parley/runtime';
 import type { EventPublisher } from '@parley/publishing';
 import type { InboxItem, InboxStore } from './inbox-store';
 

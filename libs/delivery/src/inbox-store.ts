@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { MicroBatcher } from '@parley/messaging';
+import { MicroBatcher } from '@parley/runtime';
 import type { InboxBody } from './inbox-projection';
 
 export interface InboxItem {

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { MicroBatcher } from './micro-batcher';
+import { MicroBatcher } from '@parley/runtime';
 
 export type AccountStatus = 'ACTIVE' | 'BLOCKED' | 'DELETED';
 

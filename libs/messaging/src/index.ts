@@ -3,4 +3,3 @@ export { ConversationService, type ConversationServiceDeps } from './conversatio
 export { MessageClaims, type ClaimResult, type ExistingClaim, type NewClaim } from './message-claims';
 export { SendRateLimiter, RateLimitedError } from './send-rate-limiter';
 export { Directory, type AccountStatus } from './directory';
-export { MicroBatcher } from './micro-batcher';

@@ -1,4 +1,4 @@
-import { MicroBatcher } from '@parley/messaging';
+import { MicroBatcher } from '@parley/runtime';
 
 describe('MicroBatcher', () => {
   it('answers the calls of one turn with one batch, in order', async () => {
