@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { DomainError, takeToken, type TokenBucketLimit, type TokenBucketState } from '@parley/domain';
 import type { Logger } from '@parley/logging';
-import { MicroBatcher } from './micro-batcher';
+import { MicroBatcher } from '@parley/runtime';
 
 export class RateLimitedError extends DomainError {
   constructor(readonly retryAfterMs: number) {
