@@ -1,5 +1,7 @@
-// Type-aware lint for the whole workspace, plus Nx module boundaries:
-// apps import libs (never the reverse), and the pure libs import no I/O library.
+// Type-aware lint for the whole workspace, plus Nx module boundaries. Every project has one layer
+// tag, and imports only go down the layers (docs/architecture.md):
+//   app → edge (HTTP, STOMP sessions) → service (domain services) → infra (clients, runners) → pure
+// Pure libs import no I/O library; test support (libs/testing, chat-traffic) is for specs and tools.
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
@@ -38,13 +40,27 @@ export default tseslint.config(
             ['testing', 'postgres'],
           ],
           depConstraints: [
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:pure'] },
-            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:pure', 'type:infra'] },
-            { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:lib', 'type:pure'] },
-            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', 'type:pure'] },
+            { sourceTag: 'layer:tool', onlyDependOnLibsWithTags: ['*'] },
             {
-              sourceTag: 'type:pure',
-              onlyDependOnLibsWithTags: ['type:pure'],
+              sourceTag: 'layer:app',
+              onlyDependOnLibsWithTags: ['layer:edge', 'layer:service', 'layer:infra', 'layer:pure'],
+            },
+            {
+              sourceTag: 'layer:edge',
+              onlyDependOnLibsWithTags: ['layer:service', 'layer:infra', 'layer:pure'],
+            },
+            {
+              sourceTag: 'layer:service',
+              onlyDependOnLibsWithTags: ['layer:service', 'layer:infra', 'layer:pure'],
+            },
+            { sourceTag: 'layer:infra', onlyDependOnLibsWithTags: ['layer:infra', 'layer:pure'] },
+            {
+              sourceTag: 'layer:testing',
+              onlyDependOnLibsWithTags: ['layer:testing', 'layer:infra', 'layer:pure'],
+            },
+            {
+              sourceTag: 'layer:pure',
+              onlyDependOnLibsWithTags: ['layer:pure'],
               bannedExternalImports: IO_LIBRARIES,
             },
           ],
@@ -53,8 +69,9 @@ export default tseslint.config(
     },
   },
   {
-    // Tests may reach into any lib and use the client libraries directly.
-    files: ['**/*.spec.ts'],
+    // Tests (and the test support beside an app's src/) may reach into any lib and use the client
+    // libraries directly.
+    files: ['**/*.spec.ts', 'apps/*/test/**/*.ts'],
     rules: {
       '@nx/enforce-module-boundaries': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',

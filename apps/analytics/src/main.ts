@@ -1,5 +1,6 @@
 // Wiring only: the analytics projection under its own consumer group, and its HTTP API (libs/analytics).
-import { analyticsProjection, createAnalyticsApp, pruneAnalytics } from '@parley/analytics';
+import { analyticsProjection, pruneAnalytics } from '@parley/analytics';
+import { createAnalyticsApp } from '@parley/http-api';
 import { TokenService } from '@parley/auth';
 import { loadConfig } from '@parley/config';
 import { createLogger } from '@parley/logging';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { directConversationId } from '@parley/domain';
 import { KafkaAdmin, readTopic } from '@parley/kafka';
-import { gatewayClients, subscribeInbox, type TestUser } from './gateway-test-clients';
-import { startGatewayFixture, type GatewayFixture } from './gateway-test-fixture';
+import { gatewayClients, subscribeInbox, type TestUser } from '../test/gateway-clients';
+import { startGatewayFixture, type GatewayFixture } from '../test/gateway-fixture';
 
 describe('delivery to devices: inboxes, ACKs, replay (PROTOCOL §3)', () => {
   let fixture: GatewayFixture;

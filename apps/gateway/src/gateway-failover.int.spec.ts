@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { gatewayClients, subscribeInbox, type TestUser } from './gateway-test-clients';
-import { TEST_JWT_SECRET, startGatewayFixture, type GatewayFixture } from './gateway-test-fixture';
+import { gatewayClients, subscribeInbox, type TestUser } from '../test/gateway-clients';
+import { TEST_JWT_SECRET, startGatewayFixture, type GatewayFixture } from '../test/gateway-fixture';
 
 const freePort = () =>
   new Promise<number>((done) => {

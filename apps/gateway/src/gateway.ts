@@ -7,24 +7,17 @@ import type { Pool } from 'pg';
 import { AccountService } from '@parley/accounts';
 import type { TokenService } from '@parley/auth';
 import {
-  ChannelHub,
-  ChannelPublisher,
   DeliveryReceipts,
   DeviceFeed,
   InboxNotifications,
   InboxStore,
-  PresenceTracker,
-  TypingNotices,
-  readPresence,
-  type PresenceOptions,
   type RetryBudget,
-  channels,
-  type UserNotice,
 } from '@parley/delivery';
 import type { TokenBucketLimit } from '@parley/domain';
 import type { EventSerde } from '@parley/events';
 import { createHttpApp } from '@parley/http-api';
 import type { BatchingProducer } from '@parley/kafka';
+import { ChannelHub, ChannelPublisher, LiveFeeds, SessionControl, TypingNotices } from '@parley/live';
 import type { Logger } from '@parley/logging';
 import {
   ConversationService,
@@ -40,12 +33,13 @@ import {
   type LagCollector,
   type ReadinessCheck,
 } from '@parley/observability';
+import { PresenceSessions, PresenceTracker, readPresence, type PresenceOptions } from '@parley/presence';
 import { EventPublisher } from '@parley/publishing';
 import {
   attachStompEndpoint,
   chatDestinations,
-  SessionControl,
   SessionRegistry,
+  type InboxContext,
   type StompEndpoint,
 } from '@parley/stomp-gateway';
 
@@ -90,55 +84,89 @@ export interface Gateway {
 /** How long a send attempt holds its messageId before a retry may take over (above the producer's 30 s timeout). */
 const CLAIM_LEASE_MS = 40_000;
 
-export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+/** The node's services: accounts, sending, conversations, and the live side they notify. */
+function buildServices(options: GatewayOptions) {
   const { pool, logger } = options;
+  const prefix = options.redisKeyPrefix;
   const publisher = new EventPublisher(options.producer, options.serde, options.topicPrefix);
   const directory = new Directory(pool);
-  const accounts = new AccountService({
-    pool,
-    publisher,
-    tokens: options.tokens,
-    adminUsernames: options.adminUsernames,
-  });
-  const messages = new MessageService({
+  const typing = new TypingNotices(pool, new ChannelPublisher(options.redis, prefix, logger));
+  const presence = new PresenceTracker(options.redis, prefix, publisher, options.presence, logger);
+  return {
     pool,
     publisher,
     directory,
-    claims: new MessageClaims(pool, CLAIM_LEASE_MS),
-    rateLimiter: new SendRateLimiter(options.redis, options.redisKeyPrefix, options.sendLimit, logger),
-    onTyping: (conversationId, userId) => typing.typing(conversationId, userId),
-    ...(logger ? { logger } : {}),
-  });
-  const conversations = new ConversationService({ pool, publisher, directory });
+    presence,
+    accounts: new AccountService({
+      pool,
+      publisher,
+      tokens: options.tokens,
+      adminUsernames: options.adminUsernames,
+    }),
+    messages: new MessageService({
+      pool,
+      publisher,
+      directory,
+      claims: new MessageClaims(pool, CLAIM_LEASE_MS),
+      rateLimiter: new SendRateLimiter(options.redis, prefix, options.sendLimit, logger),
+      onTyping: (conversationId, userId) => typing.typing(conversationId, userId),
+      ...(logger ? { logger } : {}),
+    }),
+    conversations: new ConversationService({ pool, publisher, directory }),
+  };
+}
 
-  const prefix = options.redisKeyPrefix;
-  const hub = new ChannelHub(options.redisSubscriber, logger);
-  const live = new ChannelPublisher(options.redis, prefix, logger);
-  const typing = new TypingNotices(pool, live);
-  const inboxes = new InboxStore(pool);
-  const presence = new PresenceTracker(options.redis, prefix, publisher, options.presence, logger);
-  /** Each live session's user: refreshed together, every third of the session TTL, in one pipeline. */
-  const presenceRefresh = new Map<string, { userId: string }>();
-  const refreshTimer = setInterval(() => {
-    const sessions = [...presenceRefresh].map(([sessionId, { userId }]) => ({ userId, sessionId }));
-    presence.sessionsAlive(sessions).catch((error: unknown) => {
-      logger?.warn({ err: error, sessions: sessions.length }, 'presence not refreshed (Redis)');
-    });
-  }, options.presence.sessionTtlMs / 3);
-  const inboxNotifications = new InboxNotifications(hub, prefix);
-  const metrics = options.observability?.metrics ?? new ServiceMetrics('gateway');
+type Services = ReturnType<typeof buildServices>;
+
+/** Inbox delivery on this node: stored items, their announcements, and what the ACKs record. */
+function buildDelivery(
+  options: GatewayOptions,
+  services: Services,
+  hub: ChannelHub,
+  metrics: ServiceMetrics,
+) {
+  const { logger } = options;
+  const inboxes = new InboxStore(options.pool);
   const receipts = new DeliveryReceipts({
     store: inboxes,
-    publisher,
+    publisher: services.publisher,
     onDelivered: (ms) => metrics.sendToDeliver.observe(ms / 1000),
     ...(logger ? { logger } : {}),
   });
+  const notifications = new InboxNotifications(hub, options.redisKeyPrefix);
+  const openInbox = (context: InboxContext) =>
+    new DeviceFeed({
+      userId: context.userId,
+      deviceId: context.deviceId,
+      autoAck: context.autoAck,
+      store: inboxes,
+      notifications,
+      push: (item) => context.push(item.position, item.body),
+      acknowledged: (userId, deviceId, positions) => receipts.acknowledged(userId, deviceId, positions),
+      exhausted: (userId, deviceId, items) => receipts.exhausted(userId, deviceId, items),
+      ...(options.retry ? { retry: options.retry } : {}),
+      ...(logger ? { logger } : {}),
+    });
+  /** ACKs already taken are recorded (before the caller closes PostgreSQL and Kafka). */
+  const drained = () => Promise.all([receipts.drained(), inboxes.positionsSaved()]);
+  return { openInbox, drained };
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const { pool, logger } = options;
+  const services = buildServices(options);
+  const { accounts, messages, directory, presence } = services;
+  const hub = new ChannelHub(options.redisSubscriber, logger);
+  const metrics = options.observability?.metrics ?? new ServiceMetrics('gateway');
+  const delivery = buildDelivery(options, services, hub, metrics);
+  const presenceSessions = new PresenceSessions(presence, options.presence.sessionTtlMs, logger);
+  const liveFeeds = new LiveFeeds(hub, options.redisKeyPrefix);
   const registry = new SessionRegistry();
   metrics.gauge('parley_stomp_sessions_open', 'STOMP sessions open on this node', () => registry.size);
   const control = new SessionControl(
     options.redis,
     options.redisSubscriber,
-    `${options.redisKeyPrefix}gateway-control`,
+    options.redisKeyPrefix,
     registry,
     logger,
   );
@@ -148,7 +176,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     messaging: {
       pool,
       messages,
-      conversations,
+      conversations: services.conversations,
       directory,
       presenceOf: (userId) => readPresence(pool, presence, userId),
     },
@@ -167,45 +195,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     authenticate: (token) => accounts.authenticate(token),
     isMember: (conversationId, userId) => directory.isMember(conversationId, userId),
     handleSend: chatDestinations(messages),
-    watchUser: (userId, deliver) =>
-      hub.watch(channels.user(prefix, userId), (message) => {
-        const notice = JSON.parse(message) as UserNotice;
-        deliver(notice.queue, notice.body);
-      }).stop,
-    watchConversation: (conversationId, deliver) =>
-      hub.watch(channels.conversation(prefix, conversationId), (message) => deliver(JSON.parse(message)))
-        .stop,
+    watchUser: (userId, deliver) => liveFeeds.watchUser(userId, deliver),
+    watchConversation: (conversationId, deliver) => liveFeeds.watchConversation(conversationId, deliver),
     // A session keeps its user online while it lives (its heart-beats keep it alive).
     lifecycle: {
-      opened: (session) => {
-        const userId = session.user as string;
-        presence.sessionAlive(userId, session.id).catch((error: unknown) => {
-          logger?.warn({ err: error, userId }, 'presence not recorded (Redis)');
-        });
-        presenceRefresh.set(session.id, { userId });
-      },
-      closed: (session) => {
-        const entry = presenceRefresh.get(session.id);
-        if (!entry) return; // already ended by close()
-        presenceRefresh.delete(session.id);
-        presence.sessionClosed(entry.userId, session.id).catch((error: unknown) => {
-          logger?.warn({ err: error }, 'presence not updated (Redis)');
-        });
-      },
+      opened: (session) => presenceSessions.opened(session.user as string, session.id),
+      closed: (session) => presenceSessions.closed(session.id),
     },
-    openInbox: (context) =>
-      new DeviceFeed({
-        userId: context.userId,
-        deviceId: context.deviceId,
-        autoAck: context.autoAck,
-        store: inboxes,
-        notifications: inboxNotifications,
-        push: (item) => context.push(item.position, item.body),
-        acknowledged: (userId, deviceId, positions) => receipts.acknowledged(userId, deviceId, positions),
-        exhausted: (userId, deviceId, items) => receipts.exhausted(userId, deviceId, items),
-        ...(options.retry ? { retry: options.retry } : {}),
-        ...(logger ? { logger } : {}),
-      }),
+    openInbox: delivery.openInbox,
     registry,
     observeFrame: (command) => metrics.stompFrames.inc({ command }),
     maxFrameBytes: options.maxFrameBytes,
@@ -221,16 +218,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     messages,
     close: async () => {
       // Sessions end while Redis is still there, so their users' presence follows at once.
-      clearInterval(refreshTimer);
-      await Promise.all(
-        [...presenceRefresh].map(([sessionId, { userId }]) => {
-          presenceRefresh.delete(sessionId);
-          return presence.sessionClosed(userId, sessionId).catch(() => undefined);
-        }),
-      );
+      await presenceSessions.closeAll();
       for (const client of stomp.wss.clients) client.close(1001, 'server shutting down');
-      // ACKs already taken are recorded before PostgreSQL and Kafka go (the caller closes them next).
-      await Promise.all([receipts.drained(), inboxes.positionsSaved()]);
+      await delivery.drained();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

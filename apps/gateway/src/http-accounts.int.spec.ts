@@ -3,7 +3,7 @@ import { TokenService } from '@parley/auth';
 import { readTopic } from '@parley/kafka';
 import { credentialsProjection, usersProjection } from '@parley/read-models';
 import { randomName, waitFor } from '@parley/testing';
-import { TEST_JWT_SECRET as SECRET, startGatewayFixture, type GatewayFixture } from './gateway-test-fixture';
+import { TEST_JWT_SECRET as SECRET, startGatewayFixture, type GatewayFixture } from '../test/gateway-fixture';
 
 describe('accounts over HTTP (PROTOCOL §1)', () => {
   let fixture: GatewayFixture;

@@ -3,8 +3,8 @@ import { directConversationId } from '@parley/domain';
 import type { ParleyEvent } from '@parley/events';
 import { KafkaAdmin, readTopic } from '@parley/kafka';
 import { randomName } from '@parley/testing';
-import { gatewayClients, type TestUser } from './gateway-test-clients';
-import { startGatewayFixture, type GatewayFixture } from './gateway-test-fixture';
+import { gatewayClients, type TestUser } from '../test/gateway-clients';
+import { startGatewayFixture, type GatewayFixture } from '../test/gateway-fixture';
 
 describe('messaging over STOMP and HTTP (PROTOCOL §§2-3)', () => {
   let fixture: GatewayFixture;

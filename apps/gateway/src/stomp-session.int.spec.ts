@@ -8,7 +8,7 @@ import {
   usersProjection,
 } from '@parley/read-models';
 import { randomName, waitFor } from '@parley/testing';
-import { startGatewayFixture, type GatewayFixture } from './gateway-test-fixture';
+import { startGatewayFixture, type GatewayFixture } from '../test/gateway-fixture';
 
 const MAX_FRAME = 8 * 1024;
 

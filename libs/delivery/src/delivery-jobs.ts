@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { ParleyEvent } from '@parley/events';
 import type { Logger } from '@parley/logging';
+import type { PresenceTracker } from '@parley/presence';
 import type { EventPublisher } from '@parley/publishing';
 import { messageFailed } from './delivery-receipts';
 import type { AppendedItem } from './inbox-projection';
-import type { PresenceTracker } from './presence-tracker';
 
 export interface DeliveryJobsOptions {
   readonly pool: Pool;
@@ -15,15 +15,15 @@ export interface DeliveryJobsOptions {
   readonly ttlMs: number;
   /** Inbox items older than this are deleted (devices further behind get a `gap` item). */
   readonly retentionMs?: number;
-  /** How often the presence sweep and the expiry run. */
+  /** How often the expiry and the inbox retention run. */
   readonly intervalMs?: number;
   readonly logger?: Logger;
 }
 
 /**
  * The delivery worker's timed work and its answer to new items: `DeliveryPending` when a recipient
- * has no device online; `MessageFailed` for messages nobody ACKed within the delivery TTL; the
- * presence sweep that turns users whose sessions ended (or whose gateway died) offline.
+ * has no device online; `MessageFailed` for messages nobody ACKed within the delivery TTL; inbox
+ * retention. (The presence sweep is libs/presence's.)
  */
 export class DeliveryJobs {
   private timer: NodeJS.Timeout | undefined;
@@ -62,11 +62,6 @@ export class DeliveryJobs {
   }
 
   private async tick(): Promise<void> {
-    try {
-      await this.options.presence.sweep();
-    } catch (error) {
-      this.options.logger?.warn({ err: error }, 'presence sweep failed (Redis?)');
-    }
     try {
       await this.expire();
       await this.trim();

@@ -1,16 +1,15 @@
 // One delivery worker from its clients: the inbox projection (announcing what it appended), the
-// live relay and the timed jobs. apps/delivery gives it the configured clients; tests give it theirs.
+// timed jobs, and beside them the live relay (libs/live) and the presence sweep (libs/presence). apps/delivery gives it the configured clients; tests give it theirs.
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { DeliveryJobs } from './delivery-jobs';
 import { inboxProjection, type AppendedItem } from './inbox-projection';
 import { InboxNotifier } from './inbox-notifications';
-import { LiveRelay } from './live-relay';
-import { PresenceTracker, type PresenceOptions } from './presence-tracker';
-import { ChannelPublisher } from './redis-channels';
 import type { EventSerde } from '@parley/events';
 import type { BatchingProducer, KafkaClient } from '@parley/kafka';
+import { ChannelPublisher, LiveRelay } from '@parley/live';
 import type { Logger } from '@parley/logging';
+import { PresenceTracker, startPresenceSweep, type PresenceOptions } from '@parley/presence';
 import { ProjectionRunner } from '@parley/projections';
 import { EventPublisher } from '@parley/publishing';
 
@@ -37,10 +36,11 @@ export async function startDeliveryWorker(
   const { kafka, pool, redis, producer, serde, topicPrefix, redisKeyPrefix, logger } = options;
   const publisher = new EventPublisher(producer, serde, topicPrefix);
   const notifier = new InboxNotifier(redis, redisKeyPrefix, logger);
+  const presence = new PresenceTracker(redis, redisKeyPrefix, publisher, options.presence, logger);
   const jobs = new DeliveryJobs({
     pool,
     publisher,
-    presence: new PresenceTracker(redis, redisKeyPrefix, publisher, options.presence, logger),
+    presence,
     ttlMs: options.ttlMs,
     ...(options.retentionMs ? { retentionMs: options.retentionMs } : {}),
     ...(options.jobsIntervalMs ? { intervalMs: options.jobsIntervalMs } : {}),
@@ -75,9 +75,13 @@ export async function startDeliveryWorker(
   });
   await Promise.all([runner.start(), relay.start()]);
   jobs.start();
+  const sweep = startPresenceSweep(presence, {
+    ...(options.jobsIntervalMs ? { intervalMs: options.jobsIntervalMs } : {}),
+    ...(logger ? { logger } : {}),
+  });
   return {
     stop: async () => {
-      await Promise.all([runner.stop(), relay.stop(), jobs.stop()]);
+      await Promise.all([runner.stop(), relay.stop(), jobs.stop(), sweep.stop()]);
     },
   };
 }

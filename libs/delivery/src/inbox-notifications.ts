@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
+import { channels, type ChannelHub } from '@parley/live';
 import type { Logger } from '@parley/logging';
 import type { AppendedItem } from './inbox-projection';
 import type { InboxItem } from './inbox-store';
-import { channels, type ChannelHub } from './redis-channels';
 
 /** Items a notice carries at most; a larger burst is read from PostgreSQL by the devices instead. */
 const MAX_ITEMS_PER_NOTICE = 50;

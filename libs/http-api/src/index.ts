@@ -1,2 +1,3 @@
 export { createHttpApp, type HttpAppDeps } from './http-app';
 export { toHttpError, HTTP_STATUS, type ErrorBody } from './error-mapping';
+export { createAnalyticsApp, type AnalyticsAppDeps } from './analytics-app';

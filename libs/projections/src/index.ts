@@ -1,4 +1,5 @@
 export { sql, type Projection, type SqlStatement, type EventPosition } from './projection';
+export { ts } from './sql-time';
 export { ProjectionRunner, type ProjectionRunnerOptions } from './projection-runner';
 export { applyEntries, type PositionedEvent } from './apply-entries';
 export {

@@ -1,7 +1,7 @@
 import type { Projection } from '@parley/projections';
 import { conversationsProjection } from './projections/conversations-projection';
 import { messagesProjection } from './projections/messages-projection';
-import { presenceProjection } from './projections/presence-projection';
+import { presenceProjection } from '@parley/presence';
 import { credentialsProjection, usersProjection } from './projections/users-projection';
 
 export {

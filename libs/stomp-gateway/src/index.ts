@@ -4,8 +4,14 @@ export {
   type StompEndpointDeps,
   type StompEndpoint,
 } from './stomp-endpoint';
-export { StompSession, type StompSessionDeps, type Transport, type SendContext } from './stomp-session';
+export {
+  StompSession,
+  type StompSessionDeps,
+  type Transport,
+  type SendContext,
+  type InboxContext,
+  type InboxFeed,
+} from './stomp-session';
 export { parseSubscription, USER_QUEUES, type Destination, type UserQueue } from './destinations';
 export { chatDestinations } from './chat-destinations';
 export { SessionRegistry } from './session-registry';
-export { SessionControl } from './session-control';

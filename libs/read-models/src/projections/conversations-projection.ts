@@ -1,5 +1,4 @@
-import { sql, type Projection } from '@parley/projections';
-import { ts } from './sql-time';
+import { sql, ts, type Projection } from '@parley/projections';
 
 /** Conversations and their members: chat.conversations → conversations, conversation_members. */
 export const conversationsProjection: Projection = {

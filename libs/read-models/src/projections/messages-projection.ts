@@ -1,7 +1,6 @@
-import { sql, type Projection, type SqlStatement } from '@parley/projections';
+import { sql, ts, type Projection, type SqlStatement } from '@parley/projections';
 import { messagesChunk } from './messages-chunk';
 import { STATUS_RANK, type RecipientStatus } from './recipient-status';
-import { ts } from './sql-time';
 
 function recipientStatus(
   messageId: string,

@@ -1,5 +1,4 @@
-import { sql, type Projection } from '@parley/projections';
-import { ts } from './sql-time';
+import { sql, ts, type Projection } from '@parley/projections';
 
 /** Accounts: chat.users → users. */
 export const usersProjection: Projection = {

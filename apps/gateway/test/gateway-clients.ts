@@ -6,7 +6,6 @@ import { randomName, waitFor } from '@parley/testing';
 
 export interface HttpAnswer {
   readonly status: number;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read answers freely
   readonly body: any;
 }
 
@@ -30,7 +29,6 @@ export interface TestStompClient {
 /** One item that arrived on `/user/queue/messages`. */
 export interface InboxReceived {
   readonly message: IMessage;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read bodies freely
   readonly body: Record<string, any>;
   readonly position: number;
 }

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { ChannelPublisher } from './redis-channels';
+import type { ChannelPublisher } from './live-channels';
 
 /**
  * "U is typing in C": to the conversation's live feed and to the other members' `/user/queue/typing`.

@@ -1,5 +1,4 @@
-import { sql, type Projection } from '@parley/projections';
-import { ts } from './sql-time';
+import { sql, ts, type Projection } from '@parley/projections';
 
 /** Presence and last seen: chat.presence → presence. A user's events share a partition; the newest wins. */
 export const presenceProjection: Projection = {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@parley/logging';
 import type { EventPublisher } from '@parley/publishing';
+import { presenceKeys, type PresenceKeys } from './presence-keys';
 
 export interface PresenceOptions {
   /** A session not refreshed for this long is gone (its gateway died). */
@@ -28,30 +29,23 @@ return 0`;
 
 /**
  * Presence in Redis (it may be lost: a Redis restart makes everybody offline until they refresh).
- *
- * - `presence:sessions:{user}`: sorted set of session ids scored by expiry, refreshed while the
- *   session lives (its heart-beats keep it alive);
- * - `presence:due`: sorted set of users to look at, scored by when (a session's expiry, or the end of
- *   the grace period after the last session closed);
- * - `presence:state:{user}`: `online` or `offline`; flipped with SET … GET, so however many nodes
- *   look, each flip produces one PresenceChanged.
+ * A user's sessions are refreshed while they live (their heart-beats keep them alive); the due set
+ * holds when to look at a user again (a session's expiry, or the end of the grace period after the
+ * last session closed); the state is flipped with SET … GET, so however many nodes look, each flip
+ * produces one PresenceChanged. The keys are in presence-keys.ts.
  */
 export class PresenceTracker {
+  private readonly keys: PresenceKeys;
+
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    prefix: string,
     private readonly publisher: EventPublisher,
     private readonly options: PresenceOptions,
     private readonly logger?: Logger,
     private readonly now: () => number = Date.now,
-  ) {}
-
-  private key(kind: 'sessions' | 'state', userId: string): string {
-    return `${this.prefix}presence:${kind}:${userId}`;
-  }
-
-  private get dueKey(): string {
-    return `${this.prefix}presence:due`;
+  ) {
+    this.keys = presenceKeys(prefix);
   }
 
   /** A session connected (or refreshed): the user is online. */
@@ -69,10 +63,10 @@ export class PresenceTracker {
     const pipeline = this.redis.pipeline();
     for (const { userId, sessionId } of sessions)
       pipeline
-        .zadd(this.key('sessions', userId), expires, sessionId)
-        .pexpire(this.key('sessions', userId), this.options.sessionTtlMs * 2)
-        .zadd(this.dueKey, 'GT', expires, userId)
-        .set(this.key('state', userId), 'online', 'GET');
+        .zadd(this.keys.sessions(userId), expires, sessionId)
+        .pexpire(this.keys.sessions(userId), this.options.sessionTtlMs * 2)
+        .zadd(this.keys.due, 'GT', expires, userId)
+        .set(this.keys.state(userId), 'online', 'GET');
     const results = (await pipeline.exec()) ?? [];
     const flipped = new Set<string>();
     sessions.forEach(({ userId }, i) => {
@@ -86,18 +80,18 @@ export class PresenceTracker {
   async sessionClosed(userId: string, sessionId: string): Promise<void> {
     await this.redis
       .multi()
-      .zrem(this.key('sessions', userId), sessionId)
-      .zadd(this.dueKey, 'GT', this.now() + this.options.offlineGraceMs, userId)
+      .zrem(this.keys.sessions(userId), sessionId)
+      .zadd(this.keys.due, 'GT', this.now() + this.options.offlineGraceMs, userId)
       .exec();
   }
 
   async isOnline(userId: string): Promise<boolean> {
-    return (await this.redis.get(this.key('state', userId))) === 'online';
+    return (await this.redis.get(this.keys.state(userId))) === 'online';
   }
 
   async onlineOf(userIds: readonly string[]): Promise<Set<string>> {
     if (userIds.length === 0) return new Set();
-    const states = await this.redis.mget(userIds.map((id) => this.key('state', id)));
+    const states = await this.redis.mget(userIds.map((id) => this.keys.state(id)));
     return new Set(userIds.filter((_, i) => states[i] === 'online'));
   }
 
@@ -107,7 +101,7 @@ export class PresenceTracker {
    */
   async sweep(): Promise<number> {
     const now = this.now();
-    const due = await this.redis.zrangebyscore(this.dueKey, '-inf', now, 'LIMIT', 0, 1000);
+    const due = await this.redis.zrangebyscore(this.keys.due, '-inf', now, 'LIMIT', 0, 1000);
     let offline = 0;
     for (const userId of due) {
       // One script per user: a session that connects while the user is looked at either counts (the
@@ -116,9 +110,9 @@ export class PresenceTracker {
       const flipped = await this.redis.eval(
         SWEEP_USER,
         3,
-        this.key('sessions', userId),
-        this.dueKey,
-        this.key('state', userId),
+        this.keys.sessions(userId),
+        this.keys.due,
+        this.keys.state(userId),
         now,
         userId,
       );

@@ -3,7 +3,7 @@ import type { EventSerde, ParleyEvent } from '@parley/events';
 import { ConsumerRunner, type BatchingProducer, type Decoded, type KafkaClient } from '@parley/kafka';
 import type { Logger } from '@parley/logging';
 import { prefixedTopic } from '@parley/topics';
-import type { ChannelPublisher } from './redis-channels';
+import type { ChannelPublisher } from './live-channels';
 
 export interface LiveRelayOptions {
   readonly kafka: KafkaClient;

@@ -1,12 +1,11 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Pool } from 'pg';
 import { isAdminUser } from '@parley/accounts';
+import { activeUsers, latencySummary, messagesPerMinute, parseRange } from '@parley/analytics';
 import { bearerToken, type TokenService } from '@parley/auth';
 import { DomainError } from '@parley/domain';
-import { toHttpError } from '@parley/http-api';
 import type { Logger } from '@parley/logging';
-import { activeUsers, latencySummary, messagesPerMinute } from './analytics-queries';
-import { parseRange } from './time-range';
+import { toHttpError } from './error-mapping';
 
 export interface AnalyticsAppDeps {
   readonly pool: Pool;

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '@parley/logging';
 
-/** The Redis pub/sub channels of live delivery, under the environment's key prefix. */
+/** Every Redis pub/sub channel of live delivery, under the environment's key prefix: named here and nowhere else. */
 export const channels = {
   /** "the user's inbox grew to position N" */
   inbox: (prefix: string, userId: string) => `${prefix}inbox:${userId}`,
@@ -9,6 +9,8 @@ export const channels = {
   user: (prefix: string, userId: string) => `${prefix}user:${userId}`,
   /** the live feed of one conversation: a frame body */
   conversation: (prefix: string, conversationId: string) => `${prefix}conversation:${conversationId}`,
+  /** orders to every gateway node (end an account's sessions) */
+  gatewayControl: (prefix: string) => `${prefix}gateway-control`,
 };
 
 /** A notice for one of a user's queues (PROTOCOL §3 `/user/queue/...`). */

@@ -3,14 +3,15 @@
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import { TokenService } from '@parley/auth';
-import { startDeliveryWorker, type PresenceOptions, type RetryBudget } from '@parley/delivery';
+import { startDeliveryWorker, type RetryBudget } from '@parley/delivery';
 import type { TokenBucketLimit } from '@parley/domain';
+import type { PresenceOptions } from '@parley/presence';
 import { EventSerde } from '@parley/events';
 import { BatchingProducer } from '@parley/kafka';
 import { ProjectionRunner, type Projection } from '@parley/projections';
 import { ALL_PROJECTIONS } from '@parley/read-models';
 import { createTestWorld, type TestWorld } from '@parley/testing';
-import { startGateway, type Gateway } from './gateway';
+import { startGateway, type Gateway } from '../src/gateway';
 
 export const TEST_JWT_SECRET = 'integration-test-secret-of-enough-length!';
 

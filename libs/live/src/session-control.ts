@@ -1,6 +1,12 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '@parley/logging';
-import type { SessionRegistry } from './session-registry';
+import { channels } from './live-channels';
+
+/** What SessionControl needs of a node's sessions (the STOMP session registry has it). */
+export interface SessionKicker {
+  /** Ends every session of the user with an ERROR naming `code`; answers how many ended. */
+  kickUser(userId: string, code: string, message: string): number;
+}
 
 interface AccountStatusNotice {
   readonly kind: 'account-status';
@@ -14,13 +20,17 @@ interface AccountStatusNotice {
  * only delays the other nodes' part; their sessions also fail their next token check.
  */
 export class SessionControl {
+  private readonly channel: string;
+
   constructor(
     private readonly publisher: Redis,
     private readonly subscriber: Redis,
-    private readonly channel: string,
-    private readonly registry: SessionRegistry,
+    prefix: string,
+    private readonly registry: SessionKicker,
     private readonly logger?: Logger,
-  ) {}
+  ) {
+    this.channel = channels.gatewayControl(prefix);
+  }
 
   async start(): Promise<void> {
     this.subscriber.on('message', (channel: string, message: string) => {

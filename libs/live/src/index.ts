@@ -1,0 +1,5 @@
+export { ChannelHub, ChannelPublisher, channels, type UserNotice } from './live-channels';
+export { LiveFeeds } from './live-feeds';
+export { LiveRelay, type LiveRelayOptions } from './live-relay';
+export { TypingNotices } from './typing-notices';
+export { SessionControl, type SessionKicker } from './session-control';
