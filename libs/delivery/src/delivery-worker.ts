@@ -3,7 +3,7 @@
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { DeliveryJobs } from './delivery-jobs';
-import { inboxProjection, type AppendedItem } from './inbox-projection';
+import { inboxProjection } from './inbox-projection';
 import { InboxNotifier } from './inbox-notifications';
 import type { EventSerde } from '@parley/events';
 import type { BatchingProducer, KafkaClient } from '@parley/kafka';
@@ -56,8 +56,7 @@ export async function startDeliveryWorker(
     // Partitions in parallel: users are locked in id order, so their transactions cannot deadlock.
     partitionsConcurrently: 12,
     ...(logger ? { logger } : {}),
-    onCommitted: (rows) => {
-      const items = rows as unknown as AppendedItem[];
+    onCommitted: (items) => {
       notifier.announce(items);
       jobs
         .appended(items)

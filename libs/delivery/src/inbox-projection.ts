@@ -127,11 +127,36 @@ function appendToInboxes(items: readonly Addressed[]): SqlStatement {
  * member; a deletion for everybody reaches every other member too (a deletion for oneself concerns
  * nobody else). Statements return the appended items, which the worker announces after commit.
  */
-export const inboxProjection: Projection = {
+/** A row of the append's `RETURNING`, read once here (PostgreSQL answers bigint as text). */
+export function readAppendedItem(row: Readonly<Record<string, unknown>>): AppendedItem {
+  const { user_id, position, kind, message_id, conversation_id, sender_id, body } = row;
+  if (
+    typeof user_id !== 'string' ||
+    (typeof position !== 'string' && typeof position !== 'number') ||
+    (kind !== 'message' && kind !== 'deleted') ||
+    typeof message_id !== 'string' ||
+    typeof conversation_id !== 'string' ||
+    typeof body !== 'object' ||
+    body === null
+  )
+    throw new Error(`not an appended inbox item: ${JSON.stringify(row)}`);
+  return {
+    user_id,
+    position: String(position),
+    kind,
+    message_id,
+    conversation_id,
+    sender_id: typeof sender_id === 'string' ? sender_id : null,
+    body: body as InboxBody,
+  };
+}
+
+export const inboxProjection: Projection<AppendedItem> = {
   name: 'inboxes',
   topics: ['chat.messages'],
   // Not rebuildable from the topics: delivered_at and failed_at record ACKs and expiry, not events.
   tables: ['inbox_heads', 'inbox_items'],
+  returned: readAppendedItem,
   apply(event, position) {
     return this.applyChunk?.([{ event, position }]) ?? [];
   },

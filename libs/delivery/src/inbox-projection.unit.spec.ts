@@ -1,4 +1,4 @@
-import { inboxProjection } from '@parley/delivery';
+import { inboxProjection, readAppendedItem } from '@parley/delivery';
 
 const at = { eventId: 'e', occurredAt: 1_700_000_000_000 };
 const position = (offset: number) => ({ topic: 'chat.messages', partition: 0, offset: String(offset) });
@@ -62,5 +62,35 @@ describe('inbox projection (pure)', () => {
         position(1),
       ),
     ).toEqual([]);
+  });
+});
+
+describe('the rows the inbox append returns', () => {
+  const row = {
+    user_id: 'u',
+    position: '42',
+    kind: 'message',
+    message_id: 'm',
+    conversation_id: 'c',
+    sender_id: 's',
+    body: { kind: 'message', messageId: 'm' },
+  };
+
+  it('given a row as PostgreSQL answers it, when read, then it is an appended item', () => {
+    expect(inboxProjection.returned?.(row)).toEqual(row);
+    expect(readAppendedItem({ ...row, position: 43, kind: 'deleted', sender_id: null })).toMatchObject({
+      position: '43',
+      kind: 'deleted',
+      sender_id: null,
+    });
+  });
+
+  it.each([
+    ['no user', { ...row, user_id: undefined }],
+    ['an unknown kind', { ...row, kind: 'gap' }],
+    ['no body', { ...row, body: null }],
+    ['no position', { ...row, position: undefined }],
+  ])('given a row with %s, when read, then it is refused', (_what, bad) => {
+    expect(() => readAppendedItem(bad)).toThrow('not an appended inbox item');
   });
 });

@@ -1,4 +1,4 @@
-export { inboxProjection, type InboxBody, type AppendedItem } from './inbox-projection';
+export { inboxProjection, readAppendedItem, type InboxBody, type AppendedItem } from './inbox-projection';
 export { InboxStore, isSessionDevice, type InboxItem } from './inbox-store';
 export { InboxNotifier, InboxNotifications } from './inbox-notifications';
 export { DeviceFeed, DEFAULT_RETRY_BUDGET, type DeviceFeedDeps, type RetryBudget } from './device-feed';

@@ -12,12 +12,12 @@ import { prefixedTopic } from '@parley/topics';
 import { applyEntries } from './apply-entries';
 import type { Projection } from './projection';
 
-export interface ProjectionRunnerOptions {
+export interface ProjectionRunnerOptions<Returned = unknown> {
   readonly kafka: KafkaClient;
   readonly pool: Pool;
   readonly serde: EventSerde;
   readonly deadLetters: BatchingProducer;
-  readonly projection: Projection;
+  readonly projection: Projection<Returned>;
   readonly topicPrefix: string;
   /** Defaults to `<topic prefix>parley.projection.<name>`, so environments sharing a cluster stay apart. */
   readonly groupId?: string;
@@ -30,9 +30,10 @@ export interface ProjectionRunnerOptions {
   readonly partitionsConcurrently?: number;
   /**
    * Called after each chunk's transaction committed, with the rows its statements returned (for
-   * example `RETURNING` of inserted rows): to tell others about what is now durable.
+   * example `RETURNING` of inserted rows) as the projection's `returned` reads them: to tell others
+   * about what is now durable.
    */
-  readonly onCommitted?: (rows: readonly Record<string, unknown>[]) => void;
+  readonly onCommitted?: (rows: readonly Returned[]) => void;
 }
 
 /**
@@ -42,11 +43,13 @@ export interface ProjectionRunnerOptions {
  * position (delivered again after a crash, or read again by another group) change nothing. Kafka's
  * committed offsets, written after the transaction, only say where to resume reading.
  */
-export class ProjectionRunner {
+export class ProjectionRunner<Returned = unknown> {
   private readonly consumer: ConsumerRunner<ParleyEvent>;
 
-  constructor(private readonly options: ProjectionRunnerOptions) {
+  constructor(private readonly options: ProjectionRunnerOptions<Returned>) {
     const { projection } = options;
+    if (options.onCommitted && !projection.returned)
+      throw new Error(`onCommitted needs projection ${projection.name} to read its returned rows (returned)`);
     this.consumer = new ConsumerRunner<ParleyEvent>(options.kafka, {
       groupId: options.groupId ?? `${options.topicPrefix}parley.projection.${projection.name}`,
       topics: projection.topics.map((t) => prefixedTopic(options.topicPrefix, t)),
@@ -90,7 +93,8 @@ export class ProjectionRunner {
       await client.query('COMMIT');
       if (returned.length > 0 && this.options.onCommitted) {
         try {
-          this.options.onCommitted(returned);
+          const read = this.options.projection.returned as (row: Record<string, unknown>) => Returned;
+          this.options.onCommitted(returned.map(read));
         } catch (error) {
           // Committed is committed: a failing listener must not make the chunk run again.
           this.options.logger?.warn(

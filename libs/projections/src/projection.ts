@@ -19,7 +19,7 @@ export interface EventPosition {
  * The shared ProjectionRunner executes the statements and the position in one transaction.
  * Statements should be idempotent anyway (upserts keyed by ids), as a second line of defence.
  */
-export interface Projection {
+export interface Projection<Returned = unknown> {
   readonly name: string;
   readonly topics: readonly TopicName[];
   /**
@@ -40,6 +40,11 @@ export interface Projection {
    * as few set-based statements. Must end in the same state as `apply` on each event in turn.
    */
   applyChunk?(entries: readonly { event: ParleyEvent; position: EventPosition }[]): readonly SqlStatement[];
+  /**
+   * Optional: reads one row that the statements returned (`RETURNING …`) into what the projection
+   * reports after commit (ProjectionRunner's `onCommitted`). Rows are `unknown` until read here.
+   */
+  readonly returned?: (row: Readonly<Record<string, unknown>>) => Returned;
 }
 
 export const sql = (text: string, ...values: unknown[]): SqlStatement => ({ text, values });
