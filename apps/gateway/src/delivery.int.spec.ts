@@ -329,6 +329,27 @@ describe('delivery to devices: inboxes, ACKs, replay (PROTOCOL §3)', () => {
     );
   });
 
+  it('tells the sender pending, once, when the recipient leaves with a message undelivered', async () => {
+    const [ada, bob] = [await register('ada'), await register('bob')];
+    const adaStomp = await connect(ada);
+    const receipts: Record<string, any>[] = [];
+    adaStomp.client.subscribe('/user/queue/receipts', (m) => receipts.push(JSON.parse(m.body)));
+    const phone = await device(bob, 'phone'); // receives, never ACKs
+    const messageId = await send(ada, bob, 'still there?');
+    await waitFor(() => phone.received.length === 1, { what: 'the MESSAGE on the online device' });
+    const statuses = () => receipts.filter((r) => r.messageId === messageId).map((r) => r.status);
+    expect(statuses()).not.toContain('pending'); // bob was online when it was appended
+
+    await closeAllOf(bob); // a clean disconnect: offline after the 0.5 s grace
+    await waitFor(() => statuses().includes('pending'), { what: 'pending once bob is offline' });
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // more sweeps and catch-ups
+    expect(statuses().filter((s) => s === 'pending')).toHaveLength(1);
+    const pending = (await messageEvents()).filter(
+      (e) => e.type === 'DeliveryPending' && e.messageId === messageId,
+    );
+    expect(pending).toEqual([expect.objectContaining({ recipientId: bob.userId, senderId: ada.userId })]);
+  });
+
   it('tells the sender failed once an online device was given a message its retry budget of times without ACK', async () => {
     const [ada, bob] = [await register('ada'), await register('bob')];
     const adaStomp = await connect(ada);

@@ -1,11 +1,48 @@
 import { randomUUID } from 'node:crypto';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { ParleyEvent } from '@parley/events';
 import type { Logger } from '@parley/logging';
 import type { PresenceTracker } from '@parley/presence';
 import type { EventPublisher } from '@parley/publishing';
 import { messageFailed } from './delivery-receipts';
 import type { AppendedItem } from './inbox-projection';
+
+/** An undelivered item older than this, whose user is offline, is told pending by the periodic catch-up. */
+const PENDING_CATCH_UP_AFTER_MS = 10_000;
+
+interface UndeliveredRow {
+  readonly user_id: string;
+  readonly position: string;
+  readonly message_id: string;
+  readonly conversation_id: string;
+  readonly sender_id: string | null;
+}
+
+interface PendingItem {
+  readonly userId: string;
+  readonly position: string;
+  readonly messageId: string;
+  readonly conversationId: string;
+  readonly senderId: string;
+}
+
+const toPending = (row: UndeliveredRow): PendingItem => ({
+  userId: row.user_id,
+  position: row.position,
+  messageId: row.message_id,
+  conversationId: row.conversation_id,
+  senderId: row.sender_id ?? '',
+});
+
+const deliveryPending = (item: PendingItem): ParleyEvent => ({
+  type: 'DeliveryPending',
+  eventId: randomUUID(),
+  occurredAt: Date.now(),
+  messageId: item.messageId,
+  conversationId: item.conversationId,
+  senderId: item.senderId,
+  recipientId: item.userId,
+});
 
 export interface DeliveryJobsOptions {
   readonly pool: Pool;
@@ -47,24 +84,68 @@ export class DeliveryJobs {
     const messages = items.filter((item) => item.kind === 'message' && item.sender_id);
     if (messages.length === 0) return;
     const online = await this.options.presence.onlineOf([...new Set(messages.map((m) => m.user_id))]);
-    const events: ParleyEvent[] = messages
+    const pending = messages
       .filter((item) => !online.has(item.user_id))
       .map((item) => ({
-        type: 'DeliveryPending',
-        eventId: randomUUID(),
-        occurredAt: Date.now(),
+        userId: item.user_id,
+        position: item.position,
         messageId: item.message_id,
         conversationId: item.conversation_id,
         senderId: item.sender_id ?? '',
-        recipientId: item.user_id,
       }));
-    if (events.length > 0) await this.options.publisher.publish(events);
+    if (pending.length === 0) return;
+    await this.options.publisher.publish(pending.map(deliveryPending));
+    await this.options.pool.query(
+      `UPDATE inbox_items SET pending_at = now()
+        WHERE (user_id, position) IN (SELECT * FROM unnest($1::text[], $2::bigint[]))`,
+      [pending.map((p) => p.userId), pending.map((p) => p.position)],
+    );
+  }
+
+  /**
+   * Users went offline: what is still undelivered to them is pending for its senders (once per
+   * item). The rows are marked only once the events are recorded.
+   */
+  async wentOffline(userIds: readonly string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    await this.inTransaction(async (client) => {
+      const { rows } = await client.query<UndeliveredRow>(
+        `UPDATE inbox_items SET pending_at = now()
+          WHERE (user_id, position) IN (
+            SELECT user_id, position FROM inbox_items
+             WHERE user_id = ANY($1::text[]) AND kind = 'message'
+               AND delivered_at IS NULL AND failed_at IS NULL AND pending_at IS NULL
+             ORDER BY user_id, position LIMIT 5000 FOR UPDATE SKIP LOCKED)
+          RETURNING user_id, position, message_id, conversation_id, body->>'senderId' AS sender_id`,
+        [userIds],
+      );
+      if (rows.length > 0) await this.options.publisher.publish(rows.map(toPending).map(deliveryPending));
+    });
+  }
+
+  /**
+   * A flip whose DeliveryPending was not recorded (the worker stopped, Kafka was away) is caught
+   * here: users with items untold for a while who are not online now are treated as gone offline.
+   */
+  private async catchUpPending(): Promise<void> {
+    const { rows } = await this.options.pool.query<{ user_id: string }>(
+      `SELECT DISTINCT user_id FROM (
+         SELECT user_id FROM inbox_items
+          WHERE kind = 'message' AND delivered_at IS NULL AND failed_at IS NULL AND pending_at IS NULL
+            AND created_at < now() - $1 * interval '1 millisecond'
+          LIMIT 1000) untold`,
+      [PENDING_CATCH_UP_AFTER_MS],
+    );
+    if (rows.length === 0) return;
+    const online = await this.options.presence.onlineOf(rows.map((r) => r.user_id));
+    await this.wentOffline(rows.map((r) => r.user_id).filter((userId) => !online.has(userId)));
   }
 
   private async tick(): Promise<void> {
     try {
       await this.expire();
       await this.trim();
+      await this.catchUpPending();
     } catch (error) {
       this.options.logger?.warn({ err: error }, 'delivery expiry failed; next tick retries');
     }
@@ -81,41 +162,11 @@ export class DeliveryJobs {
     );
   }
 
-  /** Fails what was not delivered in time; the rows are marked only once the events are recorded. */
-  private async expire(): Promise<void> {
+  private async inTransaction(work: (client: PoolClient) => Promise<void>): Promise<void> {
     const client = await this.options.pool.connect();
     try {
       await client.query('BEGIN');
-      const { rows } = await client.query<{
-        user_id: string;
-        message_id: string;
-        conversation_id: string;
-        sender_id: string;
-      }>(
-        `UPDATE inbox_items SET failed_at = now()
-          WHERE (user_id, position) IN (
-            SELECT user_id, position FROM inbox_items
-             WHERE kind = 'message' AND delivered_at IS NULL AND failed_at IS NULL
-               AND created_at < now() - $1 * interval '1 millisecond'
-             ORDER BY created_at LIMIT 1000 FOR UPDATE SKIP LOCKED)
-          RETURNING user_id, message_id, conversation_id, body->>'senderId' AS sender_id`,
-        [this.options.ttlMs],
-      );
-      if (rows.length > 0) {
-        await this.options.publisher.publish(
-          rows.map((row) =>
-            messageFailed(
-              {
-                userId: row.user_id,
-                messageId: row.message_id,
-                conversationId: row.conversation_id,
-                senderId: row.sender_id,
-              },
-              'not delivered within the delivery TTL',
-            ),
-          ),
-        );
-      }
+      await work(client);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -123,5 +174,25 @@ export class DeliveryJobs {
     } finally {
       client.release();
     }
+  }
+
+  /** Fails what was not delivered in time; the rows are marked only once the events are recorded. */
+  private async expire(): Promise<void> {
+    await this.inTransaction(async (client) => {
+      const { rows } = await client.query<UndeliveredRow>(
+        `UPDATE inbox_items SET failed_at = now()
+          WHERE (user_id, position) IN (
+            SELECT user_id, position FROM inbox_items
+             WHERE kind = 'message' AND delivered_at IS NULL AND failed_at IS NULL
+               AND created_at < now() - $1 * interval '1 millisecond'
+             ORDER BY created_at LIMIT 1000 FOR UPDATE SKIP LOCKED)
+          RETURNING user_id, position, message_id, conversation_id, body->>'senderId' AS sender_id`,
+        [this.options.ttlMs],
+      );
+      if (rows.length > 0)
+        await this.options.publisher.publish(
+          rows.map((row) => messageFailed(toPending(row), 'not delivered within the delivery TTL')),
+        );
+    });
   }
 }

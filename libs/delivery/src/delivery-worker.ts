@@ -75,6 +75,7 @@ export async function startDeliveryWorker(
   await Promise.all([runner.start(), relay.start()]);
   jobs.start();
   const sweep = startPresenceSweep(presence, {
+    wentOffline: (userIds) => jobs.wentOffline(userIds),
     ...(options.jobsIntervalMs ? { intervalMs: options.jobsIntervalMs } : {}),
     ...(logger ? { logger } : {}),
   });

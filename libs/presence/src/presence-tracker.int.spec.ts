@@ -74,4 +74,54 @@ describe('PresenceTracker sweep', () => {
       expect(Number(await redis.zscore(`${prefix}presence:due`, userId))).toBe(clock + TTL);
     }
   });
+
+  describe('given a user with one session that refreshed (its expiry is a TTL away)', () => {
+    const options = { sessionTtlMs: TTL, offlineGraceMs: 5_000 };
+    let clock: number;
+    let tracker: PresenceTracker;
+    let userId: string;
+
+    beforeEach(async () => {
+      clock = 2_000_000;
+      tracker = new PresenceTracker(
+        redis,
+        `${world.prefix}grace:`,
+        publisher,
+        options,
+        undefined,
+        () => clock,
+      );
+      userId = randomUUID();
+      await tracker.sessionAlive(userId, 's1');
+      clock += 1_000;
+      await tracker.sessionClosed(userId, 's1');
+    });
+
+    it('when the session closes cleanly, then the user goes offline once the grace period is over, not the TTL', async () => {
+      clock += options.offlineGraceMs - 1;
+      expect(await tracker.sweep()).toEqual([]);
+      expect(await tracker.isOnline(userId)).toBe(true);
+      clock += 2;
+      expect(await tracker.sweep()).toEqual([userId]);
+      expect(await tracker.isOnline(userId)).toBe(false);
+      expect(await tracker.sweep()).toEqual([]); // each flip is seen once
+    });
+
+    it('when another session opens within the grace period, then the user stays online', async () => {
+      clock += 1_000;
+      await tracker.sessionAlive(userId, 's2');
+      clock += options.offlineGraceMs;
+      expect(await tracker.sweep()).toEqual([]);
+      expect(await tracker.isOnline(userId)).toBe(true);
+    });
+
+    it('when one of two sessions closes, then the user stays online while the other lives', async () => {
+      await tracker.sessionAlive(userId, 's2');
+      await tracker.sessionAlive(userId, 's3');
+      await tracker.sessionClosed(userId, 's2');
+      clock += options.offlineGraceMs + 1;
+      expect(await tracker.sweep()).toEqual([]);
+      expect(await tracker.isOnline(userId)).toBe(true);
+    });
+  });
 });

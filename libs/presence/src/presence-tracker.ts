@@ -12,6 +12,18 @@ export interface PresenceOptions {
 }
 
 /**
+ * Ends one session (KEYS: sessions, due; ARGV: now, sessionId, grace end, userId). When no live
+ * session is left, the user is due at the end of the grace period, earlier than the expiry the
+ * last refresh put there: a clean disconnect goes offline after the grace, not after the TTL.
+ */
+const CLOSE_SESSION = `
+redis.call('ZREM', KEYS[1], ARGV[2])
+if redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[1], '+inf') == 0 then
+  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+end
+return 0`;
+
+/**
  * Looks at one due user (KEYS: sessions, due, state; ARGV: now, userId): drops expired sessions;
  * with one left, the user is due again when it expires; with none, the state turns offline.
  * Returns 1 when it turned offline from online.
@@ -78,11 +90,17 @@ export class PresenceTracker {
 
   /** A session closed: the user goes offline after the grace period unless a session is back. */
   async sessionClosed(userId: string, sessionId: string): Promise<void> {
-    await this.redis
-      .multi()
-      .zrem(this.keys.sessions(userId), sessionId)
-      .zadd(this.keys.due, 'GT', this.now() + this.options.offlineGraceMs, userId)
-      .exec();
+    const now = this.now();
+    await this.redis.eval(
+      CLOSE_SESSION,
+      2,
+      this.keys.sessions(userId),
+      this.keys.due,
+      now,
+      sessionId,
+      now + this.options.offlineGraceMs,
+      userId,
+    );
   }
 
   async isOnline(userId: string): Promise<boolean> {
@@ -98,11 +116,12 @@ export class PresenceTracker {
   /**
    * Looks at the users whose time has come: those with a live session stay online (looked at again
    * when it expires), the others go offline. Run it every second or so, on any number of nodes.
+   * Answers the users it turned offline (each flip is seen by one sweep only).
    */
-  async sweep(): Promise<number> {
+  async sweep(): Promise<string[]> {
     const now = this.now();
     const due = await this.redis.zrangebyscore(this.keys.due, '-inf', now, 'LIMIT', 0, 1000);
-    let offline = 0;
+    const offline: string[] = [];
     for (const userId of due) {
       // One script per user: a session that connects while the user is looked at either counts (the
       // user stays online) or comes after the flip to offline (and flips back). Done in steps, a
@@ -117,7 +136,7 @@ export class PresenceTracker {
         userId,
       );
       if (flipped === 1) {
-        offline++;
+        offline.push(userId);
         await this.flip(userId, 'OFFLINE');
       }
     }
