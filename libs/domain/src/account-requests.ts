@@ -1,5 +1,5 @@
 import { invalid } from './domain-errors';
-import { characterCount } from './input-rules';
+import { characterCount, requireStorable } from './input-rules';
 
 export type AccountStatus = 'ACTIVE' | 'BLOCKED' | 'DELETED';
 
@@ -22,5 +22,6 @@ export function parseAccountStatusRequest(body: Readonly<Record<string, unknown>
     (typeof reason !== 'string' || characterCount(reason) > REASON_MAX)
   )
     throw invalid('INVALID_REASON', `reason must be a text of at most ${REASON_MAX} characters`);
+  if (typeof reason === 'string') requireStorable(reason, 'reason');
   return { status, reason: typeof reason === 'string' && reason.trim() !== '' ? reason.trim() : null };
 }

@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import {
   DomainError,
+  unstorableCharacter,
   characterCount,
   directConversationId,
   parseAccountStatusRequest,
@@ -59,6 +61,35 @@ describe('input rules', () => {
     expect(parseDisplayName('  Ada  ')).toBe('Ada');
     expect(codeOf(() => parseDisplayName('a\nb'))).toBe('INVALID_DISPLAY_NAME');
     expect(codeOf(() => parseDisplayName(''))).toBe('INVALID_DISPLAY_NAME');
+  });
+
+  describe('given texts PostgreSQL and UTF-8 cannot hold exactly', () => {
+    it.each([
+      ['text', () => parseMessageText('nul\u0000inside')],
+      ['text', () => parseMessageText('half \ud83d of an emoji')],
+      ['text', () => parseMessageText('\udc00 low half first')],
+      ['title', () => parseGroupRequest({ title: 'a\u0000b', memberIds: [] })],
+      ['displayName', () => parseDisplayName('Ada \ud800')],
+      ['password', () => parsePassword('password\u0000')],
+      ['reason', () => parseAccountStatusRequest({ status: 'blocked', reason: 'x\udfff' })],
+    ])('when %s carries one, then it is refused with INVALID_CHARACTER', (field, parse) => {
+      expect(codeOf(parse)).toBe('INVALID_CHARACTER');
+    });
+
+    it('when the text is any other Unicode (control characters, emoji, pairs), then it is kept as is', () => {
+      const text = 'tab\there \u0001\u001f\u007f \uffff \u{1F44B}\u{1F3FD} \u200d';
+      expect(parseMessageText(text)).toBe(text);
+    });
+
+    it('when any string is tried, then exactly those that survive UTF-8 without NUL are accepted', () => {
+      fc.assert(
+        fc.property(fc.string({ unit: 'binary', maxLength: 40 }), (text) => {
+          const survives = Buffer.from(text, 'utf8').toString('utf8') === text && !text.includes('\u0000');
+          expect(unstorableCharacter(text) === undefined).toBe(survives);
+        }),
+        { numRuns: 2_000 },
+      );
+    });
   });
 
   it('accepts UUIDs and similar client ids', () => {

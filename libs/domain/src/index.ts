@@ -6,6 +6,8 @@ export {
   parseMessageText,
   parseClientId,
   characterCount,
+  unstorableCharacter,
+  requireStorable,
   USERNAME_PATTERN,
   TEXT_MAX,
 } from './input-rules';

@@ -1,5 +1,5 @@
 import { DomainError, invalid } from './domain-errors';
-import { characterCount, parseClientId, parseMessageText } from './input-rules';
+import { characterCount, parseClientId, parseMessageText, requireStorable } from './input-rules';
 
 /** The same request arrives as a STOMP SEND body or an HTTP body; both are parsed here. */
 type Body = Readonly<Record<string, unknown>>;
@@ -102,6 +102,7 @@ export function parseGroupRequest(body: Body): GroupRequest {
   const { title, memberIds } = body;
   if (typeof title !== 'string' || title.trim() === '' || characterCount(title) > TITLE_MAX)
     throw invalid('INVALID_TITLE', `title must be 1 to ${TITLE_MAX} characters`);
+  requireStorable(title, 'title');
   if (!Array.isArray(memberIds)) throw invalid('INVALID_MEMBERS', 'memberIds must be an array of user ids');
   if (memberIds.length > GROUP_MEMBERS_MAX)
     throw invalid('INVALID_MEMBERS', `a group has at most ${GROUP_MEMBERS_MAX} members`);
