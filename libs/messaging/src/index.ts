@@ -1,5 +1,11 @@
 export { MessageService, type SendAnswer, type MessageServiceDeps } from './message-service';
 export { ConversationService, type ConversationServiceDeps } from './conversation-service';
-export { MessageClaims, type ClaimResult, type ExistingClaim, type NewClaim } from './message-claims';
+export {
+  MessageClaims,
+  type ClaimReading,
+  type ClaimResult,
+  type NewClaim,
+  type TakenClaim,
+} from './message-claims';
 export { SendRateLimiter, RateLimitedError } from './send-rate-limiter';
 export { Directory, type AccountStatus } from './directory';

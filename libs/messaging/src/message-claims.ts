@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { MicroBatcher } from '@parley/runtime';
+import type { ClaimState } from './claim-decision';
 
 export interface NewClaim {
   readonly messageId: string;
@@ -8,17 +9,19 @@ export interface NewClaim {
   readonly sentAtMs: number;
 }
 
-export interface ExistingClaim {
-  readonly messageId: string;
-  readonly senderId: string;
-  readonly conversationId: string;
-  readonly sentAtMs: number;
-  readonly acked: boolean;
-  /** Another attempt is producing the event right now. */
-  readonly leased: boolean;
+/** A claim as the database showed it, with the database's clock at that moment (the lease's clock). */
+export interface ClaimReading {
+  readonly state: ClaimState;
+  readonly nowMs: number;
 }
 
-export type ClaimResult = { readonly kind: 'fresh' } | ({ readonly kind: 'existing' } & ExistingClaim);
+export type ClaimResult = { readonly kind: 'fresh' } | ({ readonly kind: 'existing' } & ClaimReading);
+
+/** The claim this attempt took over: the event it produces carries the first attempt's conversation and time. */
+export interface TakenClaim {
+  readonly conversationId: string;
+  readonly sentAtMs: number;
+}
 
 interface ClaimRow {
   readonly message_id: string;
@@ -27,12 +30,18 @@ interface ClaimRow {
   readonly conversation_id: string | null;
   readonly sent_ms: string | null;
   readonly acked: boolean | null;
-  readonly leased: boolean | null;
+  readonly lease_until_ms: string | null;
+  readonly now_ms: string;
 }
 
-/** The columns of an existing claim, read through the table alias `c`. */
+/**
+ * The columns of an existing claim, read through the table alias `c`, and the database's clock.
+ * The lease end is rounded up and the clock down, so a lease the decision sees as ended is one the
+ * takeover statement (`lease_until <= now()`, in microseconds) sees as ended too.
+ */
 const EXISTING_COLUMNS = `c.sender_id, c.conversation_id, (extract(epoch from c.sent_at) * 1000)::bigint AS sent_ms,
-  c.acked, c.lease_until > now() AS leased`;
+  c.acked, ceil(extract(epoch from c.lease_until) * 1000)::bigint AS lease_until_ms,
+  floor(extract(epoch from now()) * 1000)::bigint AS now_ms`;
 
 /**
  * `message_claims`: one row per messageId, made before MessageSent is produced, so a repeated
@@ -90,23 +99,27 @@ export class MessageClaims {
     await this.pool.query('DELETE FROM message_claims WHERE message_id = $1 AND NOT acked', [messageId]);
   }
 
-  async get(messageId: string): Promise<ExistingClaim | undefined> {
+  async get(messageId: string): Promise<ClaimReading> {
+    // Joined to one row, so the database's clock comes back even when there is no claim.
     const { rows } = await this.pool.query<ClaimRow>(
-      `SELECT c.message_id, false AS fresh, ${EXISTING_COLUMNS} FROM message_claims c WHERE c.message_id = $1`,
+      `SELECT $1::text AS message_id, false AS fresh, ${EXISTING_COLUMNS}
+         FROM (SELECT 1) one LEFT JOIN message_claims c ON c.message_id = $1`,
       [messageId],
     );
-    return rows[0] ? toExisting(rows[0]) : undefined;
+    if (!rows[0]) throw new Error(`reading the claim of ${messageId} returned no row`);
+    return readingOf(rows[0]);
   }
 
   /** Takes over a claim whose attempt failed or whose gateway died; only one taker wins. */
-  async takeOver(messageId: string): Promise<ExistingClaim | undefined> {
+  async takeOver(messageId: string): Promise<TakenClaim | undefined> {
     const { rows } = await this.pool.query<ClaimRow>(
       `UPDATE message_claims c SET lease_until = now() + $2 * interval '1 millisecond'
         WHERE c.message_id = $1 AND NOT c.acked AND c.lease_until <= now()
         RETURNING c.message_id, false AS fresh, ${EXISTING_COLUMNS}`,
       [messageId, this.leaseMs],
     );
-    return rows[0] ? toExisting(rows[0]) : undefined;
+    const row = rows[0];
+    return row ? { conversationId: row.conversation_id ?? '', sentAtMs: Number(row.sent_ms) } : undefined;
   }
 
   private async claimAll(claims: readonly NewClaim[]): Promise<ClaimResult[]> {
@@ -153,23 +166,41 @@ export class MessageClaims {
     const firstClaim = new Map<string, NewClaim>();
     return claims.map((claim): ClaimResult => {
       const row = byId.get(claim.messageId);
-      if (!row || (!row.fresh && row.sender_id === null))
-        throw new Error(`claim of ${claim.messageId} got no answer`);
+      if (!row) throw new Error(`claim of ${claim.messageId} got no answer`);
       const first = firstClaim.get(claim.messageId);
-      if (first) return { kind: 'existing', ...first, acked: false, leased: true };
+      if (first) {
+        const nowMs = Number(row.now_ms);
+        const { senderId, conversationId, sentAtMs } = first;
+        const state = {
+          kind: 'claimed',
+          senderId,
+          conversationId,
+          sentAtMs,
+          acked: false,
+          leaseUntilMs: nowMs + this.leaseMs,
+        } as const;
+        return { kind: 'existing', state, nowMs };
+      }
       firstClaim.set(claim.messageId, claim);
-      return row.fresh ? { kind: 'fresh' } : { kind: 'existing', ...toExisting(row) };
+      // Not fresh and still no row: the claim that conflicted was forgotten meanwhile, so the
+      // decision claims again.
+      return row.fresh ? { kind: 'fresh' } : { kind: 'existing', ...readingOf(row) };
     });
   }
 }
 
-function toExisting(row: ClaimRow): ExistingClaim {
+function readingOf(row: ClaimRow): ClaimReading {
+  const nowMs = Number(row.now_ms);
+  if (row.sender_id === null) return { state: { kind: 'none' }, nowMs };
   return {
-    messageId: row.message_id,
-    senderId: row.sender_id ?? '',
-    conversationId: row.conversation_id ?? '',
-    sentAtMs: Number(row.sent_ms),
-    acked: row.acked === true,
-    leased: row.leased === true,
+    state: {
+      kind: 'claimed',
+      senderId: row.sender_id,
+      conversationId: row.conversation_id ?? '',
+      sentAtMs: Number(row.sent_ms),
+      acked: row.acked === true,
+      leaseUntilMs: Number(row.lease_until_ms),
+    },
+    nowMs,
   };
 }

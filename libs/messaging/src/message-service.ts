@@ -13,7 +13,8 @@ import type { Logger } from '@parley/logging';
 import type { EventPublisher } from '@parley/publishing';
 import { waitForReadModel } from '@parley/read-models';
 import type { Directory } from './directory';
-import type { ExistingClaim, MessageClaims } from './message-claims';
+import { decideClaim, type ClaimDecision } from './claim-decision';
+import type { ClaimReading, MessageClaims } from './message-claims';
 import type { SendRateLimiter } from './send-rate-limiter';
 
 /** PROTOCOL §2: the answer to a send, the same every time the messageId is sent. */
@@ -135,42 +136,82 @@ export class MessageService {
     ]);
   }
 
+  /**
+   * Does what the claim decision says until the send is answered or refused. Every step but the
+   * last reads the claim again, and the decision picks the next step from what it shows.
+   */
   private async claimAndSend(senderId: string, request: SendRequest): Promise<SendAnswer> {
     const { messageId, target } = request;
     const conversationId =
       target.kind === 'recipient'
         ? directConversationId(senderId, target.recipientId)
         : target.conversationId;
-    const sentAtMs = this.now();
-    const claim = await this.deps.claims.claim({ messageId, senderId, conversationId, sentAtMs });
-    if (claim.kind === 'existing') return this.answerExisting(senderId, request, claim);
+    // Nothing is known yet, and the claim statement returns the row it finds: claiming is looking.
+    let decision: ClaimDecision = { do: 'claim' };
+    for (let waits = 0; ;) {
+      let reading: ClaimReading;
+      switch (decision.do) {
+        case 'claim': {
+          const sentAtMs = this.now();
+          const claimed = await this.deps.claims.claim({ messageId, senderId, conversationId, sentAtMs });
+          if (claimed.kind === 'fresh') {
+            // Nothing was produced under this claim: a refused send frees the messageId.
+            await this.checkTargetOrLetGo(senderId, request, conversationId, () =>
+              this.deps.claims.forget(messageId),
+            );
+            return this.produce(senderId, request, conversationId, sentAtMs);
+          }
+          reading = claimed;
+          break;
+        }
+        case 'answer':
+          return answerOf(messageId, decision.conversationId, decision.sentAtMs);
+        case 'refuse-taken':
+          throw messageIdTaken(messageId);
+        case 'take-over': {
+          const taken = await this.deps.claims.takeOver(messageId);
+          if (taken) {
+            // The sender may have left the conversation since the claim was made. The claim is
+            // released, not forgotten: the failed attempt may have reached Kafka after all (the
+            // projector then marks the claim), so the messageId must stay this sender's. A failed
+            // release only leaves the lease to run out.
+            await this.checkTargetOrLetGo(senderId, request, taken.conversationId, () =>
+              this.deps.claims.release(messageId).catch(() => undefined),
+            );
+            return this.produce(senderId, request, taken.conversationId, taken.sentAtMs);
+          }
+          // Another attempt took it over first: it holds the lease now, or has even answered.
+          reading = await this.deps.claims.get(messageId);
+          break;
+        }
+        case 'wait': {
+          const { ms } = decision;
+          await new Promise((resolve) => setTimeout(resolve, ms));
+          waits += 1;
+          reading = await this.deps.claims.get(messageId);
+          break;
+        }
+        default: {
+          const unknown: never = decision;
+          throw new Error(`unknown claim decision ${JSON.stringify(unknown)}`);
+        }
+      }
+      decision = decideClaim(reading.state, { senderId, nowMs: reading.nowMs, waits });
+    }
+  }
+
+  /** The target check a send must pass before producing; if it refuses, the claim is let go first. */
+  private async checkTargetOrLetGo(
+    senderId: string,
+    request: SendRequest,
+    conversationId: string,
+    letGo: () => Promise<unknown>,
+  ): Promise<void> {
     try {
       await this.checkTarget(senderId, request, conversationId);
     } catch (error) {
-      await this.deps.claims.forget(messageId);
+      await letGo();
       throw error;
-    }
-    return this.produce(senderId, request, conversationId, sentAtMs);
-  }
-
-  /** The messageId was claimed before: the first answer, once that attempt is (or is made) durable. */
-  private async answerExisting(
-    senderId: string,
-    request: SendRequest,
-    first: ExistingClaim,
-  ): Promise<SendAnswer> {
-    let claim: ExistingClaim | undefined = first;
-    for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
-      if (!claim) return this.claimAndSend(senderId, request); // the first attempt was refused and forgotten
-      if (claim.senderId !== senderId) throw messageIdTaken(request.messageId);
-      if (claim.acked) return answerOf(claim.messageId, claim.conversationId, claim.sentAtMs);
-      if (!claim.leased) {
-        // The first attempt failed or its gateway died: this attempt finishes its work.
-        const taken = await this.deps.claims.takeOver(request.messageId);
-        if (taken) return this.produce(senderId, request, taken.conversationId, taken.sentAtMs);
-      }
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      claim = await this.deps.claims.get(request.messageId);
     }
   }
 
