@@ -13,7 +13,7 @@ import {
   dumpEvents,
   listDeadLetters,
   parseReadStart,
-  parseTime,
+  parseResetTarget,
   redriveDeadLetters,
   resetOffsets,
   resolveEventTypes,
@@ -21,7 +21,6 @@ import {
   resolveTopic,
   runProjectionRebuilds,
   showOffsets,
-  type ResetTarget,
 } from '@parley/operations';
 import { table } from './table';
 
@@ -187,34 +186,35 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--to-offset <offset>', 'this offset on every partition')
     .option('--to-time <time>', 'the first record at or after this time (ISO-8601, or 15m/2h/7d ago)')
     .option('--dry-run', 'show the change without making it')
-    .action(async (group: string, opts: Record<string, string | boolean | undefined>) => {
-      const targets = [opts.toEarliest, opts.toLatest, opts.toOffset, opts.toTime].filter(
-        (v) => v !== undefined,
-      );
-      if (targets.length !== 1)
-        throw new CliError('give exactly one of --to-earliest, --to-latest, --to-offset and --to-time');
-      let to: ResetTarget;
-      if (opts.toEarliest) to = { kind: 'earliest' };
-      else if (opts.toLatest) to = { kind: 'latest' };
-      else if (opts.toOffset !== undefined) {
-        if (!/^\d+$/.test(String(opts.toOffset))) throw new CliError('--to-offset must be a whole number');
-        to = { kind: 'offset', offset: BigInt(String(opts.toOffset)) };
-      } else to = { kind: 'time', timestamp: parseTime(String(opts.toTime)) };
-      const topic = await topicArg(String(opts.topic));
-      const { admin } = await connect();
-      const plan = await resetOffsets(admin, { group, topic, to, dryRun: opts.dryRun === true });
-      io.out(
-        table(
-          ['partition', 'from', 'to'],
-          plan.map((p) => [p.partition, p.from, p.to]),
-        ),
-      );
-      io.err.write(opts.dryRun ? 'dry run: nothing changed\n' : `${group} reset on ${topic}\n`);
-      if (group.includes('parley.projection.'))
-        io.err.write(
-          'note: projections keep their positions in PostgreSQL; records below them are skipped. To rebuild a read model, use projections rebuild.\n',
+    .action(
+      async (
+        group: string,
+        opts: {
+          topic: string;
+          toEarliest?: boolean;
+          toLatest?: boolean;
+          toOffset?: string;
+          toTime?: string;
+          dryRun?: boolean;
+        },
+      ) => {
+        const to = parseResetTarget(opts);
+        const topic = await topicArg(String(opts.topic));
+        const { admin } = await connect();
+        const plan = await resetOffsets(admin, { group, topic, to, dryRun: opts.dryRun === true });
+        io.out(
+          table(
+            ['partition', 'from', 'to'],
+            plan.map((p) => [p.partition, p.from, p.to]),
+          ),
         );
-    });
+        io.err.write(opts.dryRun ? 'dry run: nothing changed\n' : `${group} reset on ${topic}\n`);
+        if (group.includes('parley.projection.'))
+          io.err.write(
+            'note: projections keep their positions in PostgreSQL; records below them are skipped. To rebuild a read model, use projections rebuild.\n',
+          );
+      },
+    );
 
   const projections = program
     .command('projections')
