@@ -5,7 +5,7 @@ import { EVENT_TOPIC, EventSerde, latestSchema, loadSchemaHistories, type Parley
 import { BatchingProducer } from '@parley/kafka';
 import { ProjectionRunner, sql, type Projection } from '@parley/projections';
 import { createTestWorld, waitFor, type TestWorld } from '@parley/testing';
-import { parley } from './cli-harness';
+import { parley } from '../test/cli-harness';
 
 /** Counts MemberAdded per conversation under a name; "poison" fails for good while the CHECK stands. */
 const counting = (name: string, table: string): Projection => ({

@@ -6,7 +6,7 @@ import { EventPublisher } from '@parley/publishing';
 import { ALL_PROJECTIONS } from '@parley/read-models';
 import { ChatTraffic } from '@parley/chat-traffic';
 import { createTestWorld, waitFor, type TestWorld } from '@parley/testing';
-import { parley } from './cli-harness';
+import { parley } from '../test/cli-harness';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

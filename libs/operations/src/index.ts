@@ -17,6 +17,7 @@ export {
   type ResetTarget,
   type ResetPlanRow,
 } from './group-offsets';
+export { parseResetTarget } from './reset-target';
 export {
   listDeadLetters,
   redriveDeadLetters,

@@ -1,7 +1,7 @@
 // For the integration specs: runs the CLI in-process against a test world.
 import { Writable } from 'node:stream';
 import type { TestWorld } from '@parley/testing';
-import { runCli } from './cli';
+import { runCli } from '../src/cli';
 
 /** Runs one command line in-process; stdout lines and stderr text come back. */
 export async function parley(world: TestWorld, ...argv: string[]) {
