@@ -203,6 +203,8 @@ export class StompSession {
       if (error instanceof DomainError) return this.fail(error.code, frame, error.message);
       throw error;
     }
+    // The socket closed while the token was checked: the session must not come alive.
+    if (this.state === 'closed') return;
     const deviceHeader = frame.headers['device-id'];
     try {
       this.deviceId =
@@ -282,6 +284,8 @@ export class StompSession {
       // The same answer as for a conversation that does not exist: non-members learn nothing.
       return this.refuse(frame, 'NOT_FOUND', `conversation ${target.conversationId} not found`);
     }
+    // The socket closed while membership was checked: no feed may start for a closed session.
+    if (this.state === 'closed') return;
     const ackMode = ack as Subscription['ack'];
     let inbox: InboxFeed | undefined;
     let fromPosition: number | undefined;

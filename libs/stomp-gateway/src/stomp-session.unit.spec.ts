@@ -1316,6 +1316,34 @@ describe('StompSession', () => {
       jest.useFakeTimers({ doNotFake: ['setImmediate'] });
     });
 
+    it('when authenticate resolves after the close then the session does not come alive: no CONNECTED, onOpen, user watch or timers', async () => {
+      const h = setup();
+      const auth = deferred<string>();
+      h.authenticate.mockReturnValueOnce(auth.promise);
+      await h.send('CONNECT', connectHeaders({ 'heart-beat': '1000,1000' }));
+      h.session.closed();
+      auth.resolve(USER);
+      await settle();
+      expect(h.transport.trace()).toEqual([]);
+      expect(h.onOpen).not.toHaveBeenCalled();
+      expect(h.onClose).not.toHaveBeenCalled();
+      expect(h.watchUser).not.toHaveBeenCalled();
+      expect(jest.getTimerCount()).toBe(0);
+    });
+
+    it('when the membership check resolves after the close then no conversation watch is left running', async () => {
+      const h = await connected();
+      const member = deferred<boolean>();
+      h.isMember.mockReturnValueOnce(member.promise);
+      await h.send('SUBSCRIBE', { id: 'conv', destination: '/topic/conversation.c-1', receipt: 'r-1' });
+      h.session.closed();
+      member.resolve(true);
+      await settle();
+      const running = h.conversationWatches.filter((w) => w.stop.mock.calls.length === 0);
+      expect(running).toEqual([]);
+      expect(h.transport.trace()).toEqual([]);
+    });
+
     it('when handleSend resolves after the close then no RECEIPT is written', async () => {
       const h = await connected();
       const done = deferred();
