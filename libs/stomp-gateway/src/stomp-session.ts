@@ -319,6 +319,8 @@ export class StompSession {
     // The replay runs beside the session's later frames (ACKs must get through while it runs).
     inbox?.start(fromPosition).catch((error: unknown) => {
       this.deps.logger?.error({ err: error, session: this.id }, 'inbox replay failed');
+      // The failed subscription is dropped (its feed stopped), so the client can subscribe again.
+      if (this.subscriptions.get(id)?.inbox === inbox) this.unsubscribe(id);
       this.refuse(frame, 'UNAVAILABLE', 'your inbox could not be read; subscribe again');
     });
   }

@@ -806,7 +806,7 @@ describe('StompSession', () => {
       },
     );
 
-    it('when the replay fails then UNAVAILABLE on /user/queue/errors, it is logged, and the connection stays', async () => {
+    it('when the replay fails then UNAVAILABLE on /user/queue/errors, the feed is stopped and the same id can subscribe again', async () => {
       const h = await connected();
       await withErrorsQueue(h);
       h.openInbox.mockImplementationOnce((context: InboxContext) => {
@@ -824,7 +824,15 @@ describe('StompSession', () => {
         receiptId: 'r-1',
       });
       expect(h.logger.error).toHaveBeenCalledTimes(1);
+      expect(h.inboxes[0]?.feed.stop).toHaveBeenCalledTimes(1);
       expect(h.transport.closes).toBe(0);
+
+      await h.send('SUBSCRIBE', { id: 's-1', destination: '/user/queue/messages', receipt: 'r-2' });
+      expect(h.transport.trace()).toEqual(['RECEIPT']);
+      expect(h.inboxes).toHaveLength(2);
+      await h.send('ACK', { id: '5' });
+      expect(h.inboxes[0]?.feed.ack).not.toHaveBeenCalled();
+      expect(h.inboxes[1]?.feed.ack.mock.calls).toEqual([[5]]);
     });
 
     it('when there is no inbox (no openInbox) then the subscription is accepted and stays silent', async () => {
