@@ -190,8 +190,11 @@ export class StompSession {
   }
 
   private async connect(frame: StompFrame<string>): Promise<void> {
+    // ERRORs before CONNECTED carry a code or a phrase without a colon in `message`: clients do not
+    // unescape headers before CONNECTED (stompjs would show a colon as `\c`).
     const version = negotiateVersion(frame.headers['accept-version']);
-    if (!version) return this.fail('unsupported STOMP version: this server speaks 1.1 and 1.2', frame);
+    if (!version)
+      return this.fail('unsupported STOMP version', frame, 'this server speaks STOMP 1.1 and 1.2');
     const heartBeats = negotiateHeartBeats(frame.headers['heart-beat'], this.deps.heartBeat);
     // PROTOCOL writes `Authorization`; clients differ in case, and STOMP headers are case-sensitive.
     const authorization = frame.headers.Authorization ?? frame.headers.authorization;
@@ -210,7 +213,7 @@ export class StompSession {
       this.deviceId =
         deviceHeader === undefined ? `session:${this.id}` : parseClientId(deviceHeader, 'device-id');
     } catch (error) {
-      if (error instanceof DomainError) return this.fail(error.message, frame);
+      if (error instanceof DomainError) return this.fail(error.code, frame, error.message);
       throw error;
     }
     this.state = 'connected';

@@ -352,14 +352,27 @@ describe('StompSession', () => {
         const out = h.transport.take();
         expect(out.map((o) => o.command)).toEqual(['ERROR', 'close']);
         expect(errorOf(out[0])).toEqual({
-          message: 'unsupported STOMP version: this server speaks 1.1 and 1.2',
+          message: 'unsupported STOMP version',
           receiptId: undefined,
-          body: 'unsupported STOMP version: this server speaks 1.1 and 1.2',
+          body: 'this server speaks STOMP 1.1 and 1.2',
         });
         expect(h.authenticate).not.toHaveBeenCalled();
         expect(h.onOpen).not.toHaveBeenCalled();
       },
     );
+
+    it('when CONNECT is refused then the message header holds nothing a client that does not unescape would misread', async () => {
+      // Before CONNECTED, clients (stompjs among them) do not unescape headers: a `:` would read `\c`.
+      const version = setup();
+      await version.send('CONNECT', connectHeaders({ 'accept-version': '1.0' }));
+      const device = setup();
+      await device.send('CONNECT', connectHeaders({ 'device-id': 'my phone' }));
+      for (const h of [version, device]) {
+        const [error] = h.transport.take();
+        const messageLine = error?.raw.split('\n').find((line) => line.startsWith('message:'));
+        expect(messageLine).toMatch(/^message:[^\\:]+$/);
+      }
+    });
 
     it('when device-id is given then the session is that device', async () => {
       const h = await connected({ 'device-id': 'phone-1' });
@@ -371,13 +384,13 @@ describe('StompSession', () => {
       expect(h.session.device).toBe(`session:${h.session.id}`);
     });
 
-    it('when device-id is not a valid id then ERROR naming the rule, then close', async () => {
+    it('when device-id is not a valid id then ERROR INVALID_ID with the rule as body, then close', async () => {
       const h = setup();
       await h.send('CONNECT', connectHeaders({ 'device-id': 'my phone' }));
       const out = h.transport.take();
       expect(out.map((o) => o.command)).toEqual(['ERROR', 'close']);
       expect(errorOf(out[0])).toEqual({
-        message: 'device-id must be 1 to 64 of A-Z a-z 0-9 _ . : - (a UUID is recommended)',
+        message: 'INVALID_ID',
         receiptId: undefined,
         body: 'device-id must be 1 to 64 of A-Z a-z 0-9 _ . : - (a UUID is recommended)',
       });
