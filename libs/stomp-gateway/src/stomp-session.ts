@@ -190,8 +190,11 @@ export class StompSession {
   }
 
   private async connect(frame: StompFrame<string>): Promise<void> {
+    // ERRORs before CONNECTED carry a code or a phrase without a colon in `message`: clients do not
+    // unescape headers before CONNECTED (stompjs would show a colon as `\c`).
     const version = negotiateVersion(frame.headers['accept-version']);
-    if (!version) return this.fail('unsupported STOMP version: this server speaks 1.1 and 1.2', frame);
+    if (!version)
+      return this.fail('unsupported STOMP version', frame, 'this server speaks STOMP 1.1 and 1.2');
     const heartBeats = negotiateHeartBeats(frame.headers['heart-beat'], this.deps.heartBeat);
     // PROTOCOL writes `Authorization`; clients differ in case, and STOMP headers are case-sensitive.
     const authorization = frame.headers.Authorization ?? frame.headers.authorization;
@@ -203,12 +206,14 @@ export class StompSession {
       if (error instanceof DomainError) return this.fail(error.code, frame, error.message);
       throw error;
     }
+    // The socket closed while the token was checked: the session must not come alive.
+    if (this.state === 'closed') return;
     const deviceHeader = frame.headers['device-id'];
     try {
       this.deviceId =
         deviceHeader === undefined ? `session:${this.id}` : parseClientId(deviceHeader, 'device-id');
     } catch (error) {
-      if (error instanceof DomainError) return this.fail(error.message, frame);
+      if (error instanceof DomainError) return this.fail(error.code, frame, error.message);
       throw error;
     }
     this.state = 'connected';
@@ -282,6 +287,8 @@ export class StompSession {
       // The same answer as for a conversation that does not exist: non-members learn nothing.
       return this.refuse(frame, 'NOT_FOUND', `conversation ${target.conversationId} not found`);
     }
+    // The socket closed while membership was checked: no feed may start for a closed session.
+    if (this.state === 'closed') return;
     const ackMode = ack as Subscription['ack'];
     let inbox: InboxFeed | undefined;
     let fromPosition: number | undefined;
@@ -315,6 +322,8 @@ export class StompSession {
     // The replay runs beside the session's later frames (ACKs must get through while it runs).
     inbox?.start(fromPosition).catch((error: unknown) => {
       this.deps.logger?.error({ err: error, session: this.id }, 'inbox replay failed');
+      // The failed subscription is dropped (its feed stopped), so the client can subscribe again.
+      if (this.subscriptions.get(id)?.inbox === inbox) this.unsubscribe(id);
       this.refuse(frame, 'UNAVAILABLE', 'your inbox could not be read; subscribe again');
     });
   }
