@@ -16,8 +16,16 @@ import {
 import type { TokenBucketLimit } from '@parley/domain';
 import type { EventSerde } from '@parley/events';
 import { createHttpApp } from '@parley/http-api';
-import type { BatchingProducer } from '@parley/kafka';
-import { ChannelHub, ChannelPublisher, LiveFeeds, SessionControl, TypingNotices } from '@parley/live';
+import type { BatchingProducer, KafkaClient } from '@parley/kafka';
+import {
+  AccessWatch,
+  ChannelHub,
+  ChannelPublisher,
+  LiveFeeds,
+  SessionControl,
+  TypingNotices,
+  type Revocation,
+} from '@parley/live';
 import type { Logger } from '@parley/logging';
 import {
   ConversationService,
@@ -40,10 +48,12 @@ import {
   chatDestinations,
   SessionRegistry,
   type InboxContext,
+  type SessionLimits,
   type StompEndpoint,
 } from '@parley/stomp-gateway';
 
 export interface GatewayOptions {
+  readonly kafka: KafkaClient;
   readonly pool: Pool;
   readonly producer: BatchingProducer;
   readonly serde: EventSerde;
@@ -60,6 +70,8 @@ export interface GatewayOptions {
   readonly maxFrameBytes: number;
   readonly heartBeatMs: number;
   readonly presence: PresenceOptions;
+  /** What one session may hold, and how many sessions one user may have on this node. */
+  readonly sessionLimits?: Partial<SessionLimits> & { readonly maxSessionsPerUser?: number };
   /** Redelivery of unACKed inbox items while a device stays, and when to give up (MessageFailed). */
   readonly retry?: Partial<RetryBudget>;
   /** Metrics, lag and readiness checks beyond PostgreSQL and Redis (default: metrics of its own). */
@@ -79,6 +91,24 @@ export interface Gateway {
   readonly messages: MessageService;
   /** Ends every STOMP session, then stops accepting HTTP. */
   close(): Promise<void>;
+}
+
+/** Sessions one user may hold on one gateway node (phones, tabs, laptops). */
+const DEFAULT_MAX_SESSIONS_PER_USER = 20;
+
+/** Carries out on this node's sessions what the log revoked. */
+function enforce(registry: SessionRegistry, revocation: Revocation, logger?: Logger): void {
+  if (revocation.kind === 'end-feed') {
+    const ended = registry.endConversationFeeds(revocation.userId, revocation.conversationId);
+    if (ended > 0) logger?.info({ ...revocation, ended }, 'ended the live feeds of a removed member');
+    return;
+  }
+  const ended = registry.kickUser(
+    revocation.userId,
+    'ACCOUNT_DISABLED',
+    `this account is ${revocation.status.toLowerCase()}`,
+  );
+  if (ended > 0) logger?.info({ userId: revocation.userId, ended }, 'ended the sessions of a disabled account');
 }
 
 /** How long a send attempt holds its messageId before a retry may take over (above the producer's 30 s timeout). */
@@ -171,6 +201,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
   );
   await control.start();
+  const access = new AccessWatch({
+    kafka: options.kafka,
+    serde: options.serde,
+    deadLetters: options.producer,
+    topicPrefix: options.topicPrefix,
+    enforce: (revocation) => enforce(registry, revocation, logger),
+    ...(logger ? { logger } : {}),
+  });
+  await access.start();
+  const maxSessionsPerUser = options.sessionLimits?.maxSessionsPerUser ?? DEFAULT_MAX_SESSIONS_PER_USER;
   const app = createHttpApp({
     accounts,
     messaging: {
@@ -192,8 +232,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const s = app.listen(options.port, '127.0.0.1', () => resolve(s));
   });
   const stomp = attachStompEndpoint(server, {
-    authenticate: (token) => accounts.authenticate(token),
+    authenticate: (token) => accounts.authenticateSession(token),
     isMember: (conversationId, userId) => directory.isMember(conversationId, userId),
+    wasRemoved: (conversationId, userId) =>
+      access.revocations.wasRemoved(conversationId, userId, Date.now()),
+    mayAct: (userId) => !access.revocations.isDisabled(userId),
+    admit: (userId) => registry.sessionsOf(userId).length < maxSessionsPerUser,
+    ...(options.sessionLimits ? { limits: options.sessionLimits } : {}),
     handleSend: chatDestinations(messages),
     watchUser: (userId, deliver) => liveFeeds.watchUser(userId, deliver),
     watchConversation: (conversationId, deliver) => liveFeeds.watchConversation(conversationId, deliver),
@@ -219,6 +264,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     close: async () => {
       // Sessions end while Redis is still there, so their users' presence follows at once.
       await presenceSessions.closeAll();
+      await access.stop();
       for (const client of stomp.wss.clients) client.close(1001, 'server shutting down');
       await delivery.drained();
       server.closeAllConnections();

@@ -33,6 +33,7 @@ async function start(): Promise<StopService> {
   const serde = new EventSerde(config.schemaRegistry.url);
   await serde.registerAll();
   const gateway = await startGateway({
+    kafka,
     pool,
     producer,
     serde,
@@ -46,6 +47,7 @@ async function start(): Promise<StopService> {
     port: config.gateway.port,
     maxFrameBytes: config.gateway.maxFrameBytes,
     heartBeatMs: config.gateway.heartBeatMs,
+    sessionLimits: config.gateway.sessionLimits,
     presence: config.presence,
     retry: config.delivery.retry,
     observability: {

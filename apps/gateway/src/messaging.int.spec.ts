@@ -241,21 +241,27 @@ describe('messaging over STOMP and HTTP (PROTOCOL §§2-3)', () => {
   it('limits each user’s send rate: 429 over HTTP, RATE_LIMITED on the errors queue', async () => {
     const [ada, bob] = [await register('ada'), await register('bob')];
     const conversationId = await createGroup(ada, [bob]);
+    const started = Date.now();
     const answers = await Promise.all(
-      Array.from({ length: 30 }, (_, i) =>
+      Array.from({ length: 40 }, (_, i) =>
         call('POST', '/v1/messages', ada.token, { messageId: randomUUID(), conversationId, text: `m${i}` }),
       ),
     );
+    // The bucket holds 25 and refills 2 a second while the burst is served (slowly, on a busy machine).
+    const refilled = Math.floor(((Date.now() - started) / 1000) * 2);
     const limited = answers.filter((a) => a.status === 429);
-    expect(answers.filter((a) => a.status === 202).length).toBeLessThanOrEqual(25);
-    expect(limited.length).toBeGreaterThanOrEqual(5);
+    expect(answers.filter((a) => a.status === 202).length).toBeLessThanOrEqual(25 + refilled);
+    expect(limited.length).toBeGreaterThanOrEqual(15 - refilled);
+    expect(limited.length).toBeGreaterThan(0);
     expect(limited[0]!.body.error).toMatchObject({
       code: 'RATE_LIMITED',
       message: expect.stringMatching(/try again/),
     });
 
     const stomp = await connect(ada);
-    stomp.send('/app/chat.send', { messageId: randomUUID(), conversationId, text: 'more' });
+    // More than the bucket can have refilled meanwhile (2 a second).
+    for (let i = 0; i < 10; i++)
+      stomp.send('/app/chat.send', { messageId: randomUUID(), conversationId, text: `more ${i}` });
     await waitFor(() => stomp.errors.length > 0);
     expect(stomp.errors[0]).toMatchObject({ code: 'RATE_LIMITED', retryAfterMs: expect.any(Number) });
     // Bob's bucket is his own.

@@ -11,7 +11,7 @@ import { BatchingProducer } from '@parley/kafka';
 import { ProjectionRunner, type Projection } from '@parley/projections';
 import { ALL_PROJECTIONS } from '@parley/read-models';
 import { createTestWorld, type TestWorld } from '@parley/testing';
-import { startGateway, type Gateway } from '../src/gateway';
+import { startGateway, type Gateway, type GatewayOptions } from '../src/gateway';
 
 export const TEST_JWT_SECRET = 'integration-test-secret-of-enough-length!';
 
@@ -40,6 +40,7 @@ export interface GatewayFixtureOptions {
   readonly retry?: Partial<RetryBudget>;
   readonly presence?: PresenceOptions;
   readonly deliveryTtlMs?: number;
+  readonly sessionLimits?: GatewayOptions['sessionLimits'];
 }
 
 export async function startGatewayFixture(
@@ -83,6 +84,7 @@ export async function startGatewayFixture(
           jobsIntervalMs: 200,
         });
   const nodeOptions = {
+    kafka: world.kafka,
     pool,
     producer,
     serde,
@@ -98,6 +100,7 @@ export async function startGatewayFixture(
     heartBeatMs: options.heartBeatMs ?? 10_000,
     presence: presenceOptions,
     ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.sessionLimits ? { sessionLimits: options.sessionLimits } : {}),
   };
   const gateway = await startGateway(nodeOptions);
   const extraNodes: Gateway[] = [];

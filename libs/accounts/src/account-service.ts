@@ -97,7 +97,14 @@ export class AccountService {
 
   /** The active user behind a bearer token. */
   async authenticate(token: string | undefined): Promise<string> {
-    const userId = await this.deps.tokens.verify(token, this.now());
+    return (await this.authenticateSession(token)).userId;
+  }
+
+  /** The active user behind a bearer token, and when the token expires (a STOMP session ends then). */
+  async authenticateSession(
+    token: string | undefined,
+  ): Promise<{ userId: string; expiresAtMs: number | undefined }> {
+    const { userId, expiresAtMs } = await this.deps.tokens.verifySubject(token, this.now());
     const { rows } = await this.deps.pool.query<{ status: string }>(
       'SELECT status FROM users WHERE user_id = $1',
       [userId],
@@ -107,7 +114,7 @@ export class AccountService {
     if (status !== undefined && status !== 'ACTIVE') {
       throw new DomainError('unauthenticated', 'ACCOUNT_DISABLED', `this account is ${status.toLowerCase()}`);
     }
-    return userId;
+    return { userId, expiresAtMs };
   }
 
   /** Whether the user may call the admin endpoints (their username is configured as an admin's). */

@@ -35,6 +35,14 @@ export class TokenService {
 
   /** The user id in a valid token; a missing, expired or forged token is UNAUTHENTICATED. */
   async verify(token: string | undefined, now: Date = new Date()): Promise<string> {
+    return (await this.verifySubject(token, now)).userId;
+  }
+
+  /** The user id in a valid token and when it expires (a session ends then). */
+  async verifySubject(
+    token: string | undefined,
+    now: Date = new Date(),
+  ): Promise<{ userId: string; expiresAtMs: number | undefined }> {
     if (!token) throw unauthenticated('TOKEN_MISSING', 'a bearer token is required');
     try {
       const { payload } = await jwtVerify(token, this.key, {
@@ -44,7 +52,7 @@ export class TokenService {
       });
       if (typeof payload.sub !== 'string' || payload.sub === '')
         throw unauthenticated('TOKEN_INVALID', 'token has no subject');
-      return payload.sub;
+      return { userId: payload.sub, expiresAtMs: payload.exp === undefined ? undefined : payload.exp * 1000 };
     } catch (error) {
       if (error instanceof DomainError) throw error;
       if (error instanceof errors.JWTExpired) throw unauthenticated('TOKEN_EXPIRED', 'token has expired');

@@ -51,6 +51,10 @@ const envSchema = z
       .max(16 * 1024 * 1024)
       .default(64 * 1024),
     STOMP_HEARTBEAT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+    // Session limits (the STOMP session's own numbers).
+    STOMP_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+    STOMP_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(2).max(10_000).default(64),
+    STOMP_MAX_SESSIONS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(20),
     JWT_SECRET: z.string().optional(),
     ADMIN_USERNAMES: z
       .string()
@@ -110,6 +114,11 @@ const envSchema = z
         port: env.GATEWAY_PORT,
         maxFrameBytes: env.STOMP_MAX_FRAME_BYTES,
         heartBeatMs: env.STOMP_HEARTBEAT_MS,
+        sessionLimits: {
+          connectTimeoutMs: env.STOMP_CONNECT_TIMEOUT_MS,
+          maxSubscriptions: env.STOMP_MAX_SUBSCRIPTIONS,
+          maxSessionsPerUser: env.STOMP_MAX_SESSIONS_PER_USER,
+        },
       },
       projector: { port: env.PROJECTOR_PORT },
       analytics: { port: env.ANALYTICS_PORT, retentionMs: env.ANALYTICS_RETENTION_MS },

@@ -203,6 +203,11 @@ export class KafkaAdmin {
     return offsets.map((o) => ({ partition: o.partition, offset: o.offset }));
   }
 
+  /** Deletes a group that has no members (a node's own group, when the node stops). */
+  async deleteGroup(groupId: string): Promise<void> {
+    await this.admin.deleteGroups([groupId]);
+  }
+
   /** Moves a group's committed offsets; Kafka refuses while the group has members. */
   async setGroupOffsets(
     groupId: string,

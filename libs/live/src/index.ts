@@ -3,3 +3,5 @@ export { LiveFeeds } from './live-feeds';
 export { LiveRelay, type LiveRelayOptions } from './live-relay';
 export { TypingNotices } from './typing-notices';
 export { SessionControl, type SessionKicker } from './session-control';
+export { Revocations, REMOVAL_MEMORY_MS, type Revocation } from './revocations';
+export { AccessWatch, type AccessWatchOptions } from './access-watch';

@@ -11,6 +11,10 @@ export {
   type SendContext,
   type InboxContext,
   type InboxFeed,
+  type AuthenticatedUser,
+  type SessionLimits,
+  DEFAULT_SESSION_LIMITS,
+  REFRESH_DESTINATION,
 } from './stomp-session';
 export { parseSubscription, USER_QUEUES, type Destination, type UserQueue } from './destinations';
 export { chatDestinations } from './chat-destinations';

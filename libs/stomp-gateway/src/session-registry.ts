@@ -31,6 +31,13 @@ export class SessionRegistry {
     return sessions.length;
   }
 
+  /** Ends the user's live feeds of one conversation on this node (the user left or was removed). */
+  endConversationFeeds(userId: string, conversationId: string): number {
+    let ended = 0;
+    for (const session of this.sessionsOf(userId)) ended += session.endConversationFeed(conversationId);
+    return ended;
+  }
+
   get size(): number {
     let total = 0;
     for (const sessions of this.byUser.values()) total += sessions.size;

@@ -46,8 +46,38 @@ export interface InboxFeed {
   stop(): void;
 }
 
+/** Who a token belongs to, and until when it is valid. */
+export interface AuthenticatedUser {
+  readonly userId: string;
+  /** The token's expiry (ms since the epoch): the session ends then unless it is given a fresh one. */
+  readonly expiresAtMs?: number;
+}
+
+/** The numbers that bound what one session may hold (the README lists their settings). */
+export interface SessionLimits {
+  /** A socket that has not sent CONNECT within this time gets ERROR and is closed. */
+  readonly connectTimeoutMs: number;
+  /** Subscriptions one session may hold at once (one of them, at most, the inbox). */
+  readonly maxSubscriptions: number;
+}
+
+export const DEFAULT_SESSION_LIMITS: SessionLimits = { connectTimeoutMs: 10_000, maxSubscriptions: 64 };
+
+/** Where a client hands a session a fresh token before its current one expires. */
+export const REFRESH_DESTINATION = '/app/session.refresh';
+
+/** setTimeout's longest delay; a later expiry is looked at again then. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 export interface StompSessionDeps {
   readonly transport: Transport;
+  readonly limits?: Partial<SessionLimits>;
+  /** False once the account was blocked or deleted (the log says so before the read models do). */
+  mayAct?(userId: string): boolean;
+  /** Whether one more session of the user may open (a cap per user); asked after authentication. */
+  admit?(userId: string): boolean;
+  /** True when the log removed the user from the conversation (the read model may still lag). */
+  wasRemoved?(conversationId: string, userId: string): boolean;
   /**
    * Serves SEND frames. Resolves once the request is done (for a message: durably recorded), then
    * the session writes the RECEIPT; a DomainError is a refusal for /user/queue/errors.
@@ -63,7 +93,7 @@ export interface StompSessionDeps {
   onOpen?(session: StompSession): void;
   onClose?(session: StompSession): void;
   /** The active user behind a token; throws an `unauthenticated` DomainError otherwise. */
-  authenticate(token: string | undefined): Promise<string>;
+  authenticate(token: string | undefined): Promise<AuthenticatedUser>;
   isMember(conversationId: string, userId: string): Promise<boolean>;
   readonly maxFrameBytes: number;
   /** What the server offers: it can send every `sendMs`, and wants to hear from clients every `receiveMs`. */
@@ -101,10 +131,17 @@ export class StompSession {
   private lastReceived = Date.now();
   private lastSent = Date.now();
   private timers: NodeJS.Timeout[] = [];
+  private expiryTimer: NodeJS.Timeout | undefined;
   private stopUserWatch: (() => void) | undefined;
+  private readonly limits: SessionLimits;
 
   constructor(private readonly deps: StompSessionDeps) {
     this.parser = new FrameParser({ maxFrameBytes: deps.maxFrameBytes });
+    this.limits = { ...DEFAULT_SESSION_LIMITS, ...deps.limits };
+    // A socket that never sends CONNECT would hold its memory and descriptor forever.
+    this.expiryTimer = setTimeout(() => {
+      if (this.state === 'awaiting-connect') this.fail('CONNECT_TIMEOUT', undefined, 'no CONNECT in time');
+    }, this.limits.connectTimeoutMs);
   }
 
   get user(): string | undefined {
@@ -142,6 +179,7 @@ export class StompSession {
     this.stopUserWatch?.();
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
+    clearTimeout(this.expiryTimer);
   }
 
   private async handle(frame: StompFrame<string>): Promise<void> {
@@ -199,8 +237,10 @@ export class StompSession {
     // PROTOCOL writes `Authorization`; clients differ in case, and STOMP headers are case-sensitive.
     const authorization = frame.headers.Authorization ?? frame.headers.authorization;
     const token = bearerToken(authorization) ?? frame.headers.passcode;
+    let user: AuthenticatedUser;
     try {
-      this.userId = await this.deps.authenticate(token);
+      user = await this.deps.authenticate(token);
+      this.userId = user.userId;
     } catch (error) {
       // The code in the `message` header (no colon: before CONNECTED, clients do not unescape).
       if (error instanceof DomainError) return this.fail(error.code, frame, error.message);
@@ -208,6 +248,8 @@ export class StompSession {
     }
     // The socket closed while the token was checked: the session must not come alive.
     if (this.state === 'closed') return;
+    if (this.deps.admit && !this.deps.admit(user.userId))
+      return this.fail('TOO_MANY_SESSIONS', frame, 'this user has as many sessions open as allowed');
     const deviceHeader = frame.headers['device-id'];
     try {
       this.deviceId =
@@ -229,6 +271,7 @@ export class StompSession {
       body: Buffer.alloc(0),
     });
     this.startHeartBeats(heartBeats.outgoingMs, heartBeats.incomingMs);
+    this.expireAt(user.expiresAtMs);
     this.stopUserWatch = this.deps.watchUser?.(this.userId, (queue, body) => this.pushToQueue(queue, body));
     this.deps.onOpen?.(this);
   }
@@ -240,6 +283,10 @@ export class StompSession {
    */
   private async serveSend(frame: StompFrame<string>): Promise<void> {
     const destination = this.required(frame, 'destination');
+    if (destination === REFRESH_DESTINATION) return this.refreshToken(frame);
+    // The log blocked or deleted the account: its sessions are being ended; nothing more is taken.
+    if (this.deps.mayAct && !this.deps.mayAct(this.userId as string))
+      return this.fail('ACCOUNT_DISABLED', frame, 'this account is no longer active');
     if (!this.deps.handleSend)
       return this.refuse(frame, 'UNKNOWN_DESTINATION', `nothing is served at ${destination}`);
     try {
@@ -270,6 +317,58 @@ export class StompSession {
     this.fail(code, undefined, message);
   }
 
+  /**
+   * The user lost the right to a conversation: its live feed ends here, and the client is told on
+   * `/user/queue/errors` which subscription ended (STOMP has no server-side UNSUBSCRIBE).
+   */
+  endConversationFeed(conversationId: string): number {
+    let ended = 0;
+    for (const subscription of [...this.subscriptions.values()]) {
+      const { target } = subscription;
+      if (target.kind !== 'conversation' || target.conversationId !== conversationId) continue;
+      this.unsubscribe(subscription.id);
+      ended++;
+      this.pushToQueue('errors', {
+        code: 'SUBSCRIPTION_ENDED',
+        message: `you are no longer a member of conversation ${conversationId}`,
+        subscription: subscription.id,
+        destination: subscription.destination,
+      });
+    }
+    return ended;
+  }
+
+  /** `SEND /app/session.refresh` with a fresh token of the same user: the session lives on until it expires. */
+  private async refreshToken(frame: StompFrame<string>): Promise<void> {
+    const authorization = frame.headers.Authorization ?? frame.headers.authorization;
+    let user: AuthenticatedUser;
+    try {
+      user = await this.deps.authenticate(bearerToken(authorization) ?? frame.headers.passcode);
+    } catch (error) {
+      if (error instanceof DomainError) return this.refuse(frame, error.code, error.message);
+      throw error;
+    }
+    if (user.userId !== this.userId)
+      return this.refuse(frame, 'INVALID_TOKEN', 'the token belongs to another user');
+    this.expireAt(user.expiresAtMs);
+    this.receipt(frame);
+  }
+
+  /** The session ends when its token expires (a refresh moves the end). */
+  private expireAt(expiresAtMs: number | undefined): void {
+    clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
+    if (expiresAtMs === undefined || this.state !== 'connected') return;
+    const delay = Math.max(0, expiresAtMs - Date.now());
+    this.expiryTimer = setTimeout(
+      () =>
+        delay > MAX_TIMER_MS
+          ? this.expireAt(expiresAtMs)
+          : this.fail('TOKEN_EXPIRED', undefined, 'the token expired: connect again with a fresh one'),
+      Math.min(delay, MAX_TIMER_MS),
+    );
+  }
+
   private async subscribe(frame: StompFrame<string>): Promise<void> {
     const id = this.required(frame, 'id');
     const destination = this.required(frame, 'destination');
@@ -280,9 +379,19 @@ export class StompSession {
     const target = parseSubscription(destination);
     if (target.kind === 'unknown')
       return this.refuse(frame, 'UNKNOWN_DESTINATION', `cannot subscribe to ${destination}`);
+    if (this.subscriptions.size >= this.limits.maxSubscriptions)
+      return this.refuse(
+        frame,
+        'TOO_MANY_SUBSCRIPTIONS',
+        `a session holds at most ${this.limits.maxSubscriptions} subscriptions`,
+      );
+    const isInbox = target.kind === 'user-queue' && target.queue === 'messages';
+    if (isInbox && [...this.subscriptions.values()].some((s) => s.inbox))
+      return this.refuse(frame, 'INBOX_ALREADY_SUBSCRIBED', 'a session subscribes to its inbox once');
     if (
       target.kind === 'conversation' &&
-      !(await this.deps.isMember(target.conversationId, this.userId as string))
+      (!(await this.deps.isMember(target.conversationId, this.userId as string)) ||
+        this.deps.wasRemoved?.(target.conversationId, this.userId as string) === true)
     ) {
       // The same answer as for a conversation that does not exist: non-members learn nothing.
       return this.refuse(frame, 'NOT_FOUND', `conversation ${target.conversationId} not found`);
@@ -292,7 +401,7 @@ export class StompSession {
     const ackMode = ack as Subscription['ack'];
     let inbox: InboxFeed | undefined;
     let fromPosition: number | undefined;
-    if (target.kind === 'user-queue' && target.queue === 'messages' && this.deps.openInbox) {
+    if (isInbox && this.deps.openInbox) {
       const from = frame.headers['from-position'];
       if (from !== undefined) {
         if (!/^\d{1,15}$/.test(from))
@@ -308,7 +417,10 @@ export class StompSession {
     }
     const stopFeed =
       target.kind === 'conversation'
-        ? this.deps.watchConversation?.(target.conversationId, (body) => this.message(id, destination, body))
+        ? this.deps.watchConversation?.(target.conversationId, (body) => {
+            // A notice already on its way when the feed ended is not delivered.
+            if (this.subscriptions.get(id)?.stopFeed === stopFeed) this.message(id, destination, body);
+          })
         : undefined;
     this.subscriptions.set(id, {
       id,

@@ -3,6 +3,7 @@ import type { Logger } from '@parley/logging';
 import { FrameParser, SERVER_COMMANDS, encodeFrame } from '@parley/stomp';
 import {
   StompSession,
+  type AuthenticatedUser,
   type InboxContext,
   type SendContext,
   type StompSessionDeps,
@@ -131,8 +132,8 @@ function setup(deps: Partial<StompSessionDeps> = {}) {
   const conversationWatches: { conversationId: string; deliver: (body: unknown) => void; stop: jest.Mock }[] =
     [];
   const fakes = {
-    authenticate: jest.fn(async (token: string | undefined): Promise<string> => {
-      if (token === TOKEN) return USER;
+    authenticate: jest.fn(async (token: string | undefined): Promise<AuthenticatedUser> => {
+      if (token === TOKEN) return { userId: USER };
       if (token === undefined)
         throw new DomainError('unauthenticated', 'TOKEN_MISSING', 'a bearer token is required');
       throw new DomainError('unauthenticated', 'TOKEN_INVALID', 'token is not valid');
@@ -1339,11 +1340,11 @@ describe('StompSession', () => {
 
     it('when authenticate resolves after the close then the session does not come alive: no CONNECTED, onOpen, user watch or timers', async () => {
       const h = setup();
-      const auth = deferred<string>();
+      const auth = deferred<AuthenticatedUser>();
       h.authenticate.mockReturnValueOnce(auth.promise);
       await h.send('CONNECT', connectHeaders({ 'heart-beat': '1000,1000' }));
       h.session.closed();
-      auth.resolve(USER);
+      auth.resolve({ userId: USER });
       await settle();
       expect(h.transport.trace()).toEqual([]);
       expect(h.onOpen).not.toHaveBeenCalled();
@@ -1374,6 +1375,159 @@ describe('StompSession', () => {
       done.resolve();
       await settle();
       expect(h.transport.trace()).toEqual([]);
+    });
+  });
+
+  describe('given the limits a session lives within', () => {
+    it('when no CONNECT arrives before the deadline then ERROR CONNECT_TIMEOUT and close; a CONNECT in time clears it', async () => {
+      jest.useFakeTimers({ doNotFake: ['setImmediate'] });
+      const silent = setup({ limits: { connectTimeoutMs: 500 } });
+      jest.advanceTimersByTime(499);
+      expect(silent.transport.trace()).toEqual([]);
+      jest.advanceTimersByTime(1);
+      const [error, close] = silent.transport.take();
+      expect(errorOf(error).message).toBe('CONNECT_TIMEOUT');
+      expect(close?.command).toBe('close');
+
+      const prompt = setup({ limits: { connectTimeoutMs: 500 } });
+      await prompt.send('CONNECT', connectHeaders({ 'heart-beat': '0,0' }));
+      expect(prompt.transport.trace()).toEqual(['CONNECTED']);
+      jest.advanceTimersByTime(10_000);
+      expect(prompt.transport.trace()).toEqual([]);
+    });
+
+    it('when a second inbox subscription is asked for then it is refused with INBOX_ALREADY_SUBSCRIBED and no second feed opens', async () => {
+      const h = await connected();
+      await withErrorsQueue(h);
+      await h.send('SUBSCRIBE', {
+        id: 'in-1',
+        destination: '/user/queue/messages',
+        ack: 'client-individual',
+      });
+      await h.send('SUBSCRIBE', {
+        id: 'in-2',
+        destination: '/user/queue/messages',
+        ack: 'client-individual',
+      });
+      expect(refusalIn(h.transport.take())).toMatchObject({ code: 'INBOX_ALREADY_SUBSCRIBED' });
+      expect(h.openInbox).toHaveBeenCalledTimes(1);
+    });
+
+    it('when the subscription cap is reached then the next one is refused with TOO_MANY_SUBSCRIPTIONS', async () => {
+      const h = await connected({}, { limits: { maxSubscriptions: 3 } });
+      await withErrorsQueue(h);
+      await h.send('SUBSCRIBE', { id: 's-2', destination: '/user/queue/receipts' });
+      await h.send('SUBSCRIBE', { id: 's-3', destination: '/user/queue/typing' });
+      expect(h.transport.trace()).toEqual([]);
+      await h.send('SUBSCRIBE', { id: 's-4', destination: '/user/queue/presence', receipt: 'r-4' });
+      expect(refusalIn(h.transport.take())).toEqual({
+        code: 'TOO_MANY_SUBSCRIPTIONS',
+        message: 'a session holds at most 3 subscriptions',
+        receiptId: 'r-4',
+      });
+      await h.send('UNSUBSCRIBE', { id: 's-3' });
+      await h.send('SUBSCRIBE', { id: 's-4', destination: '/user/queue/presence', receipt: 'r-5' });
+      expect(h.transport.trace()).toEqual(['RECEIPT']);
+    });
+
+    it('when admit says the user has sessions enough then ERROR TOO_MANY_SESSIONS and close, without onOpen', async () => {
+      const h = setup({ admit: () => false });
+      await h.send('CONNECT', connectHeaders());
+      const [error, close] = h.transport.take();
+      expect(errorOf(error).message).toBe('TOO_MANY_SESSIONS');
+      expect(close?.command).toBe('close');
+      expect(h.onOpen).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('given rights that the log takes away', () => {
+    it('when the account may no longer act then a SEND is not served: ERROR ACCOUNT_DISABLED and close', async () => {
+      let active = true;
+      const h = await connected({}, { mayAct: () => active });
+      active = false;
+      await h.send('SEND', { destination: '/app/chat.send', receipt: 'r-1' }, '{"messageId":"m-1"}');
+      expect(h.handleSend).not.toHaveBeenCalled();
+      const [error, close] = h.transport.take();
+      expect(errorOf(error)).toMatchObject({ message: 'ACCOUNT_DISABLED', receiptId: 'r-1' });
+      expect(close?.command).toBe('close');
+    });
+
+    it('when the user was removed lately (the read model still says member) then the feed is refused', async () => {
+      const h = await connected({}, { wasRemoved: (conversationId) => conversationId === 'c-1' });
+      await withErrorsQueue(h);
+      await h.send('SUBSCRIBE', { id: 'conv', destination: '/topic/conversation.c-1' });
+      expect(refusalIn(h.transport.take())).toMatchObject({ code: 'NOT_FOUND' });
+      expect(h.watchConversation).not.toHaveBeenCalled();
+    });
+
+    it('when its conversation feed is ended then the watch stops, a notice names the subscription, and other feeds stay', async () => {
+      const h = await connected({}, { isMember: async () => true });
+      await withErrorsQueue(h);
+      await h.send('SUBSCRIBE', { id: 'one', destination: '/topic/conversation.c-1' });
+      await h.send('SUBSCRIBE', { id: 'two', destination: '/topic/conversation.c-2' });
+      expect(h.session.endConversationFeed('c-1')).toBe(1);
+      expect(refusalIn(h.transport.take())).toEqual({
+        code: 'SUBSCRIPTION_ENDED',
+        message: 'you are no longer a member of conversation c-1',
+        subscription: 'one',
+        destination: '/topic/conversation.c-1',
+      });
+      const [one, two] = h.conversationWatches;
+      expect(one?.stop).toHaveBeenCalledTimes(1);
+      expect(two?.stop).not.toHaveBeenCalled();
+      one?.deliver({ text: 'not for you' });
+      two?.deliver({ text: 'still yours' });
+      expect(h.transport.take().map((o) => o.headers.subscription)).toEqual(['two']);
+      expect(h.session.endConversationFeed('c-1')).toBe(0);
+    });
+  });
+
+  describe('given a token that expires', () => {
+    beforeEach(() => {
+      jest.useFakeTimers({ doNotFake: ['setImmediate'] });
+    });
+
+    const expiringIn = (ms: number) => async (token: string | undefined) => {
+      if (token === TOKEN) return { userId: USER, expiresAtMs: Date.now() + ms };
+      if (token === 'fresh') return { userId: USER, expiresAtMs: Date.now() + 60_000 };
+      if (token === 'other-user') return { userId: 'someone-else', expiresAtMs: Date.now() + 60_000 };
+      throw new DomainError('unauthenticated', 'TOKEN_INVALID', 'token is not valid');
+    };
+
+    it('when it expires then ERROR TOKEN_EXPIRED and close', async () => {
+      const h = await connected({ 'heart-beat': '0,0' }, { authenticate: expiringIn(5_000) });
+      jest.advanceTimersByTime(4_999);
+      expect(h.transport.trace()).toEqual([]);
+      jest.advanceTimersByTime(1);
+      const [error, close] = h.transport.take();
+      expect(errorOf(error).message).toBe('TOKEN_EXPIRED');
+      expect(close?.command).toBe('close');
+    });
+
+    it('when a fresh token of the same user is sent to /app/session.refresh then RECEIPT and the session lives on', async () => {
+      const h = await connected({ 'heart-beat': '0,0' }, { authenticate: expiringIn(5_000) });
+      await h.send('SEND', {
+        destination: '/app/session.refresh',
+        Authorization: 'Bearer fresh',
+        receipt: 'r-1',
+      });
+      expect(h.transport.trace()).toEqual(['RECEIPT']);
+      expect(h.handleSend).not.toHaveBeenCalled();
+      jest.advanceTimersByTime(59_000);
+      expect(h.transport.trace()).toEqual([]);
+      jest.advanceTimersByTime(1_000);
+      expect(errorOf(h.transport.take()[0]).message).toBe('TOKEN_EXPIRED');
+    });
+
+    it("when another user's or an invalid token is offered then it is refused and the old expiry stands", async () => {
+      const h = await connected({ 'heart-beat': '0,0' }, { authenticate: expiringIn(5_000) });
+      await withErrorsQueue(h);
+      await h.send('SEND', { destination: '/app/session.refresh', Authorization: 'Bearer other-user' });
+      expect(refusalIn(h.transport.take())).toMatchObject({ code: 'INVALID_TOKEN' });
+      await h.send('SEND', { destination: '/app/session.refresh', Authorization: 'Bearer forged' });
+      expect(refusalIn(h.transport.take())).toMatchObject({ code: 'TOKEN_INVALID' });
+      jest.advanceTimersByTime(5_000);
+      expect(errorOf(h.transport.take()[0]).message).toBe('TOKEN_EXPIRED');
     });
   });
 });
