@@ -74,6 +74,8 @@ export interface GatewayOptions {
   readonly sessionLimits?: Partial<SessionLimits> & { readonly maxSessionsPerUser?: number };
   /** Redelivery of unACKed inbox items while a device stays, and when to give up (MessageFailed). */
   readonly retry?: Partial<RetryBudget>;
+  /** Most inbox items written to a device and not ACKed at once. */
+  readonly inboxWindow?: number;
   /** Metrics, lag and readiness checks beyond PostgreSQL and Redis (default: metrics of its own). */
   readonly observability?: {
     readonly metrics: ServiceMetrics;
@@ -175,6 +177,7 @@ function buildDelivery(
       acknowledged: (userId, deviceId, positions) => receipts.acknowledged(userId, deviceId, positions),
       exhausted: (userId, deviceId, items) => receipts.exhausted(userId, deviceId, items),
       ...(options.retry ? { retry: options.retry } : {}),
+      ...(options.inboxWindow ? { window: options.inboxWindow } : {}),
       ...(logger ? { logger } : {}),
     });
   /** ACKs already taken are recorded (before the caller closes PostgreSQL and Kafka). */

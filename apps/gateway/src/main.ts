@@ -50,6 +50,7 @@ async function start(): Promise<StopService> {
     sessionLimits: config.gateway.sessionLimits,
     presence: config.presence,
     retry: config.delivery.retry,
+    inboxWindow: config.delivery.window,
     observability: {
       metrics,
       lag: new LagCollector(metrics, { admin, pool, topicPrefix: config.kafka.topicPrefix }),

@@ -75,6 +75,7 @@ const envSchema = z
     DELIVERY_RETRY_INITIAL_MS: z.coerce.number().int().min(100).default(2_000),
     DELIVERY_RETRY_MAX_MS: z.coerce.number().int().min(100).default(60_000),
     DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(30),
+    INBOX_WINDOW: z.coerce.number().int().min(1).max(100_000).default(1_000),
     INBOX_RETENTION_MS: z.coerce
       .number()
       .int()
@@ -126,6 +127,7 @@ const envSchema = z
         port: env.DELIVERY_PORT,
         ttlMs: env.DELIVERY_TTL_MS,
         retentionMs: env.INBOX_RETENTION_MS,
+        window: env.INBOX_WINDOW,
         retry: {
           initialMs: env.DELIVERY_RETRY_INITIAL_MS,
           maxMs: Math.max(env.DELIVERY_RETRY_MAX_MS, env.DELIVERY_RETRY_INITIAL_MS),

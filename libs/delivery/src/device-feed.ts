@@ -20,10 +20,16 @@ export interface DeviceFeedDeps {
    * recipient's delivery of them has failed (MessageFailed), unless another device ACKs them.
    */
   readonly exhausted?: (userId: string, deviceId: string, items: readonly InboxItem[]) => void;
+  /**
+   * Most items written and not ACKed at once (default 1,000): a device that stops ACKing (or reading)
+   * gets no more than this, and the rest waits in the inbox until ACKs make room.
+   */
+  readonly window?: number;
   readonly logger?: Logger;
 }
 
 const PAGE = 500;
+export const DEFAULT_INBOX_WINDOW = 1_000;
 
 /** How an unACKed item is written again: after `initialMs`, doubling up to `maxMs`, `maxAttempts` writes in all. */
 export interface RetryBudget {
@@ -57,10 +63,19 @@ export class DeviceFeed {
   private pumpRetry: NodeJS.Timeout | undefined;
   private saving: Promise<void> | undefined;
   private savedAcked = 0;
+  /** The newest position announced: above `sent`, items wait in the inbox (the window is full). */
+  private latest = 0;
   private readonly retry: RetryBudget;
+  private readonly window: number;
 
   constructor(private readonly deps: DeviceFeedDeps) {
     this.retry = { ...DEFAULT_RETRY_BUDGET, ...deps.retry };
+    this.window = Math.max(1, deps.window ?? DEFAULT_INBOX_WINDOW);
+  }
+
+  /** Room for this many more unACKed items. */
+  private get room(): number {
+    return this.window - this.unacked.size;
   }
 
   /** Starts after `fromPosition` (SUBSCRIBE `from-position`) or after the device's stored position. */
@@ -98,11 +113,18 @@ export class DeviceFeed {
    * read is in progress; otherwise read from the inbox, in order.
    */
   private announced(position: number, items?: readonly InboxItem[]): void {
+    this.latest = Math.max(this.latest, position);
     if (position <= this.sent) return;
+    if (this.room <= 0) {
+      // The window is full: ACKs bring the rest. A pass in progress must not conclude it read all.
+      if (this.pumping) this.again = true;
+      return;
+    }
     const first = items?.[0];
     if (
       items &&
       first &&
+      items.length <= this.room &&
       !this.pumping &&
       first.position <= this.sent + 1 &&
       items.every((item, i) => item.position === first.position + i)
@@ -118,6 +140,13 @@ export class DeviceFeed {
     if (!this.settle(position)) return;
     this.deps.acknowledged(this.deps.userId, this.deps.deviceId, [position]);
     this.save();
+    this.refill();
+  }
+
+  /** Items wait behind a full window: once half of it is free, read on (not one read per ACK). */
+  private refill(): void {
+    // A pass in progress reads on by itself while there is room.
+    if (!this.pumping && this.latest > this.sent && this.room >= this.window / 2) void this.pump();
   }
 
   /** The item is done with for this device (ACKed, or its retry budget spent): the watermark may move. */
@@ -160,12 +189,17 @@ export class DeviceFeed {
         do {
           this.again = false;
           for (;;) {
-            if (this.stopped) return;
-            const items = await this.deps.store.itemsAfter(this.deps.userId, this.sent, PAGE);
+            if (this.stopped || this.room <= 0) return;
+            const limit = Math.min(PAGE, this.room);
+            const items = await this.deps.store.itemsAfter(this.deps.userId, this.sent, limit);
             for (const item of items) this.write(item);
-            if (items.length < PAGE) break;
+            if (items.length < limit) break;
+            // A full page may mean more: the newest position is at least past it.
+            this.latest = Math.max(this.latest, this.sent + 1);
           }
         } while (this.again);
+        // Read to the end: nothing waits (an announcement during the read set `again`).
+        this.latest = this.sent;
       } catch (error) {
         this.deps.logger?.warn({ err: error, userId: this.deps.userId }, 'inbox read failed; retrying');
         this.pumpRetry ??= setTimeout(() => {
@@ -230,6 +264,7 @@ export class DeviceFeed {
     if (spent.length > 0) {
       this.deps.exhausted?.(this.deps.userId, this.deps.deviceId, spent);
       this.save();
+      this.refill();
     }
     void this.pump();
     this.scheduleRetry();

@@ -101,4 +101,61 @@ describe('DeviceFeed', () => {
     expect(exhausted).toEqual([2]);
     expect(inbox.saved[inbox.saved.length - 1]).toBe(2); // settled: the device's position moved past it
   });
+
+  describe('given a window of unACKed items', () => {
+    const feedOf = (count: number, window: number) => {
+      const inbox = fakeInbox(count);
+      const pushed: number[] = [];
+      const reads: number[] = [];
+      const store = inbox.store as unknown as {
+        itemsAfter: (u: string, a: number, l: number) => Promise<InboxItem[]>;
+      };
+      const itemsAfter = store.itemsAfter;
+      store.itemsAfter = (u, after, limit) => {
+        reads.push(after);
+        return itemsAfter(u, after, limit);
+      };
+      const feed = new DeviceFeed({
+        userId: 'u',
+        deviceId: 'd',
+        store: inbox.store,
+        notifications: inbox.notifications,
+        push: (item) => pushed.push(item.position),
+        acknowledged: () => undefined,
+        retry: { initialMs: 60_000 },
+        window,
+      });
+      return { feed, pushed, reads };
+    };
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+    it('when the device does not ACK, then it gets no more than the window', async () => {
+      const { feed, pushed } = feedOf(50, 10);
+      await feed.start();
+      expect(pushed).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      feed.stop();
+    });
+
+    it('when it ACKs half the window, then the next items come, in order, until the inbox is done', async () => {
+      const { feed, pushed, reads } = feedOf(25, 10);
+      await feed.start();
+      for (let p = 1; p <= 4; p++) feed.ack(p);
+      await settle();
+      expect(pushed).toHaveLength(10); // under half free: no read yet
+      feed.ack(5);
+      await settle();
+      expect(pushed).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+      for (let p = 6; p <= 15; p++) feed.ack(p);
+      await settle();
+      expect(pushed).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+      for (let p = 16; p <= 20; p++) feed.ack(p); // room again: one read finds the end
+      await settle();
+      expect(reads.filter((after) => after === 25)).toHaveLength(1);
+      const readsAtEnd = reads.length;
+      for (let p = 21; p <= 25; p++) feed.ack(p); // the end is known: ACKs read nothing more
+      await settle();
+      expect(reads).toHaveLength(readsAtEnd);
+      feed.stop();
+    });
+  });
 });
