@@ -110,7 +110,8 @@ function enforce(registry: SessionRegistry, revocation: Revocation, logger?: Log
     'ACCOUNT_DISABLED',
     `this account is ${revocation.status.toLowerCase()}`,
   );
-  if (ended > 0) logger?.info({ userId: revocation.userId, ended }, 'ended the sessions of a disabled account');
+  if (ended > 0)
+    logger?.info({ userId: revocation.userId, ended }, 'ended the sessions of a disabled account');
 }
 
 /** How long a send attempt holds its messageId before a retry may take over (above the producer's 30 s timeout). */
@@ -237,8 +238,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const stomp = attachStompEndpoint(server, {
     authenticate: (token) => accounts.authenticateSession(token),
     isMember: (conversationId, userId) => directory.isMember(conversationId, userId),
-    wasRemoved: (conversationId, userId) =>
-      access.revocations.wasRemoved(conversationId, userId, Date.now()),
+    wasRemoved: (conversationId, userId) => access.revocations.wasRemoved(conversationId, userId, Date.now()),
     mayAct: (userId) => !access.revocations.isDisabled(userId),
     admit: (userId) => registry.sessionsOf(userId).length < maxSessionsPerUser,
     ...(options.sessionLimits ? { limits: options.sessionLimits } : {}),
