@@ -66,6 +66,10 @@ export interface GatewayOptions {
   readonly topicPrefix: string;
   readonly adminUsernames: readonly string[];
   readonly sendLimit: TokenBucketLimit;
+  /** Read receipts and typing notices per user (unlimited when absent). */
+  readonly readLimit?: TokenBucketLimit;
+  readonly typingLimit?: TokenBucketLimit;
+  readonly groupMembersMax?: number;
   readonly port: number;
   readonly maxFrameBytes: number;
   readonly heartBeatMs: number;
@@ -142,10 +146,39 @@ function buildServices(options: GatewayOptions) {
       directory,
       claims: new MessageClaims(pool, CLAIM_LEASE_MS),
       rateLimiter: new SendRateLimiter(options.redis, prefix, options.sendLimit, logger),
+      ...(options.readLimit
+        ? {
+            readLimiter: new SendRateLimiter(
+              options.redis,
+              prefix,
+              options.readLimit,
+              logger,
+              Date.now,
+              'read',
+            ),
+          }
+        : {}),
+      ...(options.typingLimit
+        ? {
+            typingLimiter: new SendRateLimiter(
+              options.redis,
+              prefix,
+              options.typingLimit,
+              logger,
+              Date.now,
+              'typing',
+            ),
+          }
+        : {}),
       onTyping: (conversationId, userId) => typing.typing(conversationId, userId),
       ...(logger ? { logger } : {}),
     }),
-    conversations: new ConversationService({ pool, publisher, directory }),
+    conversations: new ConversationService({
+      pool,
+      publisher,
+      directory,
+      ...(options.groupMembersMax ? { maxMembers: options.groupMembersMax } : {}),
+    }),
   };
 }
 

@@ -41,6 +41,9 @@ export interface GatewayFixtureOptions {
   readonly presence?: PresenceOptions;
   readonly deliveryTtlMs?: number;
   readonly sessionLimits?: GatewayOptions['sessionLimits'];
+  readonly readLimit?: TokenBucketLimit;
+  readonly typingLimit?: TokenBucketLimit;
+  readonly groupMembersMax?: number;
 }
 
 export async function startGatewayFixture(
@@ -101,6 +104,9 @@ export async function startGatewayFixture(
     presence: presenceOptions,
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.sessionLimits ? { sessionLimits: options.sessionLimits } : {}),
+    ...(options.readLimit ? { readLimit: options.readLimit } : {}),
+    ...(options.typingLimit ? { typingLimit: options.typingLimit } : {}),
+    ...(options.groupMembersMax ? { groupMembersMax: options.groupMembersMax } : {}),
   };
   const gateway = await startGateway(nodeOptions);
   const extraNodes: Gateway[] = [];

@@ -88,6 +88,11 @@ const envSchema = z
       .default(30 * 24 * 3600 * 1000),
     SEND_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(20),
     SEND_RATE_BURST: z.coerce.number().int().min(1).max(1_000_000).default(60),
+    READ_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(10),
+    READ_RATE_BURST: z.coerce.number().int().min(1).max(1_000_000).default(30),
+    TYPING_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(2),
+    TYPING_RATE_BURST: z.coerce.number().int().min(1).max(1_000_000).default(5),
+    GROUP_MEMBERS_MAX: z.coerce.number().int().min(2).max(100_000).default(1_000),
   })
   .transform((env, ctx) => {
     const jwtSecret = env.JWT_SECRET ?? (env.NODE_ENV === 'production' ? undefined : DEV_JWT_SECRET);
@@ -137,6 +142,9 @@ const envSchema = z
       presence: { sessionTtlMs: env.PRESENCE_SESSION_TTL_MS, offlineGraceMs: env.PRESENCE_OFFLINE_GRACE_MS },
       auth: { jwtSecret, adminUsernames: env.ADMIN_USERNAMES },
       sendLimit: { refillPerSecond: env.SEND_RATE_PER_SECOND, capacity: env.SEND_RATE_BURST },
+      readLimit: { refillPerSecond: env.READ_RATE_PER_SECOND, capacity: env.READ_RATE_BURST },
+      typingLimit: { refillPerSecond: env.TYPING_RATE_PER_SECOND, capacity: env.TYPING_RATE_BURST },
+      groupMembersMax: env.GROUP_MEMBERS_MAX,
     };
   });
 

@@ -15,6 +15,7 @@ import type { ConversationService, Directory, MessageService } from '@parley/mes
 import type { Pool } from 'pg';
 import {
   conversationMessages,
+  decodeConversationCursor,
   decodeSinceCursor,
   listConversations,
   messagesSince,
@@ -80,8 +81,19 @@ export function messagingRoutes(deps: MessagingRoutesDeps): Router {
       .json(await deps.conversations.createGroup(userOf(res), parseGroupRequest(asObject(req.body))));
   });
 
-  router.get('/conversations', async (_req, res) => {
-    res.json({ conversations: await listConversations(deps.pool, userOf(res)) });
+  // Newest activity first, `limit` (default 100, at most 500) at a time; `nextCursor` → `cursor`.
+  router.get('/conversations', async (req, res) => {
+    const limit = parseLimit(query(req, 'limit'), 100, 500);
+    const rawCursor = query(req, 'cursor');
+    const after = rawCursor === undefined ? undefined : decodeConversationCursor(rawCursor);
+    if (rawCursor !== undefined && !after)
+      throw new DomainError(
+        'invalid',
+        'INVALID_CURSOR',
+        'cursor must be a nextCursor from an earlier answer',
+      );
+    const page = await listConversations(deps.pool, userOf(res), { limit, ...(after ? { after } : {}) });
+    res.json({ conversations: page.items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
   });
 
   router.get('/conversations/:conversationId/messages', async (req, res) => {

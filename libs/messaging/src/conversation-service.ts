@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { DomainError, notFound, type GroupRequest } from '@parley/domain';
+import { DomainError, GROUP_MEMBERS_MAX, notFound, type GroupRequest } from '@parley/domain';
 import type { EventPublisher } from '@parley/publishing';
 import { waitForReadModel } from '@parley/read-models';
 import type { Directory } from './directory';
@@ -9,6 +9,8 @@ export interface ConversationServiceDeps {
   readonly pool: Pool;
   readonly publisher: EventPublisher;
   readonly directory: Directory;
+  /** Most members a group may have (creator included), checked on creation and on every add. */
+  readonly maxMembers?: number;
   readonly now?: () => number;
 }
 
@@ -18,13 +20,20 @@ export interface ConversationServiceDeps {
  */
 export class ConversationService {
   private readonly now: () => number;
+  private readonly maxMembers: number;
 
   constructor(private readonly deps: ConversationServiceDeps) {
     this.now = deps.now ?? Date.now;
+    this.maxMembers = deps.maxMembers ?? GROUP_MEMBERS_MAX;
+  }
+
+  private groupFull(): DomainError {
+    return new DomainError('conflict', 'GROUP_FULL', `a group has at most ${this.maxMembers} members`);
   }
 
   async createGroup(creatorId: string, request: GroupRequest): Promise<{ conversationId: string }> {
     const memberIds = [...new Set([creatorId, ...request.memberIds])];
+    if (memberIds.length > this.maxMembers) throw this.groupFull();
     await Promise.all(memberIds.filter((id) => id !== creatorId).map((id) => this.requireUser(id)));
     const conversationId = randomUUID();
     await this.deps.publisher.publish([
@@ -52,6 +61,12 @@ export class ConversationService {
     await this.requireGroupMember(conversationId, callerId);
     await this.requireUser(userId);
     if (await this.deps.directory.isMember(conversationId, userId)) return;
+    // Two adds racing at the cap may both pass: the cap bounds a group, it is not an exact count.
+    const { rows } = await this.deps.pool.query<{ n: string }>(
+      'SELECT count(*) AS n FROM conversation_members WHERE conversation_id = $1 AND left_at IS NULL',
+      [conversationId],
+    );
+    if (Number(rows[0]?.n ?? 0) >= this.maxMembers) throw this.groupFull();
     await this.deps.publisher.publish([
       {
         type: 'MemberAdded',

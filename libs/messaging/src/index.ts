@@ -7,5 +7,5 @@ export {
   type NewClaim,
   type TakenClaim,
 } from './message-claims';
-export { SendRateLimiter, RateLimitedError } from './send-rate-limiter';
+export { SendRateLimiter, RateLimitedError, type RateLimitedAction } from './send-rate-limiter';
 export { Directory, type AccountStatus } from './directory';

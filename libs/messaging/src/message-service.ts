@@ -31,6 +31,9 @@ export interface MessageServiceDeps {
   readonly claims: MessageClaims;
   readonly directory: Directory;
   readonly rateLimiter: SendRateLimiter;
+  /** Per-user limits of read receipts and typing notices (none when absent). */
+  readonly readLimiter?: SendRateLimiter;
+  readonly typingLimiter?: SendRateLimiter;
   /** Where typing notices go (live only, never stored); without it they are checked and dropped. */
   readonly onTyping?: (conversationId: string, userId: string) => Promise<void>;
   readonly logger?: Logger;
@@ -86,6 +89,7 @@ export class MessageService {
 
   /** `read` up to and including `seq` (the projection never moves a read position back). */
   async read(readerId: string, request: ReadRequest): Promise<void> {
+    await this.deps.readLimiter?.take(readerId);
     await this.requireMember(request.conversationId, readerId);
     await this.deps.publisher.publish([
       {
@@ -101,6 +105,7 @@ export class MessageService {
 
   /** "Typing" in a conversation: members only; ephemeral, not stored. */
   async typing(userId: string, conversationId: string): Promise<void> {
+    await this.deps.typingLimiter?.take(userId);
     await this.requireMember(conversationId, userId);
     await this.deps.onTyping?.(conversationId, userId);
   }

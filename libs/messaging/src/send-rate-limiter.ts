@@ -3,16 +3,28 @@ import { DomainError, takeToken, type TokenBucketLimit, type TokenBucketState } 
 import type { Logger } from '@parley/logging';
 import { MicroBatcher } from '@parley/runtime';
 
+/** What a bucket limits: sends, read receipts or typing notices (each user has one bucket of each). */
+export type RateLimitedAction = 'send' | 'read' | 'typing';
+
+const TOO_MANY: Record<RateLimitedAction, string> = {
+  send: 'too many messages',
+  read: 'too many read receipts',
+  typing: 'too many typing notices',
+};
+
 export class RateLimitedError extends DomainError {
-  constructor(readonly retryAfterMs: number) {
-    super('rate_limited', 'RATE_LIMITED', `too many messages; try again in ${retryAfterMs} ms`, {
+  constructor(
+    readonly retryAfterMs: number,
+    action: RateLimitedAction = 'send',
+  ) {
+    super('rate_limited', 'RATE_LIMITED', `${TOO_MANY[action]}; try again in ${retryAfterMs} ms`, {
       retryAfterMs,
     });
   }
 }
 
 /**
- * The per-user send limit: a token bucket (the pure rule in @parley/domain) whose state lives in
+ * A per-user limit (sends, read receipts, typing): a token bucket (the pure rule in @parley/domain) whose state lives in
  * Redis, shared by every gateway node. The sends of one event-loop turn cost one MGET and one
  * pipelined write. Two nodes racing on one user may let a send or two more through; a limit is a
  * guard, not an invariant. If Redis is unreachable the limit is not enforced (logged): a Redis blip
@@ -27,6 +39,7 @@ export class SendRateLimiter {
     private readonly limit: TokenBucketLimit,
     private readonly logger?: Logger,
     private readonly now: () => number = Date.now,
+    private readonly action: RateLimitedAction = 'send',
   ) {
     this.batcher = new MicroBatcher((userIds) => this.takeAll(userIds), { maxBatch: 500, serial: true });
   }
@@ -34,12 +47,17 @@ export class SendRateLimiter {
   /** Takes one token for the user, or throws RateLimitedError. */
   async take(userId: string): Promise<void> {
     const retryAfterMs = await this.batcher.submit(userId);
-    if (retryAfterMs !== undefined) throw new RateLimitedError(retryAfterMs);
+    if (retryAfterMs !== undefined) throw new RateLimitedError(retryAfterMs, this.action);
+  }
+
+  /** The bucket's Redis key (`ratelimit:send:{user}`, `ratelimit:read:{user}`, ...). */
+  private keyOf(userId: string): string {
+    return `${this.keyPrefix}ratelimit:${this.action}:${userId}`;
   }
 
   /** For each user, undefined (allowed) or how long to wait. */
   private async takeAll(userIds: readonly string[]): Promise<(number | undefined)[]> {
-    const keys = [...new Set(userIds)].map((id) => `${this.keyPrefix}ratelimit:send:${id}`);
+    const keys = [...new Set(userIds)].map((id) => this.keyOf(id));
     let stored: (string | null)[];
     try {
       stored = await this.redis.mget(keys);
@@ -54,7 +72,7 @@ export class SendRateLimiter {
     keys.forEach((key, i) => states.set(key, parseState(stored[i] ?? null)));
     const nowMs = this.now();
     const answers = userIds.map((userId) => {
-      const key = `${this.keyPrefix}ratelimit:send:${userId}`;
+      const key = this.keyOf(userId);
       const result = takeToken(states.get(key), nowMs, this.limit);
       states.set(key, result.state);
       return result.allowed ? undefined : result.retryAfterMs;

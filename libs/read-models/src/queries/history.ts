@@ -72,7 +72,34 @@ export function toMessageView(row: MessageRow): MessageView {
 }
 
 /** The caller's conversations, newest activity first, with the last message and the unread count. */
-export async function listConversations(pool: Pool, userId: string): Promise<ConversationView[]> {
+/** Where a page of the conversation list ends: the last row's activity (in µs) and id. */
+export interface ConversationCursor {
+  readonly updatedUs: string;
+  readonly conversationId: string;
+}
+
+export function encodeConversationCursor(cursor: ConversationCursor): string {
+  return Buffer.from(JSON.stringify([cursor.updatedUs, cursor.conversationId])).toString('base64url');
+}
+
+export function decodeConversationCursor(cursor: string): ConversationCursor | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!Array.isArray(value) || typeof value[0] !== 'string' || typeof value[1] !== 'string')
+      return undefined;
+    if (!/^\d{1,20}$/.test(value[0])) return undefined;
+    return { updatedUs: value[0], conversationId: value[1] };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The caller's conversations, newest activity first, a page at a time. */
+export async function listConversations(
+  pool: Pool,
+  userId: string,
+  page: { readonly limit: number; readonly after?: ConversationCursor } = { limit: 1_000 },
+): Promise<Page<ConversationView>> {
   const { rows } = await pool.query<{
     conversation_id: string;
     kind: string;
@@ -80,9 +107,11 @@ export async function listConversations(pool: Pool, userId: string): Promise<Con
     member_ids: string[];
     unread: string;
     updated_at: Date;
+    updated_us: string;
     last: MessageRow | null;
   }>(
-    `SELECT c.conversation_id, c.kind, c.title,
+    `SELECT * FROM (
+     SELECT c.conversation_id, c.kind, c.title,
             ARRAY(SELECT cm.user_id FROM conversation_members cm
                    WHERE cm.conversation_id = c.conversation_id AND cm.left_at IS NULL
                    ORDER BY cm.joined_at, cm.user_id) AS member_ids,
@@ -101,19 +130,38 @@ export async function listConversations(pool: Pool, userId: string): Promise<Con
           ORDER BY m.seq DESC LIMIT 1
        ) last ON true
       WHERE me.user_id = $1 AND me.left_at IS NULL
-      ORDER BY updated_at DESC, c.conversation_id`,
-    [userId],
+     ) listed
+     CROSS JOIN LATERAL (SELECT (extract(epoch from listed.updated_at) * 1000000)::bigint AS updated_us) t
+     WHERE $2::bigint IS NULL OR (t.updated_us, listed.conversation_id) < ($2::bigint, $3::text)
+     ORDER BY t.updated_us DESC, listed.conversation_id DESC
+     LIMIT $4`,
+    [userId, page.after?.updatedUs ?? null, page.after?.conversationId ?? '', page.limit + 1],
   );
-  return rows.map((row) => ({
-    conversationId: row.conversation_id,
-    kind: row.kind === 'DIRECT' ? 'direct' : 'group',
-    ...(row.title !== null ? { title: row.title } : {}),
-    memberIds: row.member_ids,
-    // to_jsonb turns the timestamp into text; the view wants the same shape as elsewhere.
-    ...(row.last ? { lastMessage: toMessageView({ ...row.last, sent_at: new Date(row.last.sent_at) }) } : {}),
-    unreadCount: Number(row.unread),
-    updatedAt: row.updated_at.toISOString(),
-  }));
+  const more = rows.length > page.limit;
+  const shown = more ? rows.slice(0, page.limit) : rows;
+  const last = shown[shown.length - 1];
+  return {
+    items: shown.map((row) => ({
+      conversationId: row.conversation_id,
+      kind: row.kind === 'DIRECT' ? 'direct' : 'group',
+      ...(row.title !== null ? { title: row.title } : {}),
+      memberIds: row.member_ids,
+      // to_jsonb turns the timestamp into text; the view wants the same shape as elsewhere.
+      ...(row.last
+        ? { lastMessage: toMessageView({ ...row.last, sent_at: new Date(row.last.sent_at) }) }
+        : {}),
+      unreadCount: Number(row.unread),
+      updatedAt: row.updated_at.toISOString(),
+    })),
+    ...(more && last
+      ? {
+          nextCursor: encodeConversationCursor({
+            updatedUs: last.updated_us,
+            conversationId: last.conversation_id,
+          }),
+        }
+      : {}),
+  };
 }
 
 export interface MessagePageQuery {
