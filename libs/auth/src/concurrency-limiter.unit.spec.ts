@@ -21,7 +21,7 @@ describe('ConcurrencyLimiter', () => {
       () => clock,
       100,
     );
-  const start = (gate: ConcurrencyLimiter, task: ReturnType<typeof deferred>) =>
+  const start = (gate: ConcurrencyLimiter, task: ReturnType<typeof deferred<string>>) =>
     gate.run(() => {
       task.started = true;
       return task.promise;
