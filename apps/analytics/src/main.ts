@@ -25,6 +25,7 @@ async function start(): Promise<StopService> {
     pool,
     tokens: new TokenService(config.auth.jwtSecret),
     adminUsernames: config.auth.adminUsernames,
+    adminUserIds: config.accounts.adminUserIds,
     ops: opsMiddleware({
       metrics,
       lag: new LagCollector(metrics, { admin, pool, topicPrefix: config.kafka.topicPrefix }),

@@ -4,8 +4,13 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
-import { AccountService } from '@parley/accounts';
-import type { TokenService } from '@parley/auth';
+import {
+  AccountService,
+  SignInThrottle,
+  type AccountEventPublisher,
+  type SignInLimits,
+} from '@parley/accounts';
+import { PasswordHasher, type ConcurrencyLimit, type TokenService } from '@parley/auth';
 import {
   DeliveryReceipts,
   DeviceFeed,
@@ -64,12 +69,22 @@ export interface GatewayOptions {
   readonly redisKeyPrefix: string;
   readonly tokens: TokenService;
   readonly topicPrefix: string;
+  /** Admins by username (configured names cannot be registered) and by user id. */
   readonly adminUsernames: readonly string[];
+  readonly adminUserIds?: readonly string[];
   readonly sendLimit: TokenBucketLimit;
   /** Read receipts and typing notices per user (unlimited when absent). */
   readonly readLimit?: TokenBucketLimit;
   readonly typingLimit?: TokenBucketLimit;
   readonly groupMembersMax?: number;
+  /** Login and registration per client address and per username, counted in Redis by all nodes. */
+  readonly signInLimits: SignInLimits;
+  /** Password hashes and checks at once on this node, and how many may wait. */
+  readonly passwordHashing: ConcurrencyLimit;
+  /** Whose X-Forwarded-For gives the client's address (default: nobody; the socket's address). */
+  readonly trustProxy?: false | number | readonly string[];
+  /** Wraps what accounts publish through (tests put a Kafka fault in front of the real producer). */
+  readonly accountsPublisher?: (publisher: EventPublisher) => AccountEventPublisher;
   readonly port: number;
   readonly maxFrameBytes: number;
   readonly heartBeatMs: number;
@@ -94,6 +109,8 @@ export interface Gateway {
   readonly port: number;
   readonly stomp: StompEndpoint;
   readonly accounts: AccountService;
+  /** This node's password hashing (its load shows the cap at work). */
+  readonly passwords: PasswordHasher;
   readonly messages: MessageService;
   /** Ends every STOMP session, then stops accepting HTTP. */
   close(): Promise<void>;
@@ -118,7 +135,10 @@ function enforce(registry: SessionRegistry, revocation: Revocation, logger?: Log
     logger?.info({ userId: revocation.userId, ended }, 'ended the sessions of a disabled account');
 }
 
-/** How long a send attempt holds its messageId before a retry may take over (above the producer's 30 s timeout). */
+/**
+ * How long a send attempt holds its messageId, and a registration its username, before a retry may
+ * take over (above the producer's 30 s timeout).
+ */
 const CLAIM_LEASE_MS = 40_000;
 
 /** The node's services: accounts, sending, conversations, and the live side they notify. */
@@ -129,16 +149,22 @@ function buildServices(options: GatewayOptions) {
   const directory = new Directory(pool);
   const typing = new TypingNotices(pool, new ChannelPublisher(options.redis, prefix, logger));
   const presence = new PresenceTracker(options.redis, prefix, publisher, options.presence, logger);
+  const passwords = new PasswordHasher(options.passwordHashing);
   return {
     pool,
     publisher,
     directory,
     presence,
+    passwords,
     accounts: new AccountService({
       pool,
-      publisher,
+      publisher: options.accountsPublisher?.(publisher) ?? publisher,
       tokens: options.tokens,
-      adminUsernames: options.adminUsernames,
+      admins: { usernames: options.adminUsernames, userIds: options.adminUserIds ?? [] },
+      throttle: new SignInThrottle(options.redis, prefix, options.signInLimits, logger),
+      passwords,
+      claimLeaseMs: CLAIM_LEASE_MS,
+      ...(logger ? { logger } : {}),
     }),
     messages: new MessageService({
       pool,
@@ -230,6 +256,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const liveFeeds = new LiveFeeds(hub, options.redisKeyPrefix);
   const registry = new SessionRegistry();
   metrics.gauge('parley_stomp_sessions_open', 'STOMP sessions open on this node', () => registry.size);
+  metrics.gauge(
+    'parley_password_hashes_running',
+    'password hashes and checks running on this node',
+    () => services.passwords.load.running,
+  );
+  metrics.gauge(
+    'parley_password_hashes_waiting',
+    'password hashes and checks waiting for a slot on this node',
+    () => services.passwords.load.waiting,
+  );
   const control = new SessionControl(
     options.redis,
     options.redisSubscriber,
@@ -258,6 +294,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       presenceOf: (userId) => readPresence(pool, presence, userId),
     },
     onAccountStatusChanged: async (userId, status) => control.accountStatusChanged(userId, status),
+    ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     ...(logger ? { logger } : {}),
     ops: opsMiddleware({
       metrics,
@@ -296,6 +333,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     port: (server.address() as AddressInfo).port,
     stomp,
     accounts,
+    passwords: services.passwords,
     messages,
     close: async () => {
       // Sessions end while Redis is still there, so their users' presence follows at once.

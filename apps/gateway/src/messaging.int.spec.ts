@@ -498,7 +498,11 @@ describe('messaging over STOMP and HTTP (PROTOCOL §§2-3)', () => {
   });
 
   it('lets an admin block an account: its open sessions end, it cannot log in, connect or call; reactivation restores it', async () => {
-    const admin = await call('POST', '/v1/auth/register', undefined, {
+    // A name configured as an admin's cannot be registered: the admin's account is registered on a
+    // node where it is not configured, as a deployment does before configuring ADMIN_USERNAMES.
+    const plainNode = await fixture.startNode({ adminUsernames: [] });
+    const plain = gatewayClients(() => `http://127.0.0.1:${plainNode.port}`);
+    const admin = await plain.call('POST', '/v1/auth/register', undefined, {
       username: adminName,
       password: 'password-1',
     });

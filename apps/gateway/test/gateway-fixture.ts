@@ -2,13 +2,15 @@
 // gateway reads, and a gateway node (HTTP API and STOMP endpoint) on a free port.
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
-import { TokenService } from '@parley/auth';
+import type { AccountEventPublisher, SignInLimits } from '@parley/accounts';
+import { TokenService, type ConcurrencyLimit } from '@parley/auth';
 import { startDeliveryWorker, type RetryBudget } from '@parley/delivery';
 import type { TokenBucketLimit } from '@parley/domain';
 import type { PresenceOptions } from '@parley/presence';
 import { EventSerde } from '@parley/events';
 import { BatchingProducer } from '@parley/kafka';
 import { ProjectionRunner, type Projection } from '@parley/projections';
+import type { EventPublisher } from '@parley/publishing';
 import { ALL_PROJECTIONS } from '@parley/read-models';
 import { createTestWorld, type TestWorld } from '@parley/testing';
 import { startGateway, type Gateway, type GatewayOptions } from '../src/gateway';
@@ -24,8 +26,8 @@ export interface GatewayFixture {
   readonly gateway: Gateway;
   readonly port: number;
   readonly baseUrl: string;
-  /** Another gateway node on the same world (closed by dispose). */
-  startNode(): Promise<Gateway>;
+  /** Another gateway node on the same world (closed by dispose), with options of its own if given. */
+  startNode(overrides?: Partial<GatewayOptions>): Promise<Gateway>;
   dispose(): Promise<void>;
 }
 
@@ -35,6 +37,14 @@ export interface GatewayFixtureOptions {
   readonly heartBeatMs?: number;
   readonly sendLimit?: TokenBucketLimit;
   readonly adminUsernames?: readonly string[];
+  readonly adminUserIds?: readonly string[];
+  /** Sign-in limits (default: high enough that no spec but those about them meets them). */
+  readonly signInLimits?: SignInLimits;
+  readonly passwordHashing?: ConcurrencyLimit;
+  /** Whose X-Forwarded-For to believe (`['loopback']` lets a spec play clients at other addresses). */
+  readonly trustProxy?: false | number | readonly string[];
+  /** Puts a fault in front of the real publisher for accounts (registration failures). */
+  readonly accountsPublisher?: (publisher: EventPublisher) => AccountEventPublisher;
   /** Run the delivery worker's inbox projection too (default true). */
   readonly delivery?: boolean;
   readonly retry?: Partial<RetryBudget>;
@@ -86,7 +96,8 @@ export async function startGatewayFixture(
           ttlMs: options.deliveryTtlMs ?? 3_600_000,
           jobsIntervalMs: 200,
         });
-  const nodeOptions = {
+  const unlimited = { capacity: 100_000, refillPerSecond: 100_000 };
+  const nodeOptions: GatewayOptions = {
     kafka: world.kafka,
     pool,
     producer,
@@ -97,7 +108,16 @@ export async function startGatewayFixture(
     tokens: new TokenService(TEST_JWT_SECRET),
     topicPrefix: world.prefix,
     adminUsernames: options.adminUsernames ?? [],
+    adminUserIds: options.adminUserIds ?? [],
     sendLimit: options.sendLimit ?? { capacity: 1_000, refillPerSecond: 1_000 },
+    signInLimits: options.signInLimits ?? {
+      loginPerUsername: unlimited,
+      loginPerAddress: unlimited,
+      registerPerAddress: unlimited,
+    },
+    passwordHashing: options.passwordHashing ?? { concurrency: 2, queueLength: 1_000 },
+    ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
+    ...(options.accountsPublisher ? { accountsPublisher: options.accountsPublisher } : {}),
     port: 0,
     maxFrameBytes: options.maxFrameBytes ?? 64 * 1024,
     heartBeatMs: options.heartBeatMs ?? 10_000,
@@ -119,8 +139,8 @@ export async function startGatewayFixture(
     gateway,
     port: gateway.port,
     baseUrl: `http://127.0.0.1:${gateway.port}`,
-    startNode: async () => {
-      const node = await startGateway(nodeOptions);
+    startNode: async (overrides = {}) => {
+      const node = await startGateway({ ...nodeOptions, ...overrides });
       extraNodes.push(node);
       return node;
     },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { checkPassword, hashPassword, type TokenService } from '@parley/auth';
+import { PasswordHasher, type TokenService } from '@parley/auth';
 import {
   DomainError,
   notFound,
@@ -9,8 +9,12 @@ import {
   parsePassword,
   parseUsername,
 } from '@parley/domain';
+import type { Logger } from '@parley/logging';
 import type { EventPublisher } from '@parley/publishing';
 import { waitForReadModel } from '@parley/read-models';
+import { NO_ADMINS, isAdminUser, isReservedUsername, type AdminGrants } from './admins';
+import type { SignInThrottle } from './sign-in-throttle';
+import { UsernameClaims } from './username-claims';
 
 export interface Session {
   readonly userId: string;
@@ -19,12 +23,27 @@ export interface Session {
   readonly expiresAt: string;
 }
 
+/** Where a sign-in comes from: the key of the client's address (see clientAddressKey). */
+export interface SignInClient {
+  readonly address: string;
+}
+
+/** What accounts publish through (the gateway's EventPublisher; tests put faults in front of it). */
+export type AccountEventPublisher = Pick<EventPublisher, 'publish'>;
+
 export interface AccountServiceDeps {
   readonly pool: Pool;
-  readonly publisher: EventPublisher;
+  readonly publisher: AccountEventPublisher;
   readonly tokens: TokenService;
-  /** Usernames allowed to call the admin endpoints. */
-  readonly adminUsernames?: readonly string[];
+  /** Who may call the admin endpoints; their configured usernames cannot be registered. */
+  readonly admins?: AdminGrants;
+  /** Login and registration limits per address and username (none: not limited). */
+  readonly throttle?: SignInThrottle;
+  /** Password hashing with the node's cap (default: DEFAULT_PASSWORD_HASHING). */
+  readonly passwords?: PasswordHasher;
+  /** How long a registration holds its username before a retry may take it over. */
+  readonly claimLeaseMs?: number;
+  readonly logger?: Logger;
   readonly now?: () => Date;
 }
 
@@ -38,52 +57,67 @@ interface AccountRow {
 const badCredentials = () =>
   new DomainError('unauthenticated', 'INVALID_CREDENTIALS', 'unknown username or wrong password');
 
+const usernameTaken = (username: string) =>
+  new DomainError('conflict', 'USERNAME_TAKEN', `username "${username}" is taken`);
+
+const UNKNOWN_CLIENT: SignInClient = { address: 'unknown' };
+
 /** Registration, login and token checks (PROTOCOL §1). */
 export class AccountService {
   private readonly now: () => Date;
+  private readonly admins: AdminGrants;
+  private readonly passwords: PasswordHasher;
+  private readonly claims: UsernameClaims;
 
   constructor(private readonly deps: AccountServiceDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.admins = deps.admins ?? NO_ADMINS;
+    this.passwords = deps.passwords ?? new PasswordHasher();
+    this.claims = new UsernameClaims(deps.pool, deps.claimLeaseMs ?? 40_000, deps.logger);
   }
 
   /**
-   * Claims the username, then records UserRegistered and CredentialsSet in Kafka; answers once Kafka
-   * has both. If Kafka refuses, the claim is released so the name can be tried again.
+   * Claims the username, then records CredentialsSet and UserRegistered in Kafka, in that order, and
+   * answers once Kafka has both: UserRegistered is the one that makes the account, and it never gets
+   * onto the topic without its password hash before it. If Kafka refuses, the claim is released and
+   * the next registration of the name (a retry) takes it over under the same user id.
    */
-  async register(input: Readonly<Record<string, unknown>>): Promise<Session> {
+  async register(input: Readonly<Record<string, unknown>>, client = UNKNOWN_CLIENT): Promise<Session> {
+    await this.deps.throttle?.register(client.address);
     const username = parseUsername(input.username);
     const password = parsePassword(input.password);
     const displayName = parseDisplayName(input.displayName);
-    const userId = randomUUID();
-    const claimed = await this.deps.pool.query(
-      'INSERT INTO username_claims (username, user_id) VALUES ($1, $2) ON CONFLICT (username) DO NOTHING',
-      [username, userId],
-    );
-    if (claimed.rowCount === 0)
-      throw new DomainError('conflict', 'USERNAME_TAKEN', `username "${username}" is taken`);
+    if (isReservedUsername(this.admins, username)) {
+      this.deps.logger?.info({ username }, 'registration of a username configured as an admin refused');
+      throw usernameTaken(username);
+    }
+    // Hashed before claiming: a registration refused for want of hashing capacity holds nothing.
+    const passwordHash = await this.passwords.hash(password);
+    const userId = await this.claims.claim(username, randomUUID());
+    if (userId === undefined) throw usernameTaken(username);
     try {
-      const passwordHash = await hashPassword(password);
       const occurredAt = this.now().getTime();
       await this.deps.publisher.publish([
-        { type: 'UserRegistered', eventId: randomUUID(), occurredAt, userId, username, displayName },
         { type: 'CredentialsSet', eventId: randomUUID(), occurredAt, userId, passwordHash },
       ]);
-    } catch (error) {
-      await this.deps.pool.query('DELETE FROM username_claims WHERE username = $1 AND user_id = $2', [
-        username,
-        userId,
+      await this.deps.publisher.publish([
+        { type: 'UserRegistered', eventId: randomUUID(), occurredAt, userId, username, displayName },
       ]);
+    } catch (error) {
+      await this.claims.release(username, userId);
       throw error;
     }
+    await this.claims.confirm(username, userId);
     return this.session(userId, username);
   }
 
   /** The same answer for an unknown user and a wrong password, after the same work. */
-  async login(input: Readonly<Record<string, unknown>>): Promise<Session> {
+  async login(input: Readonly<Record<string, unknown>>, client = UNKNOWN_CLIENT): Promise<Session> {
     const { username, password } = input;
+    await this.deps.throttle?.login(client.address, username);
     if (typeof username !== 'string' || typeof password !== 'string') throw badCredentials();
     const account = await this.findAccount(username);
-    const ok = await checkPassword(account?.password_hash ?? undefined, password);
+    const ok = await this.passwords.check(account?.password_hash ?? undefined, password);
     if (!account || !ok) throw badCredentials();
     if (account.status !== 'ACTIVE') {
       throw new DomainError(
@@ -117,9 +151,9 @@ export class AccountService {
     return { userId, expiresAtMs };
   }
 
-  /** Whether the user may call the admin endpoints (their username is configured as an admin's). */
+  /** Whether the user may call the admin endpoints (by user id, or a username configured as an admin's). */
   isAdmin(userId: string): Promise<boolean> {
-    return isAdminUser(this.deps.pool, this.deps.adminUsernames ?? [], userId);
+    return isAdminUser(this.deps.pool, this.admins, userId);
   }
 
   /**
@@ -183,18 +217,4 @@ export class AccountService {
     const { token, expiresAt } = await this.deps.tokens.issue(userId, this.now());
     return { userId, username, token, expiresAt: expiresAt.toISOString() };
   }
-}
-
-/** Whether the user's username is one of `adminUsernames` (claims hold it before it is projected). */
-export async function isAdminUser(
-  pool: Pool,
-  adminUsernames: readonly string[],
-  userId: string,
-): Promise<boolean> {
-  if (adminUsernames.length === 0) return false;
-  const { rows } = await pool.query<{ username: string }>(
-    'SELECT username FROM username_claims WHERE user_id = $1',
-    [userId],
-  );
-  return rows.some((row) => adminUsernames.includes(row.username));
 }

@@ -1,2 +1,3 @@
-export { hashPassword, checkPassword } from './passwords';
+export { hashPassword, checkPassword, PasswordHasher, DEFAULT_PASSWORD_HASHING } from './passwords';
+export { ConcurrencyLimiter, type ConcurrencyLimit, type ConcurrencyLoad } from './concurrency-limiter';
 export { TokenService, bearerToken, type IssuedToken } from './tokens';

@@ -19,6 +19,46 @@ const url = (protocols: readonly string[]) =>
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+const commaList = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== ''),
+  );
+const perMinute = z.coerce.number().positive().max(1_000_000);
+const burst = z.coerce.number().int().min(1).max(1_000_000);
+const bucket = (perMinuteRate: number, capacity: number) => ({
+  capacity,
+  refillPerSecond: perMinuteRate / 60,
+});
+
+/**
+ * Express's `trust proxy`: whom to believe about the client's address (X-Forwarded-For). `false`:
+ * nobody, the socket's address counts; a number: that many proxies in front; otherwise a
+ * comma-separated list of proxy addresses or subnets, or `loopback`, `linklocal`, `uniquelocal`.
+ * `true` (believe any header) is refused: a client could then pick its own address.
+ */
+export type TrustProxy = false | number | readonly string[];
+
+const PROXY_ENTRY = /^(loopback|linklocal|uniquelocal|[0-9a-fA-F:.]+(\/\d{1,3})?)$/;
+
+function parseTrustProxy(value: string, ctx: z.RefinementCtx): TrustProxy {
+  const text = value.trim().toLowerCase();
+  if (text === 'false' || text === 'off' || text === '0') return false;
+  if (/^\d+$/.test(text)) return Number(text);
+  const entries = text.split(',').map((entry) => entry.trim());
+  if (text !== 'true' && entries.every((entry) => PROXY_ENTRY.test(entry))) return entries;
+  ctx.addIssue({
+    code: 'custom',
+    message:
+      'expected false, a number of proxies, or proxy addresses/subnets (or loopback, linklocal, uniquelocal); true would let clients choose their address',
+  });
+  return z.NEVER;
+}
+
 /** Every variable Parley reads, with its local default. Documented in the README's configuration table. */
 const envSchema = z
   .object({
@@ -93,6 +133,20 @@ const envSchema = z
     TYPING_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(2),
     TYPING_RATE_BURST: z.coerce.number().int().min(1).max(1_000_000).default(5),
     GROUP_MEMBERS_MAX: z.coerce.number().int().min(2).max(100_000).default(1_000),
+    // Accounts hardening: admins by id, sign-in limits, the password hashing cap, client addresses.
+    ADMIN_USER_IDS: commaList,
+    LOGIN_USERNAME_RATE_PER_MINUTE: perMinute.default(10),
+    LOGIN_USERNAME_BURST: burst.default(10),
+    LOGIN_IP_RATE_PER_MINUTE: perMinute.default(30),
+    LOGIN_IP_BURST: burst.default(30),
+    REGISTER_IP_RATE_PER_MINUTE: perMinute.default(10),
+    REGISTER_IP_BURST: burst.default(10),
+    PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(2),
+    PASSWORD_HASH_QUEUE: z.coerce.number().int().min(0).max(100_000).default(32),
+    HTTP_TRUST_PROXY: z
+      .string()
+      .default('false')
+      .transform((value, ctx) => parseTrustProxy(value, ctx)),
   })
   .transform((env, ctx) => {
     const jwtSecret = env.JWT_SECRET ?? (env.NODE_ENV === 'production' ? undefined : DEV_JWT_SECRET);
@@ -145,6 +199,16 @@ const envSchema = z
       readLimit: { refillPerSecond: env.READ_RATE_PER_SECOND, capacity: env.READ_RATE_BURST },
       typingLimit: { refillPerSecond: env.TYPING_RATE_PER_SECOND, capacity: env.TYPING_RATE_BURST },
       groupMembersMax: env.GROUP_MEMBERS_MAX,
+      accounts: {
+        adminUserIds: env.ADMIN_USER_IDS,
+        signInLimits: {
+          loginPerUsername: bucket(env.LOGIN_USERNAME_RATE_PER_MINUTE, env.LOGIN_USERNAME_BURST),
+          loginPerAddress: bucket(env.LOGIN_IP_RATE_PER_MINUTE, env.LOGIN_IP_BURST),
+          registerPerAddress: bucket(env.REGISTER_IP_RATE_PER_MINUTE, env.REGISTER_IP_BURST),
+        },
+        passwordHashing: { concurrency: env.PASSWORD_HASH_CONCURRENCY, queueLength: env.PASSWORD_HASH_QUEUE },
+        trustProxy: env.HTTP_TRUST_PROXY,
+      },
     };
   });
 

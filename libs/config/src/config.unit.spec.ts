@@ -38,3 +38,47 @@ describe('loadConfig', () => {
     );
   });
 });
+
+describe('loadConfig: accounts hardening', () => {
+  it('gives sign-in limits per minute, the hashing cap and no trusted proxy by default', () => {
+    const { accounts } = loadConfig({});
+    expect(accounts.adminUserIds).toEqual([]);
+    expect(accounts.signInLimits).toEqual({
+      loginPerUsername: { capacity: 10, refillPerSecond: 10 / 60 },
+      loginPerAddress: { capacity: 30, refillPerSecond: 30 / 60 },
+      registerPerAddress: { capacity: 10, refillPerSecond: 10 / 60 },
+    });
+    expect(accounts.passwordHashing).toEqual({ concurrency: 2, queueLength: 32 });
+    expect(accounts.trustProxy).toBe(false);
+  });
+
+  it('reads admin ids, limits and the trusted proxies', () => {
+    const { accounts } = loadConfig({
+      ADMIN_USER_IDS: ' a1, b2 ,',
+      LOGIN_USERNAME_RATE_PER_MINUTE: '6',
+      LOGIN_USERNAME_BURST: '3',
+      PASSWORD_HASH_CONCURRENCY: '4',
+      PASSWORD_HASH_QUEUE: '0',
+      HTTP_TRUST_PROXY: 'loopback, 10.0.0.0/8',
+    });
+    expect(accounts.adminUserIds).toEqual(['a1', 'b2']);
+    expect(accounts.signInLimits.loginPerUsername).toEqual({ capacity: 3, refillPerSecond: 0.1 });
+    expect(accounts.passwordHashing).toEqual({ concurrency: 4, queueLength: 0 });
+    expect(accounts.trustProxy).toEqual(['loopback', '10.0.0.0/8']);
+    expect(loadConfig({ HTTP_TRUST_PROXY: '1' }).accounts.trustProxy).toBe(1);
+    expect(loadConfig({ HTTP_TRUST_PROXY: 'off' }).accounts.trustProxy).toBe(false);
+  });
+
+  it('refuses a trust-everyone proxy setting and limits that are no limits', () => {
+    for (const env of [
+      { HTTP_TRUST_PROXY: 'true' },
+      { HTTP_TRUST_PROXY: 'my proxy' },
+      { LOGIN_IP_BURST: '0' },
+      { REGISTER_IP_RATE_PER_MINUTE: '-1' },
+      { PASSWORD_HASH_CONCURRENCY: '0' },
+    ]) {
+      expect(() => loadConfig(env)).toThrow(ConfigError);
+      expect(() => loadConfig(env)).toThrow(Object.keys(env)[0]);
+    }
+  });
+});

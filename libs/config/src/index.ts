@@ -1,2 +1,3 @@
 export { loadConfig, type Config } from './config';
 export { ConfigError } from './config-error';
+export type { TrustProxy } from './config';

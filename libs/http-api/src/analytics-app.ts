@@ -12,6 +12,8 @@ export interface AnalyticsAppDeps {
   readonly tokens: TokenService;
   /** Only these users may read analytics (platform-wide figures are not for every user). */
   readonly adminUsernames: readonly string[];
+  /** ... and these (ADMIN_USER_IDS: ids cannot be chosen at registration, names can). */
+  readonly adminUserIds?: readonly string[];
   /** The ops endpoints and request counting (libs/observability), ahead of the routes. */
   readonly ops?: (req: Request, res: Response, next: NextFunction) => void;
   readonly logger?: Logger;
@@ -25,8 +27,9 @@ export function createAnalyticsApp(deps: AnalyticsAppDeps): express.Express {
 
   app.use('/v1/analytics', async (req: Request, _res: Response, next: NextFunction) => {
     const userId = await deps.tokens.verify(bearerToken(req.header('authorization')));
-    if (!(await isAdminUser(deps.pool, deps.adminUsernames, userId)))
-      throw new DomainError('forbidden', 'FORBIDDEN', 'analytics are for administrators (ADMIN_USERNAMES)');
+    const admins = { userIds: deps.adminUserIds ?? [], usernames: deps.adminUsernames };
+    if (!(await isAdminUser(deps.pool, admins, userId)))
+      throw new DomainError('forbidden', 'FORBIDDEN', 'analytics are for administrators');
     next();
   });
 

@@ -1,4 +1,4 @@
-import { DomainError, type DomainErrorKind } from '@parley/domain';
+import { DomainError, OverloadedError, type DomainErrorKind } from '@parley/domain';
 
 export const HTTP_STATUS: Readonly<Record<DomainErrorKind, number>> = {
   invalid: 400,
@@ -10,13 +10,22 @@ export const HTTP_STATUS: Readonly<Record<DomainErrorKind, number>> = {
 };
 
 export interface ErrorBody {
-  readonly error: { readonly code: string; readonly message: string };
+  readonly error: { readonly code: string; readonly message: string; readonly retryAfterMs?: number };
 }
 
 /** PROTOCOL §1: every error has one JSON shape. Unknown failures never leak their details. */
 export function toHttpError(error: unknown): { status: number; body: ErrorBody } {
   if (error instanceof DomainError) {
-    return { status: HTTP_STATUS[error.kind], body: { error: { code: error.code, message: error.message } } };
+    const retryAfterMs = error.details?.retryAfterMs;
+    const retry = typeof retryAfterMs === 'number' ? { retryAfterMs } : {};
+    return {
+      status: HTTP_STATUS[error.kind],
+      body: { error: { code: error.code, message: error.message, ...retry } },
+    };
+  }
+  if (error instanceof OverloadedError) {
+    const { code, message, retryAfterMs } = error;
+    return { status: 503, body: { error: { code, message, retryAfterMs } } };
   }
   const type = (error as { type?: unknown } | null)?.type;
   if (type === 'entity.parse.failed') {
@@ -32,4 +41,10 @@ export function toHttpError(error: unknown): { status: number; body: ErrorBody }
     status: 500,
     body: { error: { code: 'INTERNAL', message: 'something went wrong on our side; try again' } },
   };
+}
+
+/** `Retry-After` (whole seconds, rounded up) for an error that says when to try again. */
+export function retryAfterHeader(body: ErrorBody): Record<string, string> {
+  const ms = body.error.retryAfterMs;
+  return ms === undefined ? {} : { 'Retry-After': String(Math.max(1, Math.ceil(ms / 1000))) };
 }

@@ -2,9 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { AccountService } from '@parley/accounts';
 import { bearerToken } from '@parley/auth';
-import { asObject, parseClientId } from '@parley/domain';
+import { asObject, clientAddressKey, parseClientId } from '@parley/domain';
 import type { Logger } from '@parley/logging';
-import { toHttpError } from './error-mapping';
+import { retryAfterHeader, toHttpError } from './error-mapping';
 import { messagingRoutes, userOf, type MessagingRoutesDeps } from './messaging-routes';
 
 export interface HttpAppDeps {
@@ -18,23 +18,32 @@ export interface HttpAppDeps {
    * observes requests (see @parley/observability's opsMiddleware).
    */
   readonly ops?: (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+  /**
+   * Express's `trust proxy`: whose X-Forwarded-For to believe about the client's address, which
+   * login and registration are limited by (default: nobody; the socket's address counts).
+   */
+  readonly trustProxy?: false | number | readonly string[];
 }
+
+/** The client's address as sign-in limits count it (behind trusted proxies: what they forwarded). */
+const signInClient = (req: Request) => ({ address: clientAddressKey(req.ip) });
 
 /** PROTOCOL §§1-2 over HTTP. Routes parse `unknown` input through the domain rules. */
 export function createHttpApp(deps: HttpAppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy ?? false);
   if (deps.ops) app.use(deps.ops);
   app.use(express.json({ limit: '64kb' }));
 
   app.post('/v1/auth/register', async (req: Request, res: Response) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    res.status(201).json(await deps.accounts.register(body));
+    res.status(201).json(await deps.accounts.register(body, signInClient(req)));
   });
 
   app.post('/v1/auth/login', async (req: Request, res: Response) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    res.json(await deps.accounts.login(body));
+    res.json(await deps.accounts.login(body, signInClient(req)));
   });
 
   // Everything else under /v1 needs a valid bearer token of an active account.
@@ -47,7 +56,7 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
     res.json({ userId: userOf(res) });
   });
 
-  // Admins only (ADMIN_USERNAMES): block, delete or reactivate an account.
+  // Admins only (ADMIN_USER_IDS, ADMIN_USERNAMES): block, delete or reactivate an account.
   app.put('/v1/admin/users/:userId/status', async (req: Request, res: Response) => {
     const userId = parseClientId(req.params.userId, 'userId');
     const answer = await deps.accounts.changeStatus(userOf(res), userId, asObject(req.body));
@@ -64,7 +73,7 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const { status, body } = toHttpError(error);
     if (status >= 500) deps.logger?.error({ err: error, path: req.path }, 'request failed');
-    res.status(status).json(body);
+    res.status(status).set(retryAfterHeader(body)).json(body);
   });
   return app;
 }

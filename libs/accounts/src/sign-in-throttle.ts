@@ -1,0 +1,148 @@
+import type { Redis } from 'ioredis';
+import {
+  DomainError,
+  USERNAME_PATTERN,
+  takeTokenFromEach,
+  type TokenBucketLimit,
+  type TokenBucketState,
+} from '@parley/domain';
+import type { Logger } from '@parley/logging';
+import { MicroBatcher } from '@parley/runtime';
+import { signInKeys } from './sign-in-keys';
+
+/** The sign-in limits (README: LOGIN_*, REGISTER_*). */
+export interface SignInLimits {
+  /** Login attempts at one username, from anywhere. */
+  readonly loginPerUsername: TokenBucketLimit;
+  /** Login attempts from one client address, at any usernames. */
+  readonly loginPerAddress: TokenBucketLimit;
+  /** Registrations from one client address. */
+  readonly registerPerAddress: TokenBucketLimit;
+}
+
+interface Bucket {
+  readonly key: string;
+  readonly limit: TokenBucketLimit;
+  /** What the client is told is over its limit. */
+  readonly over: string;
+}
+
+interface Refusal {
+  readonly retryAfterMs: number;
+  readonly over: string;
+}
+
+/**
+ * Token buckets for login and registration, kept in Redis so every gateway node counts together
+ * (the pure rule is @parley/domain's; the Redis pattern is the send limit's: the attempts of one
+ * event-loop turn cost one MGET and one pipelined write, one batch at a time). An attempt takes a
+ * token from each of its buckets or from none. Two nodes racing on one bucket may let an attempt or
+ * two more through; if Redis is unreachable nothing is limited (logged): the per-node hashing cap
+ * still bounds the work, and a Redis blip must not lock everybody out.
+ */
+export class SignInThrottle {
+  private readonly batcher: MicroBatcher<readonly Bucket[], Refusal | undefined>;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keyPrefix: string,
+    private readonly limits: SignInLimits,
+    private readonly logger?: Logger,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.batcher = new MicroBatcher((attempts) => this.takeAll(attempts), { maxBatch: 500, serial: true });
+  }
+
+  /**
+   * A login attempt from `clientAddress` (see clientAddressKey) at `username`. A name no account
+   * can have costs only the address's token.
+   */
+  async login(clientAddress: string, username: unknown): Promise<void> {
+    const buckets: Bucket[] = [
+      {
+        key: signInKeys.loginByAddress(this.keyPrefix, clientAddress),
+        limit: this.limits.loginPerAddress,
+        over: 'too many sign-in attempts from your address',
+      },
+    ];
+    if (typeof username === 'string' && USERNAME_PATTERN.test(username)) {
+      buckets.push({
+        key: signInKeys.loginByUsername(this.keyPrefix, username),
+        limit: this.limits.loginPerUsername,
+        over: 'too many sign-in attempts for this username',
+      });
+    }
+    await this.take(buckets);
+  }
+
+  async register(clientAddress: string): Promise<void> {
+    await this.take([
+      {
+        key: signInKeys.registerByAddress(this.keyPrefix, clientAddress),
+        limit: this.limits.registerPerAddress,
+        over: 'too many registrations from your address',
+      },
+    ]);
+  }
+
+  private async take(buckets: readonly Bucket[]): Promise<void> {
+    const refusal = await this.batcher.submit(buckets);
+    if (!refusal) return;
+    const seconds = Math.ceil(refusal.retryAfterMs / 1000);
+    throw new DomainError('rate_limited', 'RATE_LIMITED', `${refusal.over}; try again in ${seconds} s`, {
+      retryAfterMs: refusal.retryAfterMs,
+    });
+  }
+
+  /** For each attempt, undefined (allowed) or the refusal. */
+  private async takeAll(attempts: readonly (readonly Bucket[])[]): Promise<(Refusal | undefined)[]> {
+    const limits = new Map<string, TokenBucketLimit>();
+    for (const bucket of attempts.flat()) limits.set(bucket.key, bucket.limit);
+    const keys = [...limits.keys()];
+    let stored: (string | null)[];
+    try {
+      stored = await this.redis.mget(keys);
+    } catch (error) {
+      this.logger?.warn(
+        { err: error },
+        'sign-in limits unreadable (Redis); sign-ins are not limited meanwhile',
+      );
+      return attempts.map(() => undefined);
+    }
+    const states = new Map<string, TokenBucketState | undefined>();
+    keys.forEach((key, i) => states.set(key, parseState(stored[i] ?? null)));
+    const nowMs = this.now();
+    const answers = attempts.map((buckets) => {
+      const result = takeTokenFromEach(
+        buckets.map((bucket) => ({ state: states.get(bucket.key), limit: bucket.limit })),
+        nowMs,
+      );
+      buckets.forEach((bucket, i) => states.set(bucket.key, result.states[i]));
+      if (result.allowed) return undefined;
+      return {
+        retryAfterMs: result.retryAfterMs,
+        over: buckets[result.refusedBy]?.over ?? 'too many attempts',
+      };
+    });
+    const pipeline = this.redis.pipeline();
+    for (const [key, state] of states) {
+      const limit = limits.get(key);
+      if (!state || !limit) continue;
+      // A bucket left alone refills completely; after that its key is not needed.
+      const ttlMs = Math.ceil((limit.capacity / limit.refillPerSecond) * 1000) + 1_000;
+      pipeline.set(key, `${state.tokens}:${state.updatedAtMs}`, 'PX', ttlMs);
+    }
+    await pipeline.exec().catch((error: unknown) => {
+      this.logger?.warn({ err: error }, 'sign-in limit state not saved (Redis)');
+    });
+    return answers;
+  }
+}
+
+function parseState(value: string | null): TokenBucketState | undefined {
+  if (!value) return undefined;
+  const [tokens, updatedAtMs] = value.split(':').map(Number);
+  if (tokens === undefined || updatedAtMs === undefined || Number.isNaN(tokens) || Number.isNaN(updatedAtMs))
+    return undefined;
+  return { tokens, updatedAtMs };
+}
