@@ -106,16 +106,20 @@ describe('revoked rights and session limits on open connections', () => {
 
   it('given a session whose token expires, when it is not refreshed it ends; when refreshed it lives on', async () => {
     const bob = await register('bob');
-    const shortTokens = new TokenService(TEST_JWT_SECRET, 2);
+    const shortTokens = new TokenService(TEST_JWT_SECRET, 5);
     const shortLived = { ...bob, token: (await shortTokens.issue(bob.userId)).token };
     const expiring = await connect(shortLived);
     const refreshed = await connect(shortLived);
     const fresh = (await new TokenService(TEST_JWT_SECRET, 3_600).issue(bob.userId)).token;
+    const receipt = new Promise<void>((resolve) =>
+      refreshed.client.watchForReceipt('refresh-1', () => resolve()),
+    );
     refreshed.client.publish({
       destination: '/app/session.refresh',
       headers: { Authorization: `Bearer ${fresh}`, receipt: 'refresh-1' },
       body: '',
     });
+    await receipt;
     const error = await expiring.closed;
     expect(error?.headers.message).toBe('TOKEN_EXPIRED');
     await new Promise((resolve) => setTimeout(resolve, 500));
