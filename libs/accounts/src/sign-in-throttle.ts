@@ -7,7 +7,7 @@ import {
   type TokenBucketState,
 } from '@parley/domain';
 import type { Logger } from '@parley/logging';
-import { MicroBatcher } from '@parley/runtime';
+import { MicroBatcher, RedisBuckets } from '@parley/runtime';
 import { signInKeys } from './sign-in-keys';
 
 /** The sign-in limits (README: LOGIN_*, REGISTER_*). */
@@ -43,13 +43,16 @@ interface Refusal {
 export class SignInThrottle {
   private readonly batcher: MicroBatcher<readonly Bucket[], Refusal | undefined>;
 
+  private readonly buckets: RedisBuckets;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly keyPrefix: string,
     private readonly limits: SignInLimits,
     private readonly logger?: Logger,
     private readonly now: () => number = Date.now,
   ) {
+    this.buckets = new RedisBuckets(redis);
     this.batcher = new MicroBatcher((attempts) => this.takeAll(attempts), { maxBatch: 500, serial: true });
   }
 
@@ -99,9 +102,9 @@ export class SignInThrottle {
     const limits = new Map<string, TokenBucketLimit>();
     for (const bucket of attempts.flat()) limits.set(bucket.key, bucket.limit);
     const keys = [...limits.keys()];
-    let stored: (string | null)[];
+    let states: Map<string, TokenBucketState | undefined>;
     try {
-      stored = await this.redis.mget(keys);
+      states = await this.buckets.read(keys);
     } catch (error) {
       this.logger?.warn(
         { err: error },
@@ -109,8 +112,6 @@ export class SignInThrottle {
       );
       return attempts.map(() => undefined);
     }
-    const states = new Map<string, TokenBucketState | undefined>();
-    keys.forEach((key, i) => states.set(key, parseState(stored[i] ?? null)));
     const nowMs = this.now();
     const answers = attempts.map((buckets) => {
       const result = takeTokenFromEach(
@@ -124,25 +125,11 @@ export class SignInThrottle {
         over: buckets[result.refusedBy]?.over ?? 'too many attempts',
       };
     });
-    const pipeline = this.redis.pipeline();
-    for (const [key, state] of states) {
-      const limit = limits.get(key);
-      if (!state || !limit) continue;
-      // A bucket left alone refills completely; after that its key is not needed.
-      const ttlMs = Math.ceil((limit.capacity / limit.refillPerSecond) * 1000) + 1_000;
-      pipeline.set(key, `${state.tokens}:${state.updatedAtMs}`, 'PX', ttlMs);
-    }
-    await pipeline.exec().catch((error: unknown) => {
-      this.logger?.warn({ err: error }, 'sign-in limit state not saved (Redis)');
-    });
+    await this.buckets
+      .write(states, (key) => limits.get(key))
+      .catch((error: unknown) => {
+        this.logger?.warn({ err: error }, 'sign-in limit state not saved (Redis)');
+      });
     return answers;
   }
-}
-
-function parseState(value: string | null): TokenBucketState | undefined {
-  if (!value) return undefined;
-  const [tokens, updatedAtMs] = value.split(':').map(Number);
-  if (tokens === undefined || updatedAtMs === undefined || Number.isNaN(tokens) || Number.isNaN(updatedAtMs))
-    return undefined;
-  return { tokens, updatedAtMs };
 }

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { DomainError, takeToken, type TokenBucketLimit, type TokenBucketState } from '@parley/domain';
 import type { Logger } from '@parley/logging';
-import { MicroBatcher } from '@parley/runtime';
+import { MicroBatcher, RedisBuckets } from '@parley/runtime';
 
 /** What a bucket limits: sends, read receipts or typing notices (each user has one bucket of each). */
 export type RateLimitedAction = 'send' | 'read' | 'typing';
@@ -32,15 +32,17 @@ export class RateLimitedError extends DomainError {
  */
 export class SendRateLimiter {
   private readonly batcher: MicroBatcher<string, number | undefined>;
+  private readonly buckets: RedisBuckets;
 
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly keyPrefix: string,
     private readonly limit: TokenBucketLimit,
     private readonly logger?: Logger,
     private readonly now: () => number = Date.now,
     private readonly action: RateLimitedAction = 'send',
   ) {
+    this.buckets = new RedisBuckets(redis);
     this.batcher = new MicroBatcher((userIds) => this.takeAll(userIds), { maxBatch: 500, serial: true });
   }
 
@@ -58,9 +60,9 @@ export class SendRateLimiter {
   /** For each user, undefined (allowed) or how long to wait. */
   private async takeAll(userIds: readonly string[]): Promise<(number | undefined)[]> {
     const keys = [...new Set(userIds)].map((id) => this.keyOf(id));
-    let stored: (string | null)[];
+    let states: Map<string, TokenBucketState | undefined>;
     try {
-      stored = await this.redis.mget(keys);
+      states = await this.buckets.read(keys);
     } catch (error) {
       this.logger?.warn(
         { err: error },
@@ -68,8 +70,6 @@ export class SendRateLimiter {
       );
       return userIds.map(() => undefined);
     }
-    const states = new Map<string, TokenBucketState | undefined>();
-    keys.forEach((key, i) => states.set(key, parseState(stored[i] ?? null)));
     const nowMs = this.now();
     const answers = userIds.map((userId) => {
       const key = this.keyOf(userId);
@@ -77,23 +77,11 @@ export class SendRateLimiter {
       states.set(key, result.state);
       return result.allowed ? undefined : result.retryAfterMs;
     });
-    // A bucket left alone refills completely; after that its key is not needed.
-    const ttlMs = Math.ceil((this.limit.capacity / this.limit.refillPerSecond) * 1000) + 1_000;
-    const pipeline = this.redis.pipeline();
-    for (const [key, state] of states) {
-      if (state) pipeline.set(key, `${state.tokens}:${state.updatedAtMs}`, 'PX', ttlMs);
-    }
-    await pipeline.exec().catch((error: unknown) => {
-      this.logger?.warn({ err: error }, 'rate limit state not saved (Redis)');
-    });
+    await this.buckets
+      .write(states, () => this.limit)
+      .catch((error: unknown) => {
+        this.logger?.warn({ err: error }, 'rate limit state not saved (Redis)');
+      });
     return answers;
   }
-}
-
-function parseState(value: string | null): TokenBucketState | undefined {
-  if (!value) return undefined;
-  const [tokens, updatedAtMs] = value.split(':').map(Number);
-  if (tokens === undefined || updatedAtMs === undefined || Number.isNaN(tokens) || Number.isNaN(updatedAtMs))
-    return undefined;
-  return { tokens, updatedAtMs };
 }

@@ -1,2 +1,3 @@
 export { runService, type StopService } from './run-service';
 export { MicroBatcher, type MicroBatcherOptions } from './micro-batcher';
+export { RedisBuckets } from './redis-buckets';
