@@ -5,6 +5,7 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import jest from 'eslint-plugin-jest';
 
 const IO_LIBRARIES = ['kafkajs', '@kafkajs/*', 'pg', 'ioredis', 'express', 'ws', 'node-pg-migrate', 'pino'];
 
@@ -81,6 +82,18 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-call': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
       '@typescript-eslint/no-explicit-any': 'off',
+    },
+  },
+  {
+    // A test must be able to fail: it asserts something, runs (nothing focused or left disabled), and
+    // its expects are complete and awaited.
+    files: ['**/*.spec.ts'],
+    plugins: { jest },
+    rules: {
+      'jest/expect-expect': ['error', { assertFunctionNames: ['expect'] }],
+      'jest/no-focused-tests': 'error',
+      'jest/no-disabled-tests': 'error',
+      'jest/valid-expect': 'error',
     },
   },
 );

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { directConversationId } from '@parley/domain';
 import { KafkaAdmin, readTopic } from '@parley/kafka';
-import { gatewayClients, subscribeInbox, type TestUser } from '../test/gateway-clients';
+import { gatewayClients, subscribeInbox, type TestStompClient, type TestUser } from '../test/gateway-clients';
 import { startGatewayFixture, type GatewayFixture } from '../test/gateway-fixture';
 
 describe('delivery to devices: inboxes, ACKs, replay (PROTOCOL §3)', () => {
@@ -18,6 +18,15 @@ describe('delivery to devices: inboxes, ACKs, replay (PROTOCOL §3)', () => {
     const stomp = await connect(user, { 'device-id': deviceId });
     return { stomp, received: subscribeInbox(stomp, headers) };
   };
+
+  /** Subscribes, collecting JSON bodies, and resolves once the session confirms it with a RECEIPT. */
+  const subscribed = (stomp: TestStompClient, destination: string) =>
+    new Promise<Record<string, any>[]>((resolve) => {
+      const bodies: Record<string, any>[] = [];
+      const receipt = randomUUID();
+      stomp.client.watchForReceipt(receipt, () => resolve(bodies));
+      stomp.client.subscribe(destination, (m) => bodies.push(JSON.parse(m.body)), { receipt });
+    });
 
   const send = async (from: TestUser, to: TestUser, text: string) => {
     const answer = await call('POST', '/v1/messages', from.token, {
@@ -134,8 +143,8 @@ describe('delivery to devices: inboxes, ACKs, replay (PROTOCOL §3)', () => {
     const again = await device(bob, 'bob-laptop');
     await send(senders[0]!, bob, 'one more');
     await waitFor(() => again.received.length >= 1);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    // (It may have come twice by now: unACKed items are sent again after 300 ms here.)
+    // A device gets its items in position order, a replay before anything newer: had it been given
+    // anything ACKed again, that would have come first. (501 may come twice: it is not ACKed here.)
     expect(new Set(again.received.map((r) => `${r.position} ${r.body.text}`))).toEqual(
       new Set(['501 one more']),
     );
@@ -203,8 +212,9 @@ describe('delivery to devices: inboxes, ACKs, replay (PROTOCOL §3)', () => {
     for (let i = 0; i < 3; i++) ids.push(await send(ada, bob, `m${i}`));
     const resumed = await device(bob, 'phone', { 'from-position': '2' });
     await waitFor(() => resumed.received.length >= 1);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(resumed.received.map((r) => r.body.text)).toEqual(['m2']);
+    // In position order, so m0 or m1 would have come before m2. (m2 may come twice: the retry after
+    // 300 ms here can overtake the ACK.)
+    expect(new Set(resumed.received.map((r) => `${r.position} ${r.body.text}`))).toEqual(new Set(['3 m2']));
     resumed.received[0]!.message.ack();
 
     expect(
@@ -222,12 +232,9 @@ describe('delivery to devices: inboxes, ACKs, replay (PROTOCOL §3)', () => {
   it('tells the sender sent, delivered and read on /user/queue/receipts; members get the live feed and typing', async () => {
     const [ada, bob] = [await register('ada'), await register('bob')];
     const adaStomp = await connect(ada);
-    const receipts: Record<string, any>[] = [];
-    adaStomp.client.subscribe('/user/queue/receipts', (m) => receipts.push(JSON.parse(m.body)));
+    const receipts = await subscribed(adaStomp, '/user/queue/receipts');
     const phone = await device(bob, 'phone');
-    const typing: Record<string, any>[] = [];
-    phone.stomp.client.subscribe('/user/queue/typing', (m) => typing.push(JSON.parse(m.body)));
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the subscriptions are in place
+    const typing = await subscribed(phone.stomp, '/user/queue/typing');
 
     const first = randomUUID();
     await adaStomp.sendWithReceipt('/app/chat.send', {
@@ -251,11 +258,7 @@ describe('delivery to devices: inboxes, ACKs, replay (PROTOCOL §3)', () => {
     });
 
     const conversationId = directConversationId(ada.userId, bob.userId);
-    const feed: Record<string, any>[] = [];
-    phone.stomp.client.subscribe(`/topic/conversation.${conversationId}`, (m) =>
-      feed.push(JSON.parse(m.body)),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const feed = await subscribed(phone.stomp, `/topic/conversation.${conversationId}`);
     await phone.stomp.sendWithReceipt('/app/chat.read', { conversationId, seq: phone.received[0]!.body.seq });
     await waitFor(() => receipts.some((r) => r.messageId === first && r.status === 'read'), { what: 'read' });
     expect(receipts.find((r) => r.status === 'read')).toMatchObject({
@@ -283,8 +286,7 @@ describe('delivery to devices: inboxes, ACKs, replay (PROTOCOL §3)', () => {
     const [bob, carol] = [await register('bob'), await register('carol')];
     await send(carol, bob, 'we share a conversation now');
     const carolStomp = await connect(carol);
-    const notices: Record<string, any>[] = [];
-    carolStomp.client.subscribe('/user/queue/presence', (m) => notices.push(JSON.parse(m.body)));
+    const notices = await subscribed(carolStomp, '/user/queue/presence');
     const presenceOf = async () => (await call('GET', `/v1/users/${bob.userId}/presence`, carol.token)).body;
     expect(await presenceOf()).toEqual({ userId: bob.userId, status: 'offline', lastSeen: null });
 
@@ -315,9 +317,7 @@ describe('delivery to devices: inboxes, ACKs, replay (PROTOCOL §3)', () => {
   it('tells the sender pending while the recipient has no device online, and failed after the delivery TTL', async () => {
     const [ada, bob] = [await register('ada'), await register('bob')];
     const adaStomp = await connect(ada);
-    const receipts: Record<string, any>[] = [];
-    adaStomp.client.subscribe('/user/queue/receipts', (m) => receipts.push(JSON.parse(m.body)));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const receipts = await subscribed(adaStomp, '/user/queue/receipts');
     const messageId = await send(ada, bob, 'nobody home');
     await waitFor(() => receipts.some((r) => r.messageId === messageId && r.status === 'pending'), {
       what: 'pending',
@@ -337,8 +337,7 @@ describe('delivery to devices: inboxes, ACKs, replay (PROTOCOL §3)', () => {
   it('tells the sender pending, once, when the recipient leaves with a message undelivered', async () => {
     const [ada, bob] = [await register('ada'), await register('bob')];
     const adaStomp = await connect(ada);
-    const receipts: Record<string, any>[] = [];
-    adaStomp.client.subscribe('/user/queue/receipts', (m) => receipts.push(JSON.parse(m.body)));
+    const receipts = await subscribed(adaStomp, '/user/queue/receipts');
     const phone = await device(bob, 'phone'); // receives, never ACKs
     const messageId = await send(ada, bob, 'still there?');
     await waitFor(() => phone.received.length === 1, { what: 'the MESSAGE on the online device' });
@@ -358,8 +357,7 @@ describe('delivery to devices: inboxes, ACKs, replay (PROTOCOL §3)', () => {
   it('tells the sender failed once an online device was given a message its retry budget of times without ACK', async () => {
     const [ada, bob] = [await register('ada'), await register('bob')];
     const adaStomp = await connect(ada);
-    const receipts: Record<string, any>[] = [];
-    adaStomp.client.subscribe('/user/queue/receipts', (m) => receipts.push(JSON.parse(m.body)));
+    const receipts = await subscribed(adaStomp, '/user/queue/receipts');
     const phone = await device(bob, 'phone'); // receives, never ACKs
     const messageId = await send(ada, bob, 'are you there?');
     await waitFor(() => receipts.some((r) => r.messageId === messageId && r.status === 'failed'), {

@@ -56,19 +56,23 @@ describe('DeviceFeed', () => {
   it('sends NACKed items again', async () => {
     const inbox = fakeInbox(2);
     const pushed: number[] = [];
+    let thirdWrite!: () => void;
+    const written = new Promise<void>((resolve) => (thirdWrite = resolve));
     const feed = new DeviceFeed({
       userId: 'u',
       deviceId: 'd',
       store: inbox.store,
       notifications: inbox.notifications,
-      push: (item) => pushed.push(item.position),
+      push: (item) => {
+        if (pushed.push(item.position) === 3) thirdWrite();
+      },
       acknowledged: () => undefined,
       retry: { initialMs: 10 },
     });
     await feed.start();
     feed.ack(1);
     feed.nack(2);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await written;
     feed.stop();
     expect(pushed.slice(0, 3)).toEqual([1, 2, 2]);
   });
@@ -77,6 +81,8 @@ describe('DeviceFeed', () => {
     const inbox = fakeInbox(2);
     const pushed: [number, number][] = [];
     const exhausted: number[] = [];
+    let gaveUp!: () => void;
+    const budgetSpent = new Promise<void>((resolve) => (gaveUp = resolve));
     const started = Date.now();
     const feed = new DeviceFeed({
       userId: 'u',
@@ -85,12 +91,16 @@ describe('DeviceFeed', () => {
       notifications: inbox.notifications,
       push: (item) => pushed.push([item.position, Date.now() - started]),
       acknowledged: () => undefined,
-      exhausted: (_u, _d, items) => exhausted.push(...items.map((item) => item.position)),
+      exhausted: (_u, _d, items) => {
+        exhausted.push(...items.map((item) => item.position));
+        gaveUp();
+      },
       retry: { initialMs: 20, maxMs: 40, maxAttempts: 4 },
     });
     await feed.start();
     feed.ack(1);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Until the feed gives up, however late a loaded machine runs its timers.
+    await budgetSpent;
     feed.stop();
     const writes = pushed.filter(([position]) => position === 2).map(([, at]) => at);
     expect(writes).toHaveLength(4); // the first write and three retries: the budget

@@ -1,10 +1,14 @@
-import type { Server } from 'node:http';
-import { WebSocketServer, type RawData } from 'ws';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Logger } from '@parley/logging';
 import { SessionRegistry } from './session-registry';
 import { StompSession, type StompSessionDeps } from './stomp-session';
+import { answerAsHttp, isWebSocketUpgrade } from './upgrade-routing';
 
 export const STOMP_SUBPROTOCOLS = ['v12.stomp', 'v11.stomp'] as const;
+
+const STOMP_PATH = '/ws';
 
 export type StompEndpointDeps = Omit<StompSessionDeps, 'transport' | 'onOpen' | 'onClose'> & {
   readonly logger?: Logger;
@@ -23,18 +27,23 @@ export interface StompEndpoint {
 
 /**
  * `GET /ws`: STOMP over WebSocket with the `v12.stomp` (or `v11.stomp`) sub-protocol. Each connection
- * gets a StompSession; the socket only carries bytes.
+ * gets a StompSession; the socket only carries bytes. Only a WebSocket upgrade to `/ws` reaches it:
+ * any other request with an `Upgrade` header (an HTTP/2 offer, a WebSocket upgrade elsewhere) is
+ * answered by the server's HTTP handler as a plain HTTP/1.1 request, the offer not taken up.
  */
 export function attachStompEndpoint(server: Server, deps: StompEndpointDeps): StompEndpoint {
   const registry = deps.registry ?? new SessionRegistry();
   const wss = new WebSocketServer({
-    server,
-    path: '/ws',
+    noServer: true,
     // The STOMP parser enforces the frame limit with an ERROR frame; this only bounds memory.
     maxPayload: Math.max(1024 * 1024, deps.maxFrameBytes * 4),
     handleProtocols: (offered) => STOMP_SUBPROTOCOLS.find((p) => offered.has(p)) ?? false,
   });
-  wss.on('connection', (socket, request) => {
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!isWebSocketUpgrade(request, STOMP_PATH)) return answerAsHttp(server, request, socket, head);
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+  });
+  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
     const tcp = request.socket;
     let corked = false;
     const session = new StompSession({
