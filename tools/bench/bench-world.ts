@@ -46,6 +46,7 @@ export async function startBenchWorld(log: Log, env: Record<string, string> = {}
     projectorPort: await freePort(),
     deliveryPort: await freePort(),
     gatewayPort,
+    gatewayOpsPort: await freePort(),
     // Analytics would compete for the two cores with what is measured.
     apps: ['projector', 'delivery', 'gateway'],
   });

@@ -9,7 +9,8 @@ import { startProjectionService } from '@parley/projections';
 import { runService, type StopService } from '@parley/runtime';
 
 async function start(): Promise<StopService> {
-  const config = loadConfig();
+  // Signs and checks tokens: refuses to start without JWT_SECRET.
+  const config = loadConfig(process.env, { jwtSecret: 'required' });
   const logger = createLogger('analytics', config.logLevel);
   const service = await startProjectionService({
     service: 'analytics',

@@ -11,7 +11,8 @@ import { runService, type StopService } from '@parley/runtime';
 import { startGateway } from './gateway';
 
 async function start(): Promise<StopService> {
-  const config = loadConfig();
+  // Signs and checks tokens: refuses to start without JWT_SECRET.
+  const config = loadConfig(process.env, { jwtSecret: 'required' });
   const logger = createLogger('gateway', config.logLevel);
   const kafka = createKafka({
     brokers: config.kafka.brokers,
