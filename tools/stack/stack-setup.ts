@@ -9,8 +9,9 @@ import { REPO_ROOT, STATE_DIR, startCluster, stopCluster } from '@parley/kafka-i
 import { PROJECT_MIGRATIONS, ensureDatabase, migrate, redact } from '@parley/postgres';
 import { installationSecret } from './installation-secret';
 import { startService } from './service-process';
+import { Supervisor, type Log } from './supervisor';
 
-export type Log = (line: string) => void;
+export type { Log } from './supervisor';
 
 export interface Stack {
   readonly config: Config;
@@ -50,7 +51,12 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
   const { log } = options;
   const config = loadConfig();
   const cleanups: (() => Promise<void>)[] = [];
+  // Every service runs supervised: one that dies is logged and restarted with backoff.
+  const supervisor = new Supervisor({ log: (line) => log(`[supervisor] ${line}`) });
   const teardown = async () => {
+    // First, before anything is awaited: Ctrl-C also reached the services, which are stopping on
+    // their own now, and none of them may be restarted.
+    supervisor.shutDown();
     for (const cleanup of cleanups.reverse())
       await cleanup().catch((e: unknown) => log(`teardown: ${String(e)}`));
   };
@@ -103,6 +109,7 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
       const port = options.registryPort ?? config.schemaRegistry.port;
       registryUrl = `http://127.0.0.1:${port}`;
       const registry = await startService(
+        supervisor,
         'schema-registry',
         { SCHEMA_REGISTRY_PORT: String(port), DATABASE_URL: config.postgres.url },
         `${registryUrl}/readyz`,
@@ -184,7 +191,7 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
         continue;
       }
       const readyUrl = `http://${opsHost}:${app.readyPort}/readyz`;
-      const service = await startService(app.name, { ...env, ...app.env }, readyUrl);
+      const service = await startService(supervisor, app.name, { ...env, ...app.env }, readyUrl);
       cleanups.push(() => service.stop());
       log(`  ready (${readyUrl})`);
     }
