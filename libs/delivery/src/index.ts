@@ -4,4 +4,4 @@ export { InboxNotifier, InboxNotifications } from './inbox-notifications';
 export { DeviceFeed, DEFAULT_RETRY_BUDGET, type DeviceFeedDeps, type RetryBudget } from './device-feed';
 export { DeliveryReceipts, messageFailed, type DeliveryReceiptsOptions } from './delivery-receipts';
 export { DeliveryJobs, type DeliveryJobsOptions } from './delivery-jobs';
-export { startDeliveryWorker, type DeliveryWorkerOptions } from './delivery-worker';
+export { startDeliveryWorker, type DeliveryWorker, type DeliveryWorkerOptions } from './delivery-worker';
