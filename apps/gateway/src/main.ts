@@ -53,10 +53,15 @@ async function start(): Promise<StopService> {
       metrics,
       lag: new LagCollector(metrics, { admin, pool, topicPrefix: config.kafka.topicPrefix }),
       checks: dependencyChecks({ kafka: admin }),
+      // /readyz and /metrics on their own listener; the public port answers /healthz only.
+      opsListener: { host: config.ops.host, port: config.gateway.opsPort },
     },
     logger,
   });
-  logger.info({ port: gateway.port }, 'gateway listening (HTTP /v1, STOMP /ws)');
+  logger.info(
+    { port: gateway.port, opsPort: gateway.opsPort, opsHost: config.ops.host },
+    'gateway listening (HTTP /v1, STOMP /ws; /readyz and /metrics on the ops port)',
+  );
 
   return async () => {
     logger.info('stopping');

@@ -7,6 +7,7 @@ import { startDeliveryWorker, type RetryBudget } from '@parley/delivery';
 import type { TokenBucketLimit } from '@parley/domain';
 import type { PresenceOptions } from '@parley/presence';
 import { EventSerde } from '@parley/events';
+import { ServiceMetrics } from '@parley/observability';
 import { BatchingProducer } from '@parley/kafka';
 import { ProjectionRunner, type Projection } from '@parley/projections';
 import { ALL_PROJECTIONS } from '@parley/read-models';
@@ -24,6 +25,8 @@ export interface GatewayFixture {
   readonly gateway: Gateway;
   readonly port: number;
   readonly baseUrl: string;
+  /** The first node's ops listener (/readyz, /metrics), as main.ts opens it on GATEWAY_OPS_PORT. */
+  readonly opsUrl: string;
   /** Another gateway node on the same world (closed by dispose). */
   startNode(): Promise<Gateway>;
   dispose(): Promise<void>;
@@ -99,7 +102,13 @@ export async function startGatewayFixture(
     presence: presenceOptions,
     ...(options.retry ? { retry: options.retry } : {}),
   };
-  const gateway = await startGateway(nodeOptions);
+  // Each node has its metrics and ops listener (on a free port), as main.ts gives it.
+  const startNode = () =>
+    startGateway({
+      ...nodeOptions,
+      observability: { metrics: new ServiceMetrics('gateway'), opsListener: { host: '127.0.0.1', port: 0 } },
+    });
+  const gateway = await startNode();
   const extraNodes: Gateway[] = [];
   return {
     world,
@@ -110,8 +119,9 @@ export async function startGatewayFixture(
     gateway,
     port: gateway.port,
     baseUrl: `http://127.0.0.1:${gateway.port}`,
+    opsUrl: `http://127.0.0.1:${gateway.opsPort}`,
     startNode: async () => {
-      const node = await startGateway(nodeOptions);
+      const node = await startNode();
       extraNodes.push(node);
       return node;
     },
