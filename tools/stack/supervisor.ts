@@ -103,7 +103,7 @@ class Supervised implements SupervisedProcess {
     const child = this.spawnChild();
     const timeoutMs = this.spec.startTimeoutMs ?? 60_000;
     const deadline = Date.now() + timeoutMs;
-    while (!(await this.spec.isReady())) {
+    while (!(await this.spec.isReady().catch(() => false))) {
       if (!alive(child))
         throw new Error(`${this.name} exited with ${how(child)} during start-up:\n${this.recent.join('\n')}`);
       if (Date.now() > deadline) {
