@@ -1,5 +1,5 @@
 // What every benchmark needs: its own stack (fresh topics and database), accounts, tokens, sessions.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { TokenService } from '@parley/auth';
 import { EventSerde } from '@parley/events';
@@ -10,7 +10,8 @@ import { TOPIC_CATALOGUE, prefixedTopic } from '@parley/topics';
 import { freePort, setUpStack, type Log } from '../stack/stack-setup';
 import { StompLoadClient } from './stomp-load-client';
 
-const BENCH_SECRET = 'benchmark-secret-of-at-least-32-characters';
+/** New for each run: the benchmark's gateway accepts no token signed with anything in the repository. */
+const BENCH_SECRET = randomBytes(32).toString('base64url');
 
 export interface BenchWorld {
   readonly pool: Pool;
@@ -46,6 +47,7 @@ export async function startBenchWorld(log: Log, env: Record<string, string> = {}
     projectorPort: await freePort(),
     deliveryPort: await freePort(),
     gatewayPort,
+    gatewayOpsPort: await freePort(),
     // Analytics would compete for the two cores with what is measured.
     apps: ['projector', 'delivery', 'gateway'],
   });

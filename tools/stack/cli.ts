@@ -79,6 +79,9 @@ async function test(extraArgs: readonly string[]): Promise<number> {
     deliveryPort: await freePort(),
     gatewayPort: await freePort(),
     analyticsPort: await freePort(),
+    gatewayOpsPort: await freePort(),
+    analyticsOpsPort: await freePort(),
+    jwtSecret: 'per-run',
   });
   let code = 1;
   try {

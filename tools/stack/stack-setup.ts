@@ -1,13 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
+import { relative } from 'node:path';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '@parley/config';
 import { EventSerde } from '@parley/events';
 import { KafkaAdmin, createKafka } from '@parley/kafka';
-import { startCluster, stopCluster } from '@parley/kafka-infra';
+import { REPO_ROOT, STATE_DIR, startCluster, stopCluster } from '@parley/kafka-infra';
 import { PROJECT_MIGRATIONS, ensureDatabase, migrate, redact } from '@parley/postgres';
-import { startService, type ServiceProcess } from './service-process';
+import { installationSecret } from './installation-secret';
+import { startService } from './service-process';
+import { Supervisor, type Log } from './supervisor';
 
-export type Log = (line: string) => void;
+export type { Log } from './supervisor';
 
 export interface Stack {
   readonly config: Config;
@@ -25,6 +29,14 @@ export interface SetUpOptions {
   readonly deliveryPort?: number;
   readonly gatewayPort?: number;
   readonly analyticsPort?: number;
+  /** The ops listeners (/readyz, /metrics) of the gateway and analytics (default: GATEWAY_OPS_PORT, ANALYTICS_OPS_PORT). */
+  readonly gatewayOpsPort?: number;
+  readonly analyticsOpsPort?: number;
+  /**
+   * The token signing secret when JWT_SECRET is not set: the installation's own, kept in
+   * `.parley/jwt-secret` (default; `npm start`), or a new one for this run only (`npm test`).
+   */
+  readonly jwtSecret?: 'installation' | 'per-run';
   /** The apps to start (default: all); a benchmark of one part leaves the others out. */
   readonly apps?: readonly AppName[];
   readonly log: Log;
@@ -39,13 +51,23 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
   const { log } = options;
   const config = loadConfig();
   const cleanups: (() => Promise<void>)[] = [];
+  // Every service runs supervised: one that dies is logged and restarted with backoff.
+  const supervisor = new Supervisor({ log: (line) => log(`[supervisor] ${line}`) });
   const teardown = async () => {
+    // First, before anything is awaited: Ctrl-C also reached the services, which are stopping on
+    // their own now, and none of them may be restarted.
+    supervisor.shutDown();
     for (const cleanup of cleanups.reverse())
       await cleanup().catch((e: unknown) => log(`teardown: ${String(e)}`));
   };
 
   try {
-    step(log, 1, 'Kafka');
+    step(log, 1, 'Token signing secret');
+    const jwtSecret = tokenSecret(options.jwtSecret ?? 'installation', log);
+    // A JWT_SECRET of the environment that the services would refuse stops the set-up here, with their message.
+    loadConfig({ ...process.env, JWT_SECRET: jwtSecret }, { jwtSecret: 'required' });
+
+    step(log, 2, 'Kafka');
     if (process.env.KAFKA_BROKERS) {
       log(`  using KAFKA_BROKERS=${config.kafka.brokers.join(',')}`);
     } else {
@@ -55,16 +77,16 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
         cleanups.push(() => stopCluster('single', (l) => log(`  ${l}`)));
     }
 
-    step(log, 2, 'PostgreSQL');
+    step(log, 3, 'PostgreSQL');
     const created = await ensureDatabase(config.postgres.url);
     log(`  database ${created} at ${redact(config.postgres.url)}`);
     await migrate({ databaseUrl: config.postgres.url, ...PROJECT_MIGRATIONS, log: (l) => log(`  ${l}`) });
 
-    step(log, 3, 'Redis');
+    step(log, 4, 'Redis');
     await pingRedis(config.redis.url);
     log(`  reachable at ${config.redis.url}`);
 
-    step(log, 4, 'Topics');
+    step(log, 5, 'Topics');
     const admin = new KafkaAdmin(createKafka({ brokers: config.kafka.brokers, clientId: 'parley-setup' }));
     await admin.connect();
     try {
@@ -79,7 +101,7 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
       await admin.disconnect();
     }
 
-    step(log, 5, 'Schema registry');
+    step(log, 6, 'Schema registry');
     let registryUrl = config.schemaRegistry.url;
     if (process.env.SCHEMA_REGISTRY_URL) {
       log(`  using SCHEMA_REGISTRY_URL=${registryUrl}`);
@@ -87,6 +109,7 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
       const port = options.registryPort ?? config.schemaRegistry.port;
       registryUrl = `http://127.0.0.1:${port}`;
       const registry = await startService(
+        supervisor,
         'schema-registry',
         { SCHEMA_REGISTRY_PORT: String(port), DATABASE_URL: config.postgres.url },
         `${registryUrl}/readyz`,
@@ -95,7 +118,7 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
       log(`  listening at ${registryUrl}`);
     }
 
-    step(log, 6, 'Event schemas');
+    step(log, 7, 'Event schemas');
     const ids = await new EventSerde(registryUrl).registerAll();
     log(`  ${ids.size} event types registered`);
 
@@ -107,35 +130,58 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
       TOPIC_PREFIX: config.kafka.topicPrefix,
     };
 
-    // The apps, in dependency order: the projector feeds the read models the gateway reads.
-    const apps: { n: number; name: AppName; title: string; portVariable: string; port: number }[] = [
-      {
-        n: 7,
-        name: 'projector',
-        title: 'Projector',
-        portVariable: 'PROJECTOR_PORT',
-        port: options.projectorPort ?? config.projector.port,
-      },
+    // The apps, in dependency order: the projector feeds the read models the gateway reads. The
+    // gateway and analytics serve their API on one port and /readyz, /metrics on an ops port; only
+    // they sign or check tokens, so only they get the secret.
+    const opsHost = urlHost(config.ops.host);
+    const projectorPort = options.projectorPort ?? config.projector.port;
+    const deliveryPort = options.deliveryPort ?? config.delivery.port;
+    const gatewayPort = options.gatewayPort ?? config.gateway.port;
+    const gatewayOpsPort = options.gatewayOpsPort ?? config.gateway.opsPort;
+    const analyticsPort = options.analyticsPort ?? config.analytics.port;
+    const analyticsOpsPort = options.analyticsOpsPort ?? config.analytics.opsPort;
+    const apps: {
+      n: number;
+      name: AppName;
+      title: string;
+      env: Record<string, string>;
+      readyPort: number;
+    }[] = [
       {
         n: 8,
-        name: 'delivery',
-        title: 'Delivery worker',
-        portVariable: 'DELIVERY_PORT',
-        port: options.deliveryPort ?? config.delivery.port,
+        name: 'projector',
+        title: 'Projector',
+        env: { PROJECTOR_PORT: String(projectorPort) },
+        readyPort: projectorPort,
       },
       {
         n: 9,
-        name: 'gateway',
-        title: 'Gateway',
-        portVariable: 'GATEWAY_PORT',
-        port: options.gatewayPort ?? config.gateway.port,
+        name: 'delivery',
+        title: 'Delivery worker',
+        env: { DELIVERY_PORT: String(deliveryPort) },
+        readyPort: deliveryPort,
       },
       {
         n: 10,
+        name: 'gateway',
+        title: 'Gateway',
+        env: {
+          GATEWAY_PORT: String(gatewayPort),
+          GATEWAY_OPS_PORT: String(gatewayOpsPort),
+          JWT_SECRET: jwtSecret,
+        },
+        readyPort: gatewayOpsPort,
+      },
+      {
+        n: 11,
         name: 'analytics',
         title: 'Analytics',
-        portVariable: 'ANALYTICS_PORT',
-        port: options.analyticsPort ?? config.analytics.port,
+        env: {
+          ANALYTICS_PORT: String(analyticsPort),
+          ANALYTICS_OPS_PORT: String(analyticsOpsPort),
+          JWT_SECRET: jwtSecret,
+        },
+        readyPort: analyticsOpsPort,
       },
     ];
     for (const app of apps) {
@@ -144,15 +190,11 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
         log('  not started (not needed here)');
         continue;
       }
-      const service = await startService(
-        app.name,
-        { ...env, [app.portVariable]: String(app.port) },
-        `http://127.0.0.1:${app.port}/readyz`,
-      );
+      const readyUrl = `http://${opsHost}:${app.readyPort}/readyz`;
+      const service = await startService(supervisor, app.name, { ...env, ...app.env }, readyUrl);
       cleanups.push(() => service.stop());
-      log(`  ready at http://127.0.0.1:${app.port}`);
+      log(`  ready (${readyUrl})`);
     }
-    const [projectorPort, deliveryPort, gatewayPort, analyticsPort] = apps.map((app) => app.port);
     return {
       config,
       env,
@@ -162,9 +204,10 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
         { name: 'Schema registry', url: registryUrl },
         { name: 'PostgreSQL', url: redact(config.postgres.url) },
         { name: 'Redis', url: config.redis.url },
-        { name: 'Projector health', url: `http://127.0.0.1:${projectorPort}/healthz` },
-        { name: 'Delivery health', url: `http://127.0.0.1:${deliveryPort}/healthz` },
+        { name: 'Projector health', url: `http://${opsHost}:${projectorPort}/healthz` },
+        { name: 'Delivery health', url: `http://${opsHost}:${deliveryPort}/healthz` },
         { name: 'Analytics API', url: `http://127.0.0.1:${analyticsPort}/v1/analytics` },
+        { name: 'Gateway metrics', url: `http://${opsHost}:${gatewayOpsPort}/metrics` },
       ],
       teardown,
     };
@@ -174,18 +217,38 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
   }
 }
 
-/** Starts an app of `apps/` against the stack; stopped by the caller. */
-export function startApp(
-  stack: Stack,
-  name: string,
-  env: Record<string, string>,
-  readyUrl: string,
-): Promise<ServiceProcess> {
-  return startService(name, { ...stack.env, ...env }, readyUrl);
+/**
+ * JWT_SECRET when set; otherwise the installation's secret (created on first use) or one for this
+ * run. Never a constant: a secret in the repository would let anyone sign tokens.
+ */
+function tokenSecret(source: 'installation' | 'per-run', log: Log): string {
+  const fromEnvironment = process.env.JWT_SECRET;
+  if (fromEnvironment) {
+    log('  using JWT_SECRET from the environment');
+    return fromEnvironment;
+  }
+  if (source === 'per-run') {
+    log('  a new one for this run only (set JWT_SECRET to use your own)');
+    return randomBytes(32).toString('base64url');
+  }
+  const kept = installationSecret(STATE_DIR);
+  const where = relative(REPO_ROOT, kept.path).startsWith('..') ? kept.path : relative(REPO_ROOT, kept.path);
+  log(
+    `  ${kept.created ? 'generated and kept' : 'kept'} in ${where} (mode 0600); setting JWT_SECRET overrides it`,
+  );
+  if (kept.tightened) log(`  ${where} or its directory could be read by others: closed to them now`);
+  return kept.secret;
+}
+
+/** How a URL names a listener bound to `host` (one bound to every address answers on loopback). */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 function step(log: Log, n: number, what: string): void {
-  log(`[${n}/10] ${what}`);
+  log(`[${n}/11] ${what}`);
 }
 
 async function pingRedis(url: string): Promise<void> {

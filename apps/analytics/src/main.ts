@@ -4,12 +4,22 @@ import { createAnalyticsApp } from '@parley/http-api';
 import { TokenService } from '@parley/auth';
 import { loadConfig } from '@parley/config';
 import { createLogger } from '@parley/logging';
-import { LagCollector, ServiceMetrics, dependencyChecks, opsMiddleware } from '@parley/observability';
+import {
+  LagCollector,
+  PUBLIC_OPS_ENDPOINTS,
+  ServiceMetrics,
+  consumerChecks,
+  dependencyChecks,
+  listening,
+  opsMiddleware,
+  startOpsServer,
+} from '@parley/observability';
 import { startProjectionService } from '@parley/projections';
 import { runService, type StopService } from '@parley/runtime';
 
 async function start(): Promise<StopService> {
-  const config = loadConfig();
+  // Signs and checks tokens: refuses to start without JWT_SECRET.
+  const config = loadConfig(process.env, { jwtSecret: 'required' });
   const logger = createLogger('analytics', config.logLevel);
   const service = await startProjectionService({
     service: 'analytics',
@@ -21,19 +31,25 @@ async function start(): Promise<StopService> {
   });
   const { admin, pool } = service;
   const metrics = new ServiceMetrics('analytics');
+  const ops = {
+    metrics,
+    lag: new LagCollector(metrics, { admin, pool, topicPrefix: config.kafka.topicPrefix }),
+    checks: {
+      ...dependencyChecks({ pool, kafka: admin }),
+      ...consumerChecks({ admin, consumers: service.consumers, stallAfterMs: config.ops.consumerStallMs }),
+    },
+  };
   const app = createAnalyticsApp({
     pool,
     tokens: new TokenService(config.auth.jwtSecret),
     adminUsernames: config.auth.adminUsernames,
     adminUserIds: config.accounts.adminUserIds,
-    ops: opsMiddleware({
-      metrics,
-      lag: new LagCollector(metrics, { admin, pool, topicPrefix: config.kafka.topicPrefix }),
-      checks: dependencyChecks({ pool, kafka: admin }),
-    }),
+    // The API port answers /healthz only; /readyz and /metrics are on the ops listener.
+    ops: opsMiddleware(ops, PUBLIC_OPS_ENDPOINTS),
     logger,
   });
   const server = app.listen(config.analytics.port, '127.0.0.1');
+  const opsServer = await listening(startOpsServer(config.analytics.opsPort, ops, config.ops.host));
   // Retention: what is kept per message and per user-minute goes after ANALYTICS_RETENTION_MS.
   let pruning: Promise<unknown> = Promise.resolve();
   const prune = () => {
@@ -44,11 +60,15 @@ async function start(): Promise<StopService> {
   };
   prune();
   const pruner = setInterval(prune, 10 * 60_000);
-  logger.info({ port: config.analytics.port }, 'analytics running');
+  logger.info(
+    { port: config.analytics.port, opsPort: config.analytics.opsPort, opsHost: config.ops.host },
+    'analytics running',
+  );
 
   return async () => {
     logger.info('stopping: finishing the transactions in progress');
     server.close();
+    opsServer.close();
     clearInterval(pruner);
     await pruning;
     await service.stop();

@@ -9,7 +9,14 @@ import { startDeliveryWorker } from '@parley/delivery';
 import { EventSerde } from '@parley/events';
 import { BatchingProducer, KafkaAdmin, createKafka } from '@parley/kafka';
 import { createLogger } from '@parley/logging';
-import { LagCollector, ServiceMetrics, dependencyChecks, startOpsServer } from '@parley/observability';
+import {
+  LagCollector,
+  ServiceMetrics,
+  consumerChecks,
+  dependencyChecks,
+  listening,
+  startOpsServer,
+} from '@parley/observability';
 import { runService, type StopService } from '@parley/runtime';
 
 async function start(): Promise<StopService> {
@@ -45,11 +52,20 @@ async function start(): Promise<StopService> {
   const admin = new KafkaAdmin(kafka);
   await admin.connect();
   const metrics = new ServiceMetrics('delivery');
-  const health = startOpsServer(config.delivery.port, {
-    metrics,
-    lag: new LagCollector(metrics, { admin, pool, topicPrefix: config.kafka.topicPrefix }),
-    checks: dependencyChecks({ pool, redis, kafka: admin }),
-  });
+  const health = await listening(
+    startOpsServer(
+      config.delivery.port,
+      {
+        metrics,
+        lag: new LagCollector(metrics, { admin, pool, topicPrefix: config.kafka.topicPrefix }),
+        checks: {
+          ...dependencyChecks({ pool, redis, kafka: admin }),
+          ...consumerChecks({ admin, consumers: worker.consumers, stallAfterMs: config.ops.consumerStallMs }),
+        },
+      },
+      config.ops.host,
+    ),
+  );
   logger.info({ port: config.delivery.port }, 'delivery worker running');
 
   return async () => {

@@ -35,11 +35,13 @@ describe('two gateway nodes; one killed with kill -9 while sessions are open', (
       presence: { sessionTtlMs: 3_000, offlineGraceMs: 500 },
     });
     const port = await freePort();
+    const opsPort = await freePort();
     otherUrl = `http://127.0.0.1:${port}`;
     other = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, 'main.ts')], {
       env: {
         ...process.env,
         GATEWAY_PORT: String(port),
+        GATEWAY_OPS_PORT: String(opsPort),
         TOPIC_PREFIX: fixture.world.prefix,
         REDIS_KEY_PREFIX: fixture.world.prefix,
         DATABASE_URL: fixture.world.databaseUrl,
@@ -53,10 +55,13 @@ describe('two gateway nodes; one killed with kill -9 while sessions are open', (
       },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
-    await waitFor(async () => (await fetch(`${otherUrl}/readyz`).catch(() => undefined))?.ok, {
-      what: 'the second gateway node',
-      timeoutMs: 60_000,
-    });
+    await waitFor(
+      async () => (await fetch(`http://127.0.0.1:${opsPort}/readyz`).catch(() => undefined))?.ok,
+      {
+        what: 'the second gateway node',
+        timeoutMs: 60_000,
+      },
+    );
   });
 
   afterAll(async () => {

@@ -40,9 +40,12 @@ import {
   SendRateLimiter,
 } from '@parley/messaging';
 import {
+  PUBLIC_OPS_ENDPOINTS,
   ServiceMetrics,
   dependencyChecks,
+  listening,
   opsMiddleware,
+  startOpsServer,
   type LagCollector,
   type ReadinessCheck,
 } from '@parley/observability';
@@ -100,6 +103,11 @@ export interface GatewayOptions {
     readonly metrics: ServiceMetrics;
     readonly lag?: LagCollector;
     readonly checks?: Readonly<Record<string, ReadinessCheck>>;
+    /**
+     * Where `/readyz` and `/metrics` are served (OPS_HOST, GATEWAY_OPS_PORT; port 0: any free one).
+     * The public port answers `/healthz` only; without this, nothing serves the other two.
+     */
+    readonly opsListener?: { readonly host: string; readonly port: number };
   };
   readonly logger?: Logger;
 }
@@ -107,6 +115,8 @@ export interface GatewayOptions {
 export interface Gateway {
   readonly server: Server;
   readonly port: number;
+  /** The port of the ops listener, when one was asked for. */
+  readonly opsPort: number | undefined;
   readonly stomp: StompEndpoint;
   readonly accounts: AccountService;
   /** This node's password hashing (its load shows the cap at work). */
@@ -284,6 +294,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   await access.start();
   const maxSessionsPerUser = options.sessionLimits?.maxSessionsPerUser ?? DEFAULT_MAX_SESSIONS_PER_USER;
+  const opsOptions = {
+    metrics,
+    ...(options.observability?.lag ? { lag: options.observability.lag } : {}),
+    checks: { ...dependencyChecks({ pool, redis: options.redis }), ...options.observability?.checks },
+  };
   const app = createHttpApp({
     accounts,
     messaging: {
@@ -296,15 +311,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     onAccountStatusChanged: async (userId, status) => control.accountStatusChanged(userId, status),
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     ...(logger ? { logger } : {}),
-    ops: opsMiddleware({
-      metrics,
-      ...(options.observability?.lag ? { lag: options.observability.lag } : {}),
-      checks: { ...dependencyChecks({ pool, redis: options.redis }), ...options.observability?.checks },
-    }),
+    ops: opsMiddleware(opsOptions, PUBLIC_OPS_ENDPOINTS),
   });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(options.port, '127.0.0.1', () => resolve(s));
   });
+  const listener = options.observability?.opsListener;
+  const opsServer = listener && (await listening(startOpsServer(listener.port, opsOptions, listener.host)));
   const stomp = attachStompEndpoint(server, {
     authenticate: (token) => accounts.authenticateSession(token),
     isMember: (conversationId, userId) => directory.isMember(conversationId, userId),
@@ -331,6 +344,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   return {
     server,
     port: (server.address() as AddressInfo).port,
+    opsPort: opsServer ? (opsServer.address() as AddressInfo).port : undefined,
     stomp,
     accounts,
     passwords: services.passwords,
@@ -342,6 +356,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       for (const client of stomp.wss.clients) client.close(1001, 'server shutting down');
       await delivery.drained();
       server.closeAllConnections();
+      opsServer?.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

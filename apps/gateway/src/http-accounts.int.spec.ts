@@ -27,13 +27,17 @@ describe('accounts over HTTP (PROTOCOL §1)', () => {
 
   afterAll(() => fixture.dispose());
 
-  it('serves /healthz, /readyz and Prometheus /metrics with request counts by route pattern', async () => {
+  it('serves /healthz publicly, and /readyz and Prometheus /metrics (request counts by route pattern) on the ops listener only', async () => {
     expect((await fetch(`${fixture.baseUrl}/healthz`)).status).toBe(200);
-    const ready = await fetch(`${fixture.baseUrl}/readyz`);
+    // What names internal hosts and topics is not on the public port.
+    for (const path of ['/readyz', '/metrics'])
+      expect((await fetch(`${fixture.baseUrl}${path}`)).status).toBe(404);
+    expect((await fetch(`${fixture.opsUrl}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${fixture.opsUrl}/readyz`);
     expect(await ready.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', redis: 'ok' } });
     await call('POST', '/v1/auth/login', { username: 'nobody-here', password: 'wrong password' });
     await call('GET', `/v1/users/${'0'.repeat(8)}/presence`);
-    const text = await (await fetch(`${fixture.baseUrl}/metrics`)).text();
+    const text = await (await fetch(`${fixture.opsUrl}/metrics`)).text();
     expect(text).toMatch(
       /parley_http_requests_total\{[^}]*route="\/v1\/auth\/login"[^}]*status="401"[^}]*\} 1/,
     );

@@ -11,7 +11,8 @@ import { runService, type StopService } from '@parley/runtime';
 import { startGateway } from './gateway';
 
 async function start(): Promise<StopService> {
-  const config = loadConfig();
+  // Signs and checks tokens: refuses to start without JWT_SECRET.
+  const config = loadConfig(process.env, { jwtSecret: 'required' });
   const logger = createLogger('gateway', config.logLevel);
   const kafka = createKafka({
     brokers: config.kafka.brokers,
@@ -62,10 +63,15 @@ async function start(): Promise<StopService> {
       metrics,
       lag: new LagCollector(metrics, { admin, pool, topicPrefix: config.kafka.topicPrefix }),
       checks: dependencyChecks({ kafka: admin }),
+      // /readyz and /metrics on their own listener; the public port answers /healthz only.
+      opsListener: { host: config.ops.host, port: config.gateway.opsPort },
     },
     logger,
   });
-  logger.info({ port: gateway.port }, 'gateway listening (HTTP /v1, STOMP /ws)');
+  logger.info(
+    { port: gateway.port, opsPort: gateway.opsPort, opsHost: config.ops.host },
+    'gateway listening (HTTP /v1, STOMP /ws; /readyz and /metrics on the ops port)',
+  );
 
   return async () => {
     logger.info('stopping');

@@ -8,6 +8,7 @@ import { startDeliveryWorker, type RetryBudget } from '@parley/delivery';
 import type { TokenBucketLimit } from '@parley/domain';
 import type { PresenceOptions } from '@parley/presence';
 import { EventSerde } from '@parley/events';
+import { ServiceMetrics } from '@parley/observability';
 import { BatchingProducer } from '@parley/kafka';
 import { ProjectionRunner, type Projection } from '@parley/projections';
 import type { EventPublisher } from '@parley/publishing';
@@ -26,6 +27,8 @@ export interface GatewayFixture {
   readonly gateway: Gateway;
   readonly port: number;
   readonly baseUrl: string;
+  /** The first node's ops listener (/readyz, /metrics), as main.ts opens it on GATEWAY_OPS_PORT. */
+  readonly opsUrl: string;
   /** Another gateway node on the same world (closed by dispose), with options of its own if given. */
   startNode(overrides?: Partial<GatewayOptions>): Promise<Gateway>;
   dispose(): Promise<void>;
@@ -128,7 +131,14 @@ export async function startGatewayFixture(
     ...(options.typingLimit ? { typingLimit: options.typingLimit } : {}),
     ...(options.groupMembersMax ? { groupMembersMax: options.groupMembersMax } : {}),
   };
-  const gateway = await startGateway(nodeOptions);
+  // Each node has its metrics and ops listener (on a free port), as main.ts gives it.
+  const startNode = (overrides: Partial<GatewayOptions> = {}) =>
+    startGateway({
+      ...nodeOptions,
+      ...overrides,
+      observability: { metrics: new ServiceMetrics('gateway'), opsListener: { host: '127.0.0.1', port: 0 } },
+    });
+  const gateway = await startNode();
   const extraNodes: Gateway[] = [];
   return {
     world,
@@ -139,8 +149,9 @@ export async function startGatewayFixture(
     gateway,
     port: gateway.port,
     baseUrl: `http://127.0.0.1:${gateway.port}`,
+    opsUrl: `http://127.0.0.1:${gateway.opsPort}`,
     startNode: async (overrides = {}) => {
-      const node = await startGateway({ ...nodeOptions, ...overrides });
+      const node = await startNode(overrides);
       extraNodes.push(node);
       return node;
     },

@@ -1,7 +1,14 @@
 // Wiring only: runs every read-model projection of libs/read-models against PostgreSQL.
 import { loadConfig } from '@parley/config';
 import { createLogger } from '@parley/logging';
-import { LagCollector, ServiceMetrics, dependencyChecks, startOpsServer } from '@parley/observability';
+import {
+  LagCollector,
+  ServiceMetrics,
+  consumerChecks,
+  dependencyChecks,
+  listening,
+  startOpsServer,
+} from '@parley/observability';
 import { startProjectionService } from '@parley/projections';
 import { ALL_PROJECTIONS } from '@parley/read-models';
 import { runService, type StopService } from '@parley/runtime';
@@ -18,11 +25,24 @@ async function start(): Promise<StopService> {
   });
   const { admin, pool } = service;
   const metrics = new ServiceMetrics('projector');
-  const health = startOpsServer(config.projector.port, {
-    metrics,
-    lag: new LagCollector(metrics, { admin, pool, topicPrefix: config.kafka.topicPrefix }),
-    checks: dependencyChecks({ pool, kafka: admin }),
-  });
+  const health = await listening(
+    startOpsServer(
+      config.projector.port,
+      {
+        metrics,
+        lag: new LagCollector(metrics, { admin, pool, topicPrefix: config.kafka.topicPrefix }),
+        checks: {
+          ...dependencyChecks({ pool, kafka: admin }),
+          ...consumerChecks({
+            admin,
+            consumers: service.consumers,
+            stallAfterMs: config.ops.consumerStallMs,
+          }),
+        },
+      },
+      config.ops.host,
+    ),
+  );
   logger.info(
     { projections: ALL_PROJECTIONS.map((p) => p.name), port: config.projector.port },
     'projector running',

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { ConfigError } from './config-error';
 
-const DEV_JWT_SECRET = 'parley-local-development-secret-change-me!';
+/** Shortest token signing secret accepted: HS256 wants at least 256 bits of key. */
+export const JWT_SECRET_MIN_LENGTH = 32;
+
+/** Variables whose values never appear in an error message. */
+const SECRET_VARIABLES = new Set(['JWT_SECRET']);
 
 const hostPort = z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'expected host:port');
 
@@ -18,6 +22,21 @@ const url = (protocols: readonly string[]) =>
   );
 
 const port = z.coerce.number().int().min(0).max(65535);
+
+/**
+ * The token signing secret has no default: a default would be a constant in the repository, and
+ * anyone who read it could sign tokens that every installation accepts. `npm start` generates one
+ * per installation (tools/stack); every other way of starting a service must set it.
+ */
+const jwtSecret = z
+  .string({
+    error: (issue) =>
+      issue.input === undefined
+        ? `is not set: set it to a random secret of at least ${JWT_SECRET_MIN_LENGTH} characters ` +
+          '(for example the output of `openssl rand -base64 48`), the same on every node'
+        : 'expected a string',
+  })
+  .min(JWT_SECRET_MIN_LENGTH, `must be at least ${JWT_SECRET_MIN_LENGTH} characters`);
 
 const commaList = z
   .string()
@@ -60,174 +79,202 @@ function parseTrustProxy(value: string, ctx: z.RefinementCtx): TrustProxy {
 }
 
 /** Every variable Parley reads, with its local default. Documented in the README's configuration table. */
-const envSchema = z
-  .object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-    KAFKA_BROKERS: z
-      .string()
-      .default('127.0.0.1:9092')
-      .transform((value) => value.split(',').map((b) => b.trim()))
-      .pipe(z.array(hostPort).min(1)),
-    KAFKA_CLIENT_ID: z.string().min(1).default('parley'),
-    TOPIC_PREFIX: z
-      .string()
-      .regex(/^[a-zA-Z0-9._-]*$/, 'only letters, digits, ".", "_" and "-"')
-      .default(''),
-    TOPIC_PROFILE: z.enum(['local', 'production']).default('local'),
-    SCHEMA_REGISTRY_URL: url(['http:', 'https:']).default('http://127.0.0.1:8081'),
-    SCHEMA_REGISTRY_PORT: port.default(8081),
-    DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/parley'),
-    REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
-    REDIS_KEY_PREFIX: z.string().default('parley:'),
-    GATEWAY_PORT: port.default(8080),
-    PROJECTOR_PORT: port.default(8082),
-    DELIVERY_PORT: port.default(8083),
-    ANALYTICS_PORT: port.default(8084),
-    STOMP_MAX_FRAME_BYTES: z.coerce
-      .number()
-      .int()
-      .min(1024)
-      .max(16 * 1024 * 1024)
-      .default(64 * 1024),
-    STOMP_HEARTBEAT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
-    // Session limits (the STOMP session's own numbers).
-    STOMP_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
-    STOMP_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(2).max(10_000).default(64),
-    STOMP_MAX_SESSIONS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(20),
-    JWT_SECRET: z.string().optional(),
-    ADMIN_USERNAMES: z
-      .string()
-      .default('')
-      .transform((value) =>
-        value
-          .split(',')
-          .map((name) => name.trim())
-          .filter((name) => name !== ''),
-      ),
-    PRESENCE_SESSION_TTL_MS: z.coerce.number().int().min(1_000).default(30_000),
-    PRESENCE_OFFLINE_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
-    DELIVERY_TTL_MS: z.coerce
-      .number()
-      .int()
-      .min(1_000)
-      .default(7 * 24 * 3600 * 1000),
-    DELIVERY_RETRY_INITIAL_MS: z.coerce.number().int().min(100).default(2_000),
-    DELIVERY_RETRY_MAX_MS: z.coerce.number().int().min(100).default(60_000),
-    DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(30),
-    INBOX_WINDOW: z.coerce.number().int().min(1).max(100_000).default(1_000),
-    INBOX_RETENTION_MS: z.coerce
-      .number()
-      .int()
-      .min(60_000)
-      .default(30 * 24 * 3600 * 1000),
-    ANALYTICS_RETENTION_MS: z.coerce
-      .number()
-      .int()
-      .min(60 * 60_000)
-      .default(30 * 24 * 3600 * 1000),
-    SEND_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(20),
-    SEND_RATE_BURST: z.coerce.number().int().min(1).max(1_000_000).default(60),
-    READ_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(10),
-    READ_RATE_BURST: z.coerce.number().int().min(1).max(1_000_000).default(30),
-    TYPING_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(2),
-    TYPING_RATE_BURST: z.coerce.number().int().min(1).max(1_000_000).default(5),
-    GROUP_MEMBERS_MAX: z.coerce.number().int().min(2).max(100_000).default(1_000),
-    // Accounts hardening: admins by id, sign-in limits, the password hashing cap, client addresses.
-    ADMIN_USER_IDS: commaList,
-    LOGIN_USERNAME_RATE_PER_MINUTE: perMinute.default(10),
-    LOGIN_USERNAME_BURST: burst.default(10),
-    LOGIN_IP_RATE_PER_MINUTE: perMinute.default(30),
-    LOGIN_IP_BURST: burst.default(30),
-    REGISTER_IP_RATE_PER_MINUTE: perMinute.default(10),
-    REGISTER_IP_BURST: burst.default(10),
-    PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(2),
-    PASSWORD_HASH_QUEUE: z.coerce.number().int().min(0).max(100_000).default(32),
-    HTTP_TRUST_PROXY: z
-      .string()
-      .default('false')
-      .transform((value, ctx) => parseTrustProxy(value, ctx)),
-  })
-  .transform((env, ctx) => {
-    const jwtSecret = env.JWT_SECRET ?? (env.NODE_ENV === 'production' ? undefined : DEV_JWT_SECRET);
-    if (jwtSecret === undefined || jwtSecret.length < 32) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['JWT_SECRET'],
-        message: 'must be set to at least 32 characters (required when NODE_ENV=production)',
-      });
-      return z.NEVER;
-    }
-    return {
-      env: env.NODE_ENV,
-      logLevel: env.LOG_LEVEL,
-      kafka: {
-        brokers: env.KAFKA_BROKERS,
-        clientId: env.KAFKA_CLIENT_ID,
-        topicPrefix: env.TOPIC_PREFIX,
-        topicProfile: env.TOPIC_PROFILE,
-      },
-      schemaRegistry: { url: env.SCHEMA_REGISTRY_URL, port: env.SCHEMA_REGISTRY_PORT },
-      postgres: { url: env.DATABASE_URL },
-      redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
-      gateway: {
-        port: env.GATEWAY_PORT,
-        maxFrameBytes: env.STOMP_MAX_FRAME_BYTES,
-        heartBeatMs: env.STOMP_HEARTBEAT_MS,
-        sessionLimits: {
-          connectTimeoutMs: env.STOMP_CONNECT_TIMEOUT_MS,
-          maxSubscriptions: env.STOMP_MAX_SUBSCRIPTIONS,
-          maxSessionsPerUser: env.STOMP_MAX_SESSIONS_PER_USER,
-        },
-      },
-      projector: { port: env.PROJECTOR_PORT },
-      analytics: { port: env.ANALYTICS_PORT, retentionMs: env.ANALYTICS_RETENTION_MS },
-      delivery: {
-        port: env.DELIVERY_PORT,
-        ttlMs: env.DELIVERY_TTL_MS,
-        retentionMs: env.INBOX_RETENTION_MS,
-        window: env.INBOX_WINDOW,
-        retry: {
-          initialMs: env.DELIVERY_RETRY_INITIAL_MS,
-          maxMs: Math.max(env.DELIVERY_RETRY_MAX_MS, env.DELIVERY_RETRY_INITIAL_MS),
-          maxAttempts: env.DELIVERY_MAX_ATTEMPTS,
-        },
-      },
-      presence: { sessionTtlMs: env.PRESENCE_SESSION_TTL_MS, offlineGraceMs: env.PRESENCE_OFFLINE_GRACE_MS },
-      auth: { jwtSecret, adminUsernames: env.ADMIN_USERNAMES },
-      sendLimit: { refillPerSecond: env.SEND_RATE_PER_SECOND, capacity: env.SEND_RATE_BURST },
-      readLimit: { refillPerSecond: env.READ_RATE_PER_SECOND, capacity: env.READ_RATE_BURST },
-      typingLimit: { refillPerSecond: env.TYPING_RATE_PER_SECOND, capacity: env.TYPING_RATE_BURST },
-      groupMembersMax: env.GROUP_MEMBERS_MAX,
-      accounts: {
-        adminUserIds: env.ADMIN_USER_IDS,
-        signInLimits: {
-          loginPerUsername: bucket(env.LOGIN_USERNAME_RATE_PER_MINUTE, env.LOGIN_USERNAME_BURST),
-          loginPerAddress: bucket(env.LOGIN_IP_RATE_PER_MINUTE, env.LOGIN_IP_BURST),
-          registerPerAddress: bucket(env.REGISTER_IP_RATE_PER_MINUTE, env.REGISTER_IP_BURST),
-        },
-        passwordHashing: { concurrency: env.PASSWORD_HASH_CONCURRENCY, queueLength: env.PASSWORD_HASH_QUEUE },
-        trustProxy: env.HTTP_TRUST_PROXY,
-      },
-    };
-  });
+const envShape = {
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  KAFKA_BROKERS: z
+    .string()
+    .default('127.0.0.1:9092')
+    .transform((value) => value.split(',').map((b) => b.trim()))
+    .pipe(z.array(hostPort).min(1)),
+  KAFKA_CLIENT_ID: z.string().min(1).default('parley'),
+  TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]*$/, 'only letters, digits, ".", "_" and "-"')
+    .default(''),
+  TOPIC_PROFILE: z.enum(['local', 'production']).default('local'),
+  SCHEMA_REGISTRY_URL: url(['http:', 'https:']).default('http://127.0.0.1:8081'),
+  SCHEMA_REGISTRY_PORT: port.default(8081),
+  DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/parley'),
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  REDIS_KEY_PREFIX: z.string().default('parley:'),
+  GATEWAY_PORT: port.default(8080),
+  PROJECTOR_PORT: port.default(8082),
+  DELIVERY_PORT: port.default(8083),
+  ANALYTICS_PORT: port.default(8084),
+  // The ops endpoints (/readyz, /metrics) name internal hosts and topics: they get a listener of
+  // their own, on a private address, apart from the public API ports.
+  OPS_HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.:_-]+$/, 'expected a host name or IP address')
+    .default('127.0.0.1'),
+  GATEWAY_OPS_PORT: port.default(9080),
+  ANALYTICS_OPS_PORT: port.default(9084),
+  CONSUMER_STALL_MS: z.coerce.number().int().min(1_000).default(60_000),
+  STOMP_MAX_FRAME_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(16 * 1024 * 1024)
+    .default(64 * 1024),
+  STOMP_HEARTBEAT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  // Session limits (the STOMP session's own numbers).
+  STOMP_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  STOMP_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(2).max(10_000).default(64),
+  STOMP_MAX_SESSIONS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(20),
+  ADMIN_USERNAMES: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((name) => name.trim())
+        .filter((name) => name !== ''),
+    ),
+  PRESENCE_SESSION_TTL_MS: z.coerce.number().int().min(1_000).default(30_000),
+  PRESENCE_OFFLINE_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
+  DELIVERY_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(7 * 24 * 3600 * 1000),
+  DELIVERY_RETRY_INITIAL_MS: z.coerce.number().int().min(100).default(2_000),
+  DELIVERY_RETRY_MAX_MS: z.coerce.number().int().min(100).default(60_000),
+  DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(30),
+  INBOX_WINDOW: z.coerce.number().int().min(1).max(100_000).default(1_000),
+  INBOX_RETENTION_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .default(30 * 24 * 3600 * 1000),
+  ANALYTICS_RETENTION_MS: z.coerce
+    .number()
+    .int()
+    .min(60 * 60_000)
+    .default(30 * 24 * 3600 * 1000),
+  SEND_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(20),
+  SEND_RATE_BURST: z.coerce.number().int().min(1).max(1_000_000).default(60),
+  READ_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(10),
+  READ_RATE_BURST: z.coerce.number().int().min(1).max(1_000_000).default(30),
+  TYPING_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(2),
+  TYPING_RATE_BURST: z.coerce.number().int().min(1).max(1_000_000).default(5),
+  GROUP_MEMBERS_MAX: z.coerce.number().int().min(2).max(100_000).default(1_000),
+  // Accounts hardening: admins by id, sign-in limits, the password hashing cap, client addresses.
+  ADMIN_USER_IDS: commaList,
+  LOGIN_USERNAME_RATE_PER_MINUTE: perMinute.default(10),
+  LOGIN_USERNAME_BURST: burst.default(10),
+  LOGIN_IP_RATE_PER_MINUTE: perMinute.default(30),
+  LOGIN_IP_BURST: burst.default(30),
+  REGISTER_IP_RATE_PER_MINUTE: perMinute.default(10),
+  REGISTER_IP_BURST: burst.default(10),
+  PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(2),
+  PASSWORD_HASH_QUEUE: z.coerce.number().int().min(0).max(100_000).default(32),
+  HTTP_TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((value, ctx) => parseTrustProxy(value, ctx)),
+};
 
-export type Config = z.output<typeof envSchema>;
+type Env = z.output<z.ZodObject<typeof envShape>>;
+
+function toConfig(env: Env) {
+  return {
+    env: env.NODE_ENV,
+    logLevel: env.LOG_LEVEL,
+    kafka: {
+      brokers: env.KAFKA_BROKERS,
+      clientId: env.KAFKA_CLIENT_ID,
+      topicPrefix: env.TOPIC_PREFIX,
+      topicProfile: env.TOPIC_PROFILE,
+    },
+    schemaRegistry: { url: env.SCHEMA_REGISTRY_URL, port: env.SCHEMA_REGISTRY_PORT },
+    postgres: { url: env.DATABASE_URL },
+    redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
+    gateway: {
+      port: env.GATEWAY_PORT,
+      maxFrameBytes: env.STOMP_MAX_FRAME_BYTES,
+      heartBeatMs: env.STOMP_HEARTBEAT_MS,
+      opsPort: env.GATEWAY_OPS_PORT,
+      sessionLimits: {
+        connectTimeoutMs: env.STOMP_CONNECT_TIMEOUT_MS,
+        maxSubscriptions: env.STOMP_MAX_SUBSCRIPTIONS,
+        maxSessionsPerUser: env.STOMP_MAX_SESSIONS_PER_USER,
+      },
+    },
+    projector: { port: env.PROJECTOR_PORT },
+    analytics: {
+      port: env.ANALYTICS_PORT,
+      opsPort: env.ANALYTICS_OPS_PORT,
+      retentionMs: env.ANALYTICS_RETENTION_MS,
+    },
+    /** Where the ops listeners bind, and when a consumer with work waiting counts as stuck. */
+    ops: { host: env.OPS_HOST, consumerStallMs: env.CONSUMER_STALL_MS },
+    delivery: {
+      port: env.DELIVERY_PORT,
+      ttlMs: env.DELIVERY_TTL_MS,
+      retentionMs: env.INBOX_RETENTION_MS,
+      window: env.INBOX_WINDOW,
+      retry: {
+        initialMs: env.DELIVERY_RETRY_INITIAL_MS,
+        maxMs: Math.max(env.DELIVERY_RETRY_MAX_MS, env.DELIVERY_RETRY_INITIAL_MS),
+        maxAttempts: env.DELIVERY_MAX_ATTEMPTS,
+      },
+    },
+    presence: { sessionTtlMs: env.PRESENCE_SESSION_TTL_MS, offlineGraceMs: env.PRESENCE_OFFLINE_GRACE_MS },
+    auth: { adminUsernames: env.ADMIN_USERNAMES },
+    sendLimit: { refillPerSecond: env.SEND_RATE_PER_SECOND, capacity: env.SEND_RATE_BURST },
+    readLimit: { refillPerSecond: env.READ_RATE_PER_SECOND, capacity: env.READ_RATE_BURST },
+    typingLimit: { refillPerSecond: env.TYPING_RATE_PER_SECOND, capacity: env.TYPING_RATE_BURST },
+    groupMembersMax: env.GROUP_MEMBERS_MAX,
+    accounts: {
+      adminUserIds: env.ADMIN_USER_IDS,
+      signInLimits: {
+        loginPerUsername: bucket(env.LOGIN_USERNAME_RATE_PER_MINUTE, env.LOGIN_USERNAME_BURST),
+        loginPerAddress: bucket(env.LOGIN_IP_RATE_PER_MINUTE, env.LOGIN_IP_BURST),
+        registerPerAddress: bucket(env.REGISTER_IP_RATE_PER_MINUTE, env.REGISTER_IP_BURST),
+      },
+      passwordHashing: { concurrency: env.PASSWORD_HASH_CONCURRENCY, queueLength: env.PASSWORD_HASH_QUEUE },
+      trustProxy: env.HTTP_TRUST_PROXY,
+    },
+  };
+}
+
+const configSchema = z.object(envShape).transform(toConfig);
+
+const tokenConfigSchema = z.object({ ...envShape, JWT_SECRET: jwtSecret }).transform((env) => {
+  const config = toConfig(env);
+  return { ...config, auth: { ...config.auth, jwtSecret: env.JWT_SECRET } };
+});
+
+/** What every service, the CLI and the tools read. Holds no secret. */
+export type Config = z.output<typeof configSchema>;
+
+/** The configuration of a service that signs or checks bearer tokens (gateway, analytics). */
+export type TokenServiceConfig = z.output<typeof tokenConfigSchema>;
+
+type EnvVariables = Readonly<Record<string, string | undefined>>;
 
 /**
  * Builds the one configuration object from environment variables. A wrong or missing value
- * throws a ConfigError naming every offending variable, so a boot fails once, clearly.
+ * throws a ConfigError naming every offending variable, so a boot fails once, clearly. With
+ * `{ jwtSecret: 'required' }` (services that sign or check tokens) JWT_SECRET must be set too.
  */
-export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+export function loadConfig(env?: EnvVariables): Config;
+export function loadConfig(env: EnvVariables, needs: { readonly jwtSecret: 'required' }): TokenServiceConfig;
+export function loadConfig(
+  env: EnvVariables = process.env,
+  needs?: { readonly jwtSecret: 'required' },
+): Config | TokenServiceConfig {
   // Empty strings mean "not set", as they do for most shells' `VAR= cmd`.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const result = envSchema.safeParse(present);
+  const result = (needs ? tokenConfigSchema : configSchema).safeParse(present);
   if (result.success) return result.data;
   throw new ConfigError(
     result.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'environment');
       const given = present[name];
-      return `${name}: ${issue.message}${given === undefined ? '' : ` (got "${given}")`}`;
+      const shown = SECRET_VARIABLES.has(name) ? `${given?.length} characters` : `"${given}"`;
+      return `${name}: ${issue.message}${given === undefined ? '' : ` (got ${shown})`}`;
     }),
   );
 }

@@ -31,11 +31,65 @@ describe('loadConfig', () => {
     expect((error as ConfigError).problems).toHaveLength(3);
   });
 
-  it('requires a real JWT secret in production', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).auth.jwtSecret).toBe(
-      'x'.repeat(32),
-    );
+  describe('JWT_SECRET, for services that sign or check tokens', () => {
+    const needs = { jwtSecret: 'required' } as const;
+    const problemsOf = (env: Record<string, string>): readonly string[] => {
+      try {
+        loadConfig(env, needs);
+      } catch (error) {
+        if (error instanceof ConfigError) return error.problems;
+        throw error;
+      }
+      return [];
+    };
+
+    it('given no JWT_SECRET, when a token service loads its config, then one problem names it and says what to set', () => {
+      const problems = problemsOf({});
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(
+        /^JWT_SECRET: is not set: set it to a random secret of at least 32 characters/,
+      );
+    });
+
+    it('given an empty JWT_SECRET (`JWT_SECRET= cmd`), then it counts as not set', () => {
+      expect(problemsOf({ JWT_SECRET: '' })[0]).toMatch(/^JWT_SECRET: is not set/);
+    });
+
+    it('given a secret shorter than 32 characters, then it is refused without echoing the secret', () => {
+      const short = 'tooshort-but-not-empty-secret!!'; // 31 characters
+      const problems = problemsOf({ JWT_SECRET: short });
+      expect(problems).toEqual(['JWT_SECRET: must be at least 32 characters (got 31 characters)']);
+      expect(problems.join('\n')).not.toContain(short);
+    });
+
+    it('given the secret together with other bad variables, then one error names each of them', () => {
+      const problems = problemsOf({ GATEWAY_PORT: '70000' });
+      expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['GATEWAY_PORT', 'JWT_SECRET']);
+    });
+
+    it('given a secret of 32 characters, then the config carries it, in any NODE_ENV', () => {
+      for (const NODE_ENV of ['development', 'test', 'production'])
+        expect(loadConfig({ NODE_ENV, JWT_SECRET: 'x'.repeat(32) }, needs).auth.jwtSecret).toBe(
+          'x'.repeat(32),
+        );
+    });
+
+    it('given no JWT_SECRET, when a service that uses no tokens (or the CLI) loads its config, then it starts and holds no secret', () => {
+      const config = loadConfig({});
+      expect(config.auth).toEqual({ adminUsernames: [] });
+      expect(JSON.stringify(loadConfig({ JWT_SECRET: 'y'.repeat(40) }))).not.toContain('y'.repeat(40));
+    });
+  });
+
+  it('puts the ops endpoints on a private listener by default', () => {
+    const config = loadConfig({});
+    expect(config.ops).toEqual({ host: '127.0.0.1', consumerStallMs: 60_000 });
+    expect(config.gateway.opsPort).toBe(9080);
+    expect(config.analytics.opsPort).toBe(9084);
+    const custom = loadConfig({ OPS_HOST: '10.0.0.7', GATEWAY_OPS_PORT: '9999', CONSUMER_STALL_MS: '5000' });
+    expect(custom.ops).toEqual({ host: '10.0.0.7', consumerStallMs: 5_000 });
+    expect(custom.gateway.opsPort).toBe(9999);
+    expect(() => loadConfig({ OPS_HOST: 'http://x/' })).toThrow(/OPS_HOST/);
   });
 });
 

@@ -6,7 +6,7 @@ import { DeliveryJobs } from './delivery-jobs';
 import { inboxProjection } from './inbox-projection';
 import { InboxNotifier } from './inbox-notifications';
 import type { EventSerde } from '@parley/events';
-import type { BatchingProducer, KafkaClient } from '@parley/kafka';
+import type { BatchingProducer, ConsumerProgress, KafkaClient } from '@parley/kafka';
 import { ChannelPublisher, LiveRelay } from '@parley/live';
 import type { Logger } from '@parley/logging';
 import { PresenceTracker, startPresenceSweep, type PresenceOptions } from '@parley/presence';
@@ -30,9 +30,13 @@ export interface DeliveryWorkerOptions {
   readonly logger?: Logger;
 }
 
-export async function startDeliveryWorker(
-  options: DeliveryWorkerOptions,
-): Promise<{ stop(): Promise<void> }> {
+export interface DeliveryWorker {
+  /** Its consumers (inbox projection, live relay), for readiness (libs/observability consumerChecks). */
+  readonly consumers: readonly { progress(): ConsumerProgress }[];
+  stop(): Promise<void>;
+}
+
+export async function startDeliveryWorker(options: DeliveryWorkerOptions): Promise<DeliveryWorker> {
   const { kafka, pool, redis, producer, serde, topicPrefix, redisKeyPrefix, logger } = options;
   const publisher = new EventPublisher(producer, serde, topicPrefix);
   const notifier = new InboxNotifier(redis, redisKeyPrefix, logger);
@@ -80,6 +84,7 @@ export async function startDeliveryWorker(
     ...(logger ? { logger } : {}),
   });
   return {
+    consumers: [runner, relay],
     stop: async () => {
       await Promise.all([runner.stop(), relay.stop(), jobs.stop(), sweep.stop()]);
     },

@@ -10,4 +10,4 @@ export {
 } from './device-feed';
 export { DeliveryReceipts, messageFailed, type DeliveryReceiptsOptions } from './delivery-receipts';
 export { DeliveryJobs, type DeliveryJobsOptions } from './delivery-jobs';
-export { startDeliveryWorker, type DeliveryWorkerOptions } from './delivery-worker';
+export { startDeliveryWorker, type DeliveryWorker, type DeliveryWorkerOptions } from './delivery-worker';

@@ -41,6 +41,21 @@ export interface ConsumerRunnerOptions<T> {
   readonly correlate?: (value: T) => Record<string, string>;
 }
 
+/** What a runner is doing, for a service's readiness (libs/observability). */
+export interface ConsumerProgress {
+  readonly groupId: string;
+  /** `starting` until it joins its group; `crashed` when kafkajs gave up on it (or is restarting it). */
+  readonly state: 'starting' | 'running' | 'crashed' | 'stopped';
+  /** When a chunk was last processed, or the group last (re)joined: ms since the epoch. */
+  readonly lastProgressAt: number;
+  /** This member's partitions in the current generation. */
+  readonly assigned: readonly { readonly topic: string; readonly partition: number }[];
+  /** Since when it has held fetched records it has not finished; absent while it has none. */
+  readonly busySince?: number;
+  /** Why it crashed, while it is `crashed`. */
+  readonly crash?: string;
+}
+
 /** Raised inside the runner when shutdown interrupts a retry; the batch stops where it is, uncommitted. */
 class StopRequested extends Error {}
 
@@ -63,6 +78,8 @@ export class ConsumerRunner<T> {
   private committing: Promise<void> = Promise.resolve();
   private inFlight = 0;
   private idle: (() => void) | undefined;
+  private current: ConsumerProgress;
+  private busySince = 0;
 
   constructor(kafka: Kafka, options: ConsumerRunnerOptions<T>) {
     this.options = options;
@@ -74,6 +91,12 @@ export class ConsumerRunner<T> {
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
     });
+    this.current = { groupId: options.groupId, state: 'starting', lastProgressAt: Date.now(), assigned: [] };
+  }
+
+  /** Its state, last progress and partitions (for readiness checks). */
+  progress(): ConsumerProgress {
+    return this.inFlight > 0 ? { ...this.current, busySince: this.busySince } : this.current;
   }
 
   async start(): Promise<void> {
@@ -84,6 +107,7 @@ export class ConsumerRunner<T> {
     });
     // A new generation: what the previous assignment processed is the new owners' business now.
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => this.toCommit.clear());
+    this.watchProgress();
     this.commitTimer = setInterval(() => void this.commit(), this.options.commitIntervalMs ?? 1_000);
     this.commitTimer.unref();
     await this.consumer.run({
@@ -104,6 +128,25 @@ export class ConsumerRunner<T> {
       await this.consumer.disconnect();
     })();
     return this.stopped;
+  }
+
+  /** Keeps `progress()` current from the consumer's own events (kafkajs stops, then reports a crash). */
+  private watchProgress(): void {
+    const { GROUP_JOIN, STOP, CRASH } = this.consumer.events;
+    const { groupId } = this.options;
+    this.consumer.on(GROUP_JOIN, ({ payload }) => {
+      const assigned = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
+        partitions.map((partition) => ({ topic, partition })),
+      );
+      this.current = { groupId, state: 'running', lastProgressAt: Date.now(), assigned };
+    });
+    this.consumer.on(STOP, () => {
+      this.current = { ...this.current, state: 'stopped', assigned: [] };
+    });
+    this.consumer.on(CRASH, ({ payload }) => {
+      const crash = `${describeError(payload.error)}${payload.restart ? ' (restarting)' : ''}`;
+      this.current = { ...this.current, state: 'crashed', assigned: [], crash };
+    });
   }
 
   /** Commits the processed offsets gathered since the last commit; a failure leaves them for the next. */
@@ -130,7 +173,7 @@ export class ConsumerRunner<T> {
   }
 
   private async processBatch(payload: EachBatchPayload): Promise<void> {
-    this.inFlight++;
+    if (this.inFlight++ === 0) this.busySince = Date.now();
     try {
       await this.processBatchSteps(payload);
     } finally {
@@ -151,6 +194,7 @@ export class ConsumerRunner<T> {
         await this.processChunk(chunk, payload, live);
         const last = chunk[chunk.length - 1] as IncomingRecord;
         payload.resolveOffset(last.offset);
+        this.current = { ...this.current, lastProgressAt: Date.now() };
         this.toCommit.set(`${batch.topic}\0${batch.partition}`, {
           topic: batch.topic,
           partition: batch.partition,

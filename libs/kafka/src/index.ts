@@ -1,6 +1,11 @@
 export { createKafka, type KafkaClientOptions } from './kafka-client';
 export { BatchingProducer, SendTimeoutError, type BatchingProducerOptions } from './batching-producer';
-export { ConsumerRunner, type ConsumerRunnerOptions, type Decoded } from './consumer-runner';
+export {
+  ConsumerRunner,
+  type ConsumerProgress,
+  type ConsumerRunnerOptions,
+  type Decoded,
+} from './consumer-runner';
 export {
   KafkaAdmin,
   type ProvisionOptions,

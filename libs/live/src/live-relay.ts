@@ -1,6 +1,12 @@
 import type { Pool } from 'pg';
 import type { EventSerde, ParleyEvent } from '@parley/events';
-import { ConsumerRunner, type BatchingProducer, type Decoded, type KafkaClient } from '@parley/kafka';
+import {
+  ConsumerRunner,
+  type BatchingProducer,
+  type ConsumerProgress,
+  type Decoded,
+  type KafkaClient,
+} from '@parley/kafka';
 import type { Logger } from '@parley/logging';
 import { prefixedTopic } from '@parley/topics';
 import type { ChannelPublisher } from './live-channels';
@@ -50,6 +56,11 @@ export class LiveRelay {
 
   stop(): Promise<void> {
     return this.consumer.stop();
+  }
+
+  /** Its consumer's state and progress (for the service's readiness). */
+  progress(): ConsumerProgress {
+    return this.consumer.progress();
   }
 
   private async relay(items: readonly Decoded<ParleyEvent>[]): Promise<void> {

@@ -4,7 +4,18 @@ export {
   opsHandler,
   opsMiddleware,
   startOpsServer,
+  listening,
   dependencyChecks,
+  ALL_OPS_ENDPOINTS,
+  PUBLIC_OPS_ENDPOINTS,
+  type OpsEndpoint,
   type OpsOptions,
   type ReadinessCheck,
 } from './ops-endpoints';
+export {
+  consumerChecks,
+  consumerVerdict,
+  type ConsumerChecksOptions,
+  type ConsumerVerdict,
+  type ConsumerVerdictInput,
+} from './consumer-readiness';

@@ -5,6 +5,17 @@ import type { ServiceMetrics } from './service-metrics';
 /** A dependency's check: resolves when it answers. */
 export type ReadinessCheck = () => Promise<unknown>;
 
+export type OpsEndpoint = '/healthz' | '/readyz' | '/metrics';
+
+/** Every ops endpoint: for a listener operators reach (an ops port on a private address). */
+export const ALL_OPS_ENDPOINTS: readonly OpsEndpoint[] = ['/healthz', '/readyz', '/metrics'];
+
+/**
+ * What a public port answers: liveness only. `/readyz` names internal hosts in its failures and
+ * `/metrics` names topics, groups and routes; they belong on the ops listener.
+ */
+export const PUBLIC_OPS_ENDPOINTS: readonly OpsEndpoint[] = ['/healthz'];
+
 export interface OpsOptions {
   readonly metrics: ServiceMetrics;
   readonly lag?: LagCollector;
@@ -29,13 +40,16 @@ export function dependencyChecks(deps: {
 
 /**
  * `/healthz` (alive: answers while the event loop turns), `/readyz` (every dependency answered
- * within the timeout; 503 naming the ones that did not) and `/metrics` (Prometheus text). Returns
- * false for any other path, so it can sit in front of an HTTP app.
+ * within the timeout; 503 naming the ones that did not) and `/metrics` (Prometheus text), or only
+ * those of `endpoints`. Returns false for any other path, so it can sit in front of an HTTP app.
  */
-export function opsHandler(options: OpsOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function opsHandler(
+  options: OpsOptions,
+  endpoints: readonly OpsEndpoint[] = ALL_OPS_ENDPOINTS,
+): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
     const path = (req.url ?? '').split('?')[0];
-    if (req.method !== 'GET' || !path || !['/healthz', '/readyz', '/metrics'].includes(path)) return false;
+    if (req.method !== 'GET' || !endpoints.some((endpoint) => endpoint === path)) return false;
     if (path === '/healthz') json(res, 200, { status: 'ok' });
     else if (path === '/readyz')
       void readiness(options).then(({ ok, checks }) =>
@@ -55,13 +69,15 @@ export function opsHandler(options: OpsOptions): (req: IncomingMessage, res: Ser
 type RoutedRequest = IncomingMessage & { route?: { path?: string }; baseUrl?: string };
 
 /**
- * For an HTTP app (connect/Express style): serves the ops endpoints ahead of the app's routes, and
- * counts every other request by route pattern, not path (ids in paths would make a series each).
+ * For an HTTP app (connect/Express style): serves the ops endpoints (or only those of `endpoints`)
+ * ahead of the app's routes, and counts every other request by route pattern, not path (ids in
+ * paths would make a series each).
  */
 export function opsMiddleware(
   options: OpsOptions,
+  endpoints: readonly OpsEndpoint[] = ALL_OPS_ENDPOINTS,
 ): (req: RoutedRequest, res: ServerResponse, next: () => void) => void {
-  const handle = opsHandler(options);
+  const handle = opsHandler(options, endpoints);
   return (req, res, next) => {
     if (handle(req, res)) return;
     res.on('finish', () => {
@@ -76,14 +92,26 @@ export function opsMiddleware(
   };
 }
 
-/** The ops endpoints on a port of their own (workers without an HTTP API). */
-export function startOpsServer(port: number, options: OpsOptions): Server {
+/**
+ * The ops endpoints on a listener of their own: a worker's only port, or the ops port of a service
+ * whose public port serves an API. `host` is the address it binds (OPS_HOST; loopback by default).
+ */
+export function startOpsServer(port: number, options: OpsOptions, host = '127.0.0.1'): Server {
   const handle = opsHandler(options);
   const server = createServer((req, res) => {
     if (!handle(req, res)) json(res, 404, { status: 'not found' });
   });
-  server.listen(port, '127.0.0.1');
+  server.listen(port, host);
   return server;
+}
+
+/** Resolves once `server` listens; rejects when it cannot (the port is taken, say). */
+export function listening(server: Server): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    if (server.listening) return resolve(server);
+    server.once('listening', () => resolve(server));
+    server.once('error', reject);
+  });
 }
 
 async function readiness(options: OpsOptions): Promise<{ ok: boolean; checks: Record<string, string> }> {

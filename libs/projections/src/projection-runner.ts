@@ -3,6 +3,7 @@ import type { EventSerde, ParleyEvent } from '@parley/events';
 import {
   ConsumerRunner,
   type BatchingProducer,
+  type ConsumerProgress,
   type Decoded,
   type Instrument,
   type KafkaClient,
@@ -75,6 +76,11 @@ export class ProjectionRunner<Returned = unknown> {
 
   stop(): Promise<void> {
     return this.consumer.stop();
+  }
+
+  /** Its consumer's state and progress (for the service's readiness). */
+  progress(): ConsumerProgress {
+    return this.consumer.progress();
   }
 
   private async applyChunk(items: readonly Decoded<ParleyEvent>[]): Promise<void> {

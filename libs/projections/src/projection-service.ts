@@ -1,7 +1,13 @@
 import { Pool } from 'pg';
 import type { Config } from '@parley/config';
 import { EventSerde } from '@parley/events';
-import { BatchingProducer, KafkaAdmin, createKafka, type KafkaClient } from '@parley/kafka';
+import {
+  BatchingProducer,
+  KafkaAdmin,
+  createKafka,
+  type ConsumerProgress,
+  type KafkaClient,
+} from '@parley/kafka';
 import type { Logger } from '@parley/logging';
 import { PROJECT_MIGRATIONS, ensureDatabase, migrate } from '@parley/postgres';
 import type { Projection } from './projection';
@@ -22,6 +28,8 @@ export interface ProjectionService {
   readonly pool: Pool;
   /** Connected: for lag metrics and readiness. */
   readonly admin: KafkaAdmin;
+  /** The runners' consumers, for readiness (libs/observability consumerChecks). */
+  readonly consumers: readonly { progress(): ConsumerProgress }[];
   /** Finishes the transactions in progress, then closes every client. */
   stop(): Promise<void>;
 }
@@ -70,6 +78,7 @@ export async function startProjectionService(options: ProjectionServiceOptions):
     kafka,
     pool,
     admin,
+    consumers: runners,
     stop: async () => {
       await Promise.all(runners.map((runner) => runner.stop()));
       await deadLetters.disconnect();
