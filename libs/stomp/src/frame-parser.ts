@@ -1,3 +1,4 @@
+import { ByteQueue } from './byte-queue';
 import { unescapeHeader } from './header-escaping';
 import { CLIENT_COMMANDS, StompProtocolError, escapesHeaders, type StompFrame } from './stomp-frame';
 
@@ -16,16 +17,39 @@ const LF = 0x0a;
 const CR = 0x0d;
 const NUL = 0x00;
 
+/** The command and headers of the frame being read, once its blank line has arrived. */
+interface FrameHead {
+  readonly command: string;
+  readonly headers: Record<string, string>;
+  /** Offset of the body from the frame's first byte. */
+  readonly bodyStart: number;
+  /** Offset of the NUL that must end the body, when a content-length says where it is. */
+  readonly nulAt: number | undefined;
+}
+
 /**
  * Incremental STOMP 1.2 parser: feed it what arrives (a WebSocket message may hold part of a frame,
  * or several frames, or heart-beat EOLs) and it returns every complete frame. After a protocol error
  * it refuses further input: the connection is to be closed.
+ *
+ * The work is linear in the bytes received however they are cut: a frame's bytes are searched once
+ * (for the LF ending each head line, then for the body's NUL), each search resuming where the last
+ * push left it, and each head line is decoded once, when its LF arrives.
  */
 export class FrameParser {
-  private buffer: Buffer = Buffer.alloc(0);
+  private readonly bytes = new ByteQueue();
   private broken = false;
   private readonly commands: ReadonlySet<string>;
   private readonly maxHeaders: number;
+  /** The frame being read, from the queue's first byte: false between frames (heart-beats). */
+  private inFrame = false;
+  /** Head lines decoded so far (the command, then header lines). */
+  private lines: string[] = [];
+  /** Where the current head line starts. */
+  private lineStart = 0;
+  /** Bytes of the frame searched already (for LF in the head, for NUL in a body without content-length). */
+  private searched = 0;
+  private head: FrameHead | undefined;
 
   constructor(private readonly options: FrameParserOptions) {
     this.commands = new Set(options.commands ?? CLIENT_COMMANDS);
@@ -34,88 +58,119 @@ export class FrameParser {
 
   push(chunk: Buffer | string): ParsedItem[] {
     if (this.broken) throw new StompProtocolError('the stream is already broken');
-    const data = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-    this.buffer = this.buffer.length === 0 ? data : Buffer.concat([this.buffer, data]);
+    this.bytes.append(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
     try {
-      return this.drain();
+      const items = this.drain();
+      this.bytes.release();
+      return items;
     } catch (error) {
       this.broken = true;
-      this.buffer = Buffer.alloc(0);
+      this.bytes.clear();
+      this.lines = [];
+      this.head = undefined;
       throw error;
     }
   }
 
   private drain(): ParsedItem[] {
     const items: ParsedItem[] = [];
-    while (this.buffer.length > 0) {
-      const first = this.buffer[0];
-      if (first === LF) {
-        items.push({ kind: 'heartbeat' });
-        this.buffer = this.buffer.subarray(1);
-        continue;
+    for (;;) {
+      if (!this.inFrame) {
+        const first = this.bytes.at(0);
+        if (first === undefined) break;
+        if (first === LF) {
+          items.push({ kind: 'heartbeat' });
+          this.bytes.consume(1);
+          continue;
+        }
+        if (first === CR) {
+          const second = this.bytes.at(1);
+          if (second === undefined) break;
+          if (second !== LF) throw new StompProtocolError('carriage return not followed by a line feed');
+          items.push({ kind: 'heartbeat' });
+          this.bytes.consume(2);
+          continue;
+        }
+        this.inFrame = true;
       }
-      if (first === CR) {
-        if (this.buffer.length < 2) break;
-        if (this.buffer[1] !== LF)
-          throw new StompProtocolError('carriage return not followed by a line feed');
-        items.push({ kind: 'heartbeat' });
-        this.buffer = this.buffer.subarray(2);
-        continue;
-      }
-      const parsed = this.nextFrame();
-      if (!parsed) {
-        if (this.buffer.length > this.options.maxFrameBytes) this.tooLarge();
+      const frame = this.nextFrame();
+      if (!frame) {
+        if (this.bytes.length > this.options.maxFrameBytes) this.tooLarge();
         break;
       }
-      items.push({ kind: 'frame', frame: parsed.frame });
-      this.buffer = this.buffer.subarray(parsed.consumed);
+      items.push({ kind: 'frame', frame });
     }
     return items;
   }
 
-  private nextFrame(): { frame: StompFrame<string>; consumed: number } | undefined {
-    const buffer = this.buffer;
-    const lines: string[] = [];
-    let position = 0;
-    let bodyStart = -1;
-    while (bodyStart < 0) {
-      const newline = buffer.indexOf(LF, position);
-      if (newline < 0) return undefined;
-      let end = newline;
-      if (end > position && buffer[end - 1] === CR) end--;
-      if (end === position && lines.length > 0) {
-        bodyStart = newline + 1;
-        break;
+  /** The frame at the front of the queue once complete (and consumed); undefined while more must come. */
+  private nextFrame(): StompFrame<string> | undefined {
+    const head = this.head ?? this.readHead();
+    if (!head) return undefined;
+    let nulAt: number;
+    if (head.nulAt !== undefined) {
+      nulAt = head.nulAt;
+      if (this.bytes.length < nulAt + 1) return undefined;
+      if (this.bytes.at(nulAt) !== NUL)
+        throw new StompProtocolError('frame body is longer than its content-length');
+    } else {
+      nulAt = this.bytes.indexOf(NUL, this.searched);
+      if (nulAt < 0) {
+        this.searched = this.bytes.length;
+        return undefined;
       }
-      lines.push(buffer.toString('utf8', position, end));
-      if (lines.length > this.maxHeaders + 1)
-        throw new StompProtocolError(`more than ${this.maxHeaders} headers`);
-      position = newline + 1;
     }
+    if (nulAt + 1 > this.options.maxFrameBytes) this.tooLarge();
+    // Copy: the frame must not pin the receive buffer in memory.
+    const frame = {
+      command: head.command,
+      headers: head.headers,
+      body: this.bytes.copy(head.bodyStart, nulAt),
+    };
+    this.bytes.consume(nulAt + 1);
+    this.inFrame = false;
+    this.lines = [];
+    this.lineStart = 0;
+    this.searched = 0;
+    this.head = undefined;
+    return frame;
+  }
 
-    const command = lines[0] as string;
+  /** Reads the head lines that arrived; the head once its blank line is there. */
+  private readHead(): FrameHead | undefined {
+    for (;;) {
+      const newline = this.bytes.indexOf(LF, this.searched);
+      if (newline < 0) {
+        this.searched = this.bytes.length;
+        return undefined;
+      }
+      const position = this.lineStart;
+      let end = newline;
+      if (end > position && this.bytes.at(end - 1) === CR) end--;
+      this.searched = newline + 1;
+      this.lineStart = newline + 1;
+      if (end === position && this.lines.length > 0) {
+        this.head = this.parseHead(newline + 1);
+        return this.head;
+      }
+      this.lines.push(this.bytes.text(position, end));
+      if (this.lines.length > this.maxHeaders + 1)
+        throw new StompProtocolError(`more than ${this.maxHeaders} headers`);
+    }
+  }
+
+  private parseHead(bodyStart: number): FrameHead {
+    const command = this.lines[0] as string;
     if (!this.commands.has(command)) {
       throw new StompProtocolError(`unknown command "${command.slice(0, 40)}"`);
     }
-    const headers = parseHeaders(lines.slice(1), escapesHeaders(command));
-
-    let bodyEnd: number;
+    const headers = parseHeaders(this.lines.slice(1), escapesHeaders(command));
     const declared = headers['content-length'];
-    if (declared !== undefined) {
-      if (!/^\d{1,10}$/.test(declared)) throw new StompProtocolError(`invalid content-length "${declared}"`);
-      bodyEnd = bodyStart + Number(declared);
-      if (bodyEnd + 1 > this.options.maxFrameBytes) this.tooLarge();
-      if (buffer.length < bodyEnd + 1) return undefined;
-      if (buffer[bodyEnd] !== NUL)
-        throw new StompProtocolError('frame body is longer than its content-length');
-    } else {
-      bodyEnd = buffer.indexOf(NUL, bodyStart);
-      if (bodyEnd < 0) return undefined;
-    }
-    if (bodyEnd + 1 > this.options.maxFrameBytes) this.tooLarge();
-    // Copy: the frame must not pin the whole receive buffer in memory.
-    const body = Buffer.from(buffer.subarray(bodyStart, bodyEnd));
-    return { frame: { command, headers, body }, consumed: bodyEnd + 1 };
+    if (declared === undefined) return { command, headers, bodyStart, nulAt: undefined };
+    if (!/^\d{1,10}$/.test(declared)) throw new StompProtocolError(`invalid content-length "${declared}"`);
+    const nulAt = bodyStart + Number(declared);
+    if (nulAt + 1 > this.options.maxFrameBytes) this.tooLarge();
+    return { command, headers, bodyStart, nulAt };
   }
 
   private tooLarge(): never {
