@@ -60,5 +60,5 @@ describe('three-node KRaft cluster', () => {
     await producer.disconnect();
     await admin.deleteTopics(report.created);
     await admin.disconnect();
-  });
+  }, 300_000); // three JVMs start, one is killed and restarted: on two busy cores this took 95-135 s
 });
