@@ -122,6 +122,7 @@ const envShape = {
   STOMP_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   STOMP_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(2).max(10_000).default(64),
   STOMP_MAX_SESSIONS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(20),
+  STOMP_MAX_SENDS_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(128),
   ADMIN_USERNAMES: z
     .string()
     .default('')
@@ -199,6 +200,7 @@ function toConfig(env: Env) {
         connectTimeoutMs: env.STOMP_CONNECT_TIMEOUT_MS,
         maxSubscriptions: env.STOMP_MAX_SUBSCRIPTIONS,
         maxSessionsPerUser: env.STOMP_MAX_SESSIONS_PER_USER,
+        maxSendsInFlight: env.STOMP_MAX_SENDS_IN_FLIGHT,
       },
     },
     projector: { port: env.PROJECTOR_PORT },

@@ -1,4 +1,10 @@
-export { MessageService, type SendAnswer, type MessageServiceDeps } from './message-service';
+export {
+  MessageService,
+  type SendAnswer,
+  type SendOptions,
+  type MessageServiceDeps,
+} from './message-service';
+export { SendLines, type SendTurn } from './send-lines';
 export { ConversationService, type ConversationServiceDeps } from './conversation-service';
 export {
   MessageClaims,

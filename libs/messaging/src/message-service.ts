@@ -16,6 +16,7 @@ import type { Directory } from './directory';
 import { decideClaim, type ClaimDecision } from './claim-decision';
 import type { ClaimReading, MessageClaims } from './message-claims';
 import type { SendRateLimiter } from './send-rate-limiter';
+import { SendLines, type SendTurn } from './send-lines';
 
 /** PROTOCOL §2: the answer to a send, the same every time the messageId is sent. */
 export interface SendAnswer {
@@ -45,6 +46,10 @@ interface InFlight {
   readonly answer: Promise<SendAnswer>;
 }
 
+/** The conversation a send goes to (a direct one's id follows from its two users). */
+const conversationOf = (senderId: string, { target }: SendRequest): string =>
+  target.kind === 'recipient' ? directConversationId(senderId, target.recipientId) : target.conversationId;
+
 const answerOf = (messageId: string, conversationId: string, sentAtMs: number): SendAnswer => ({
   messageId,
   conversationId,
@@ -54,6 +59,12 @@ const answerOf = (messageId: string, conversationId: string, sentAtMs: number): 
 
 const messageIdTaken = (messageId: string) =>
   new DomainError('conflict', 'MESSAGE_ID_TAKEN', `messageId ${messageId} belongs to another user's message`);
+
+/** Who is sending: a STOMP session's sends to one conversation reach Kafka in the order it sent them. */
+export interface SendOptions {
+  /** The sending session; its sends run concurrently and keep their order per conversation. */
+  readonly session?: string;
+}
 
 /**
  * Send, read and delete (PROTOCOL §§2-3). A send is answered only after Kafka acknowledged its
@@ -65,24 +76,37 @@ export class MessageService {
   private readonly inFlight = new Map<string, InFlight>();
   /** Direct conversations known to exist (they never change), so only a first message announces one. */
   private readonly knownDirect = new Set<string>();
+  private readonly lines = new SendLines();
 
   constructor(private readonly deps: MessageServiceDeps) {
     this.now = deps.now ?? Date.now;
   }
 
-  async send(senderId: string, request: SendRequest): Promise<SendAnswer> {
+  /**
+   * Sends one message. Call it in the order the client sent: the place in the session's line is taken
+   * before the first await, so sends of a session may run concurrently and still keep their order.
+   */
+  async send(senderId: string, request: SendRequest, options: SendOptions = {}): Promise<SendAnswer> {
     const running = this.inFlight.get(request.messageId);
     if (running) {
       if (running.senderId !== senderId) throw messageIdTaken(request.messageId);
       return running.answer;
     }
+    const turn =
+      options.session === undefined
+        ? undefined
+        : this.lines.join(`${options.session}\u0000${conversationOf(senderId, request)}`);
     // Registered before the first await, so a duplicate arriving meanwhile finds it.
-    const answer = this.deps.rateLimiter.take(senderId).then(() => this.claimAndSend(senderId, request));
+    const answer = this.deps.rateLimiter
+      .take(senderId)
+      .then(() => this.claimAndSend(senderId, request, turn));
     const entry = { senderId, answer };
     this.inFlight.set(request.messageId, entry);
     try {
       return await answer;
     } finally {
+      // Whatever happened (refused, answered from an earlier attempt, failed), the line moves on.
+      turn?.done();
       if (this.inFlight.get(request.messageId) === entry) this.inFlight.delete(request.messageId);
     }
   }
@@ -145,12 +169,13 @@ export class MessageService {
    * Does what the claim decision says until the send is answered or refused. Every step but the
    * last reads the claim again, and the decision picks the next step from what it shows.
    */
-  private async claimAndSend(senderId: string, request: SendRequest): Promise<SendAnswer> {
-    const { messageId, target } = request;
-    const conversationId =
-      target.kind === 'recipient'
-        ? directConversationId(senderId, target.recipientId)
-        : target.conversationId;
+  private async claimAndSend(
+    senderId: string,
+    request: SendRequest,
+    turn: SendTurn | undefined,
+  ): Promise<SendAnswer> {
+    const { messageId } = request;
+    const conversationId = conversationOf(senderId, request);
     // Nothing is known yet, and the claim statement returns the row it finds: claiming is looking.
     let decision: ClaimDecision = { do: 'claim' };
     for (let waits = 0; ;) {
@@ -164,7 +189,7 @@ export class MessageService {
             await this.checkTargetOrLetGo(senderId, request, conversationId, () =>
               this.deps.claims.forget(messageId),
             );
-            return this.produce(senderId, request, conversationId, sentAtMs);
+            return this.produce(senderId, request, conversationId, sentAtMs, turn);
           }
           reading = claimed;
           break;
@@ -183,7 +208,7 @@ export class MessageService {
             await this.checkTargetOrLetGo(senderId, request, taken.conversationId, () =>
               this.deps.claims.release(messageId).catch(() => undefined),
             );
-            return this.produce(senderId, request, taken.conversationId, taken.sentAtMs);
+            return this.produce(senderId, request, taken.conversationId, taken.sentAtMs, turn);
           }
           // Another attempt took it over first: it holds the lease now, or has even answered.
           reading = await this.deps.claims.get(messageId);
@@ -225,6 +250,7 @@ export class MessageService {
     request: SendRequest,
     conversationId: string,
     sentAtMs: number,
+    turn: SendTurn | undefined,
   ): Promise<SendAnswer> {
     const event: ParleyEvent = {
       type: 'MessageSent',
@@ -238,7 +264,10 @@ export class MessageService {
     };
     const ids = { messageId: request.messageId, eventId: event.eventId, conversationId };
     try {
-      await this.deps.publisher.publish([event]);
+      await this.deps.publisher.publish(
+        [event],
+        turn && { after: turn.ready, handedOver: () => turn.done() },
+      );
     } catch (error) {
       this.deps.logger?.warn({ err: error, ...ids }, 'message not recorded (Kafka); the claim is released');
       await this.deps.claims.release(request.messageId).catch(() => undefined);

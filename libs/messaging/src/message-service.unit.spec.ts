@@ -206,3 +206,93 @@ describe('MessageService send, claimed messageIds', () => {
     });
   });
 });
+
+describe('MessageService send, one session sending concurrently', () => {
+  /** Claims whose answer for `slowId` waits until `release` is called. */
+  function slowClaims(slowId: string) {
+    const claims = new FakeClaims();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const claim = claims.claim.bind(claims);
+    claims.claim = async (newClaim: NewClaim) => {
+      if (newClaim.messageId === slowId) await held;
+      return claim(newClaim);
+    };
+    return { claims, release };
+  }
+
+  /** A node whose publisher honours the order it is given, as EventPublisher does. */
+  function orderedGateway(claims: FakeClaims, published: string[]) {
+    const deps = {
+      pool: {},
+      publisher: {
+        publish: async (
+          events: readonly ParleyEvent[],
+          order?: { after: Promise<void>; handedOver(): void },
+        ) => {
+          await order?.after;
+          for (const event of events) if (event.type === 'MessageSent') published.push(event.messageId);
+          order?.handedOver();
+        },
+      },
+      claims,
+      directory: { isMember: async () => true },
+      rateLimiter: { take: async () => undefined },
+      now: () => claims.nowMs,
+    } as unknown as MessageServiceDeps;
+    return new MessageService(deps);
+  }
+
+  describe('given a first message whose claim is slow and a second whose claim is quick', () => {
+    it('when one session sends both to one conversation then Kafka gets them in the order sent', async () => {
+      const { claims, release } = slowClaims('m1');
+      const published: string[] = [];
+      const node = orderedGateway(claims, published);
+
+      const first = node.send('ada', toG1('m1'), { session: 's1' });
+      const second = node.send('ada', toG1('m2'), { session: 's1' });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(published).toEqual([]); // m2 is ready but waits for m1
+
+      release();
+      await Promise.all([first, second]);
+      expect(published).toEqual(['m1', 'm2']);
+    });
+
+    it('when the two messages come from two sessions then the quick one does not wait', async () => {
+      const { claims, release } = slowClaims('m1');
+      const published: string[] = [];
+      const node = orderedGateway(claims, published);
+
+      const first = node.send('ada', toG1('m1'), { session: 's1' });
+      await node.send('ada', toG1('m2'), { session: 's2' });
+      expect(published).toEqual(['m2']);
+
+      release();
+      await first;
+      expect(published).toEqual(['m2', 'm1']);
+    });
+  });
+
+  describe('given a first message that is refused', () => {
+    it('when the session sent a second one behind it then the second still goes', async () => {
+      const claims = new FakeClaims();
+      claims.rows.set('m1', {
+        senderId: 'bob',
+        conversationId: 'g1',
+        sentAtMs: T0,
+        acked: true,
+        leaseUntilMs: T0,
+      });
+      const published: string[] = [];
+      const node = orderedGateway(claims, published);
+
+      const taken = node.send('ada', toG1('m1'), { session: 's1' });
+      const after = node.send('ada', toG1('m2'), { session: 's1' });
+
+      await expect(taken).rejects.toMatchObject({ code: 'MESSAGE_ID_TAKEN' });
+      await after; // would time out if the refused send kept its place in the line
+      expect(published).toEqual(['m2']);
+    });
+  });
+});

@@ -18,8 +18,25 @@ export class EventPublisher {
     private readonly topicPrefix: string,
   ) {}
 
-  async publish(events: readonly ParleyEvent[]): Promise<void> {
-    const records = await Promise.all(
+  /**
+   * `order` lets a caller keep a line of sends in order while they run concurrently: the records are
+   * handed to the producer (whose queue keeps that order into Kafka) only after `order.after`, and
+   * `order.handedOver` says when they were (or that they never will be).
+   */
+  async publish(events: readonly ParleyEvent[], order?: PublishOrder): Promise<void> {
+    let acknowledged: Promise<void>;
+    try {
+      const records = await this.encode(events);
+      await order?.after;
+      acknowledged = this.producer.send(records);
+    } finally {
+      order?.handedOver();
+    }
+    await acknowledged;
+  }
+
+  private encode(events: readonly ParleyEvent[]) {
+    return Promise.all(
       events.map(async (event) => ({
         topic: prefixedTopic(this.topicPrefix, EVENT_TOPIC[event.type]),
         key: eventKey(event),
@@ -27,6 +44,13 @@ export class EventPublisher {
         headers: { 'event-type': event.type },
       })),
     );
-    await this.producer.send(records);
   }
+}
+
+/** Where a publish stands in a line of publishes that must reach Kafka in order. */
+export interface PublishOrder {
+  /** Resolves once the publishes before this one were handed to the producer (or gave up). */
+  readonly after: Promise<void>;
+  /** Called once this publish was handed to the producer, or failed before it was. */
+  handedOver(): void;
 }

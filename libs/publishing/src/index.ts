@@ -1,1 +1,1 @@
-export { EventPublisher, eventKey } from './event-publisher';
+export { EventPublisher, eventKey, type PublishOrder } from './event-publisher';

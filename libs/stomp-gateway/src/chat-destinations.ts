@@ -11,10 +11,11 @@ import type { SendContext } from './stomp-session';
 
 /** PROTOCOL §3: the `/app/...` destinations a client SENDs to, served by the MessageService. */
 export function chatDestinations(messages: MessageService): (context: SendContext) => Promise<void> {
-  return async ({ userId, destination, body }) => {
+  return async ({ userId, sessionId, destination, body }) => {
     switch (destination) {
       case '/app/chat.send':
-        await messages.send(userId, parseSendRequest(parseJsonObject(body)));
+        // Called before the first await: the session's sends keep their order (see MessageService.send).
+        await messages.send(userId, parseSendRequest(parseJsonObject(body)), { session: sessionId });
         return;
       case '/app/chat.read':
         return messages.read(userId, parseReadRequest(parseJsonObject(body)));

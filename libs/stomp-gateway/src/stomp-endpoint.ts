@@ -72,6 +72,8 @@ export function attachStompEndpoint(server: Server, deps: StompEndpointDeps): St
           socket.send(data, { binary: false });
         },
         close: () => socket.close(1000),
+        pause: () => socket.pause(),
+        resume: () => socket.resume(),
       },
     });
     socket.on('message', (data: RawData) => session.receive(toBuffer(data)));

@@ -17,6 +17,9 @@ export interface Transport {
   /** One STOMP frame (or a heart-beat EOL), sent as one WebSocket text message. */
   send(data: Buffer | string): void;
   close(): void;
+  /** Stop reading the socket (the session holds as many SENDs as it may); `resume` reads again. */
+  pause?(): void;
+  resume?(): void;
 }
 
 /** A SEND to an application destination, with the sender the session authenticated. */
@@ -59,9 +62,15 @@ export interface SessionLimits {
   readonly connectTimeoutMs: number;
   /** Subscriptions one session may hold at once (one of them, at most, the inbox). */
   readonly maxSubscriptions: number;
+  /** SENDs one session may have in progress at once; beyond it the socket is not read. */
+  readonly maxSendsInFlight: number;
 }
 
-export const DEFAULT_SESSION_LIMITS: SessionLimits = { connectTimeoutMs: 10_000, maxSubscriptions: 64 };
+export const DEFAULT_SESSION_LIMITS: SessionLimits = {
+  connectTimeoutMs: 10_000,
+  maxSubscriptions: 64,
+  maxSendsInFlight: 128,
+};
 
 /** Where a client hands a session a fresh token before its current one expires. */
 export const REFRESH_DESTINATION = '/app/session.refresh';
@@ -128,6 +137,8 @@ export class StompSession {
   private deviceId: string | undefined;
   private readonly subscriptions = new Map<string, Subscription>();
   private queue: Promise<void> = Promise.resolve();
+  /** SENDs being served: they run concurrently, each answered (RECEIPT or refusal) when it is done. */
+  private readonly sendsInFlight = new Set<Promise<void>>();
   private lastReceived = Date.now();
   private lastSent = Date.now();
   private timers: NodeJS.Timeout[] = [];
@@ -202,7 +213,7 @@ export class StompSession {
           this.unsubscribe(this.required(frame, 'id'));
           return this.receipt(frame);
         case 'SEND':
-          return await this.serveSend(frame);
+          return await this.startSend(frame);
         case 'ACK':
         case 'NACK':
           this.acknowledge(frame);
@@ -212,19 +223,25 @@ export class StompSession {
         case 'ABORT':
           return this.fail('transactions are not supported', frame);
         case 'DISCONNECT':
+          // The RECEIPT says every earlier frame was handled: the SENDs still running included.
+          await Promise.all(this.sendsInFlight);
           this.receipt(frame);
           return this.close();
         default:
           return this.fail(`unexpected ${frame.command}`, frame);
       }
     } catch (error) {
-      if (error instanceof StompProtocolError) return this.fail(error.message, frame);
-      this.deps.logger?.error(
-        { err: error, command: frame.command, session: this.id },
-        'frame handling failed',
-      );
-      return this.fail('internal error', frame);
+      return this.handlingFailed(frame, error);
     }
+  }
+
+  private handlingFailed(frame: StompFrame<string>, error: unknown): void {
+    if (error instanceof StompProtocolError) return this.fail(error.message, frame);
+    this.deps.logger?.error(
+      { err: error, command: frame.command, session: this.id },
+      'frame handling failed',
+    );
+    return this.fail('internal error', frame);
   }
 
   private async connect(frame: StompFrame<string>): Promise<void> {
@@ -277,13 +294,31 @@ export class StompSession {
   }
 
   /**
-   * SEND to an application destination. Frames of a session are handled in order, so a client's
-   * messages reach Kafka in the order it sent them. A refusal keeps the connection; so does a failure
-   * to record (Kafka unavailable), with advice to send again under the same messageId.
+   * Starts serving a SEND and moves on to the next frame without waiting for it: a session's SENDs
+   * run concurrently (one connection is not limited to one Kafka round trip at a time). The send
+   * service is called here, in frame order, and keeps the order of a session's messages to one
+   * conversation (see MessageService.send). At `maxSendsInFlight` the socket is not read until one
+   * finishes, so a fast client cannot take the node's memory. A token refresh is served in order.
    */
-  private async serveSend(frame: StompFrame<string>): Promise<void> {
+  private async startSend(frame: StompFrame<string>): Promise<void> {
     const destination = this.required(frame, 'destination');
     if (destination === REFRESH_DESTINATION) return this.refreshToken(frame);
+    const running = this.serveSend(frame, destination).catch((error: unknown) =>
+      this.handlingFailed(frame, error),
+    );
+    this.sendsInFlight.add(running);
+    void running.then(() => this.sendsInFlight.delete(running));
+    if (this.sendsInFlight.size < this.limits.maxSendsInFlight) return;
+    this.deps.transport.pause?.();
+    while (this.sendsInFlight.size >= this.limits.maxSendsInFlight) await Promise.race(this.sendsInFlight);
+    if (this.state !== 'closed') this.deps.transport.resume?.();
+  }
+
+  /**
+   * SEND to an application destination. A refusal keeps the connection; so does a failure to record
+   * (Kafka unavailable), with advice to send again under the same messageId.
+   */
+  private async serveSend(frame: StompFrame<string>, destination: string): Promise<void> {
     // The log blocked or deleted the account: its sessions are being ended; nothing more is taken.
     if (this.deps.mayAct && !this.deps.mayAct(this.userId as string))
       return this.fail('ACCOUNT_DISABLED', frame, 'this account is no longer active');

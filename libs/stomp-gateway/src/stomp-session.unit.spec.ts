@@ -47,6 +47,17 @@ class FakeTransport implements Transport {
     this.out.push({ command: 'close', headers: {}, body: '', raw: '', at: Date.now() });
   }
 
+  pauses = 0;
+  resumes = 0;
+
+  pause(): void {
+    this.pauses++;
+  }
+
+  resume(): void {
+    this.resumes++;
+  }
+
   get closes(): number {
     return this.out.filter((o) => o.command === 'close').length;
   }
@@ -1203,7 +1214,7 @@ describe('StompSession', () => {
       });
     });
 
-    it('when several frames come at once then each waits for the one before: SENDs reach handleSend in order, RECEIPTs follow in order', async () => {
+    it('when several SENDs come at once then each reaches handleSend in frame order without waiting for the one before, and each RECEIPT comes when its own send is done', async () => {
       const h = await connected();
       const first = deferred();
       h.handleSend.mockReturnValueOnce(first.promise);
@@ -1215,31 +1226,75 @@ describe('StompSession', () => {
         frame('UNSUBSCRIBE', { id: 'none', receipt: 'r-3' }),
       );
       await settle();
-      expect(h.handleSend).toHaveBeenCalledTimes(1);
-      expect(h.transport.trace()).toEqual([]); // not even the UNSUBSCRIBE's RECEIPT
-      first.resolve();
-      await settle();
       expect(h.handleSend.mock.calls.map(([context]) => context.body.toString())).toEqual([
         '{"messageId":"m-1"}',
         '{"messageId":"m-2"}',
       ]);
-      const out = h.transport.take();
-      expect(out.map((o) => o.headers['receipt-id'])).toEqual(['r-1', 'r-2', 'r-3']);
+      // m-2 and the UNSUBSCRIBE did not wait for m-1.
+      expect(
+        h.transport
+          .take()
+          .map((o) => o.headers['receipt-id'])
+          .sort(),
+      ).toEqual(['r-2', 'r-3']);
+      first.resolve();
+      await settle();
+      expect(h.transport.take().map((o) => o.headers['receipt-id'])).toEqual(['r-1']);
     });
 
-    it('when a protocol violation arrives behind a SEND in progress then ERROR at once, the frames queued between are dropped, and no RECEIPT follows', async () => {
+    it('when a protocol violation arrives behind SENDs in progress then ERROR at once, and no RECEIPT follows when they finish', async () => {
       const h = await connected();
       const first = deferred();
-      h.handleSend.mockReturnValueOnce(first.promise);
+      const second = deferred();
+      h.handleSend.mockReturnValueOnce(first.promise).mockReturnValueOnce(second.promise);
       h.receive(frame('SEND', { destination: '/app/chat.send', receipt: 'r-1' }, '{"messageId":"m-1"}'));
       h.receive(frame('SEND', { destination: '/app/chat.send', receipt: 'r-2' }, '{"messageId":"m-2"}'));
       await settle();
       h.receive('LAUNCH\n\n\0');
       expect(h.transport.trace()).toEqual(['ERROR', 'close']);
       first.resolve();
+      second.resolve();
       await settle();
       expect(h.transport.trace()).toEqual([]);
-      expect(h.handleSend).toHaveBeenCalledTimes(1);
+      expect(h.handleSend).toHaveBeenCalledTimes(2);
+    });
+
+    it('when as many SENDs are in progress as the limit allows then the socket is paused, the next SEND waits, and reading resumes when one is done', async () => {
+      const h = await connected({}, { limits: { maxSendsInFlight: 2 } });
+      const sends = [deferred(), deferred(), deferred()];
+      for (const send of sends) h.handleSend.mockReturnValueOnce(send.promise);
+      for (const id of ['m-1', 'm-2', 'm-3'])
+        h.receive(frame('SEND', { destination: '/app/chat.send', receipt: id }, `{"messageId":"${id}"}`));
+      await settle();
+      expect(h.handleSend).toHaveBeenCalledTimes(2);
+      expect({ pauses: h.transport.pauses, resumes: h.transport.resumes }).toEqual({ pauses: 1, resumes: 0 });
+
+      sends[1]?.resolve();
+      await settle();
+      expect(h.handleSend).toHaveBeenCalledTimes(3);
+      expect(h.transport.resumes).toBe(1);
+      expect(h.transport.take().map((o) => o.headers['receipt-id'])).toEqual(['m-2']);
+      sends[0]?.resolve();
+      sends[2]?.resolve();
+      await settle();
+      expect(h.transport.take().map((o) => o.headers['receipt-id'])).toEqual(['m-1', 'm-3']);
+    });
+
+    it('when DISCONNECT arrives behind a SEND in progress then its RECEIPT waits for that SEND to be done', async () => {
+      const h = await connected();
+      const first = deferred();
+      h.handleSend.mockReturnValueOnce(first.promise);
+      h.receive(frame('SEND', { destination: '/app/chat.send', receipt: 'r-1' }, '{"messageId":"m-1"}'));
+      h.receive(frame('DISCONNECT', { receipt: 'bye' }));
+      await settle();
+      expect(h.transport.trace()).toEqual([]);
+      first.resolve();
+      await settle();
+      expect(h.transport.take().map((o) => [o.command, o.headers['receipt-id'] ?? ''])).toEqual([
+        ['RECEIPT', 'r-1'],
+        ['RECEIPT', 'bye'],
+        ['close', ''],
+      ]);
     });
   });
 
