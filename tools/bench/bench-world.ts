@@ -7,7 +7,7 @@ import { BatchingProducer, KafkaAdmin, createKafka } from '@parley/kafka';
 import { dropDatabase } from '@parley/postgres';
 import { EventPublisher } from '@parley/publishing';
 import { TOPIC_CATALOGUE, prefixedTopic } from '@parley/topics';
-import { freePort, setUpStack, type Log } from '../stack/stack-setup';
+import { freePort, setUpStack, type Log, type SetUpOptions, type Stack } from '../stack/stack-setup';
 import { StompLoadClient } from './stomp-load-client';
 
 /** New for each run: the benchmark's gateway accepts no token signed with anything in the repository. */
@@ -16,6 +16,9 @@ const BENCH_SECRET = randomBytes(32).toString('base64url');
 export interface BenchWorld {
   readonly pool: Pool;
   readonly wsUrl: string;
+  readonly stack: Stack;
+  /** A token for `userId`, signed with the world's secret. */
+  token(userId: string): Promise<string>;
   /** Records `count` accounts as UserRegistered events (password hashing is not what is measured). */
   seedUsers(count: number): Promise<string[]>;
   /** Connects one STOMP session per user, 100 at a time; client i is user i. */
@@ -26,7 +29,12 @@ export interface BenchWorld {
   dispose(): Promise<void>;
 }
 
-export async function startBenchWorld(log: Log, env: Record<string, string> = {}): Promise<BenchWorld> {
+/** `setUp` overrides the stack's options (ports, apps, where service output goes). */
+export async function startBenchWorld(
+  log: Log,
+  env: Record<string, string> = {},
+  setUp: Partial<SetUpOptions> = {},
+): Promise<BenchWorld> {
   const prefix = `bench-${Date.now().toString(36)}.`;
   // The send limit is raised so the benchmarks measure the path, not the guard.
   Object.assign(process.env, {
@@ -50,18 +58,22 @@ export async function startBenchWorld(log: Log, env: Record<string, string> = {}
     gatewayOpsPort: await freePort(),
     // Analytics would compete for the two cores with what is measured.
     apps: ['projector', 'delivery', 'gateway'],
+    ...setUp,
   });
   const pool = new Pool({ connectionString: stack.env.DATABASE_URL });
   const kafka = createKafka({ brokers: stack.config.kafka.brokers, clientId: 'parley-bench' });
   const producer = new BatchingProducer(kafka);
   await producer.connect();
   const tokens = new TokenService(BENCH_SECRET);
-  const wsUrl = `ws://127.0.0.1:${gatewayPort}/ws`;
+  const wsUrl = `ws://127.0.0.1:${setUp.gatewayPort ?? gatewayPort}/ws`;
+  const token = async (userId: string) => (await tokens.issue(userId, new Date())).token;
   const clients: StompLoadClient[] = [];
 
   return {
     pool,
     wsUrl,
+    stack,
+    token,
     seedUsers: async (count) => {
       log(`\nRecording ${count} accounts...`);
       const serde = new EventSerde(stack.env.SCHEMA_REGISTRY_URL ?? '');
@@ -98,7 +110,7 @@ export async function startBenchWorld(log: Log, env: Record<string, string> = {}
             const client = new StompLoadClient(wsUrl);
             connected[i + j] = client;
             clients.push(client);
-            await client.connect((await tokens.issue(userId, new Date())).token, headers?.(i + j));
+            await client.connect(await token(userId), headers?.(i + j));
             client.subscribe('errors', '/user/queue/errors');
           }),
         );

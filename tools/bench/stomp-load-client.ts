@@ -21,6 +21,8 @@ export class StompLoadClient {
   readonly unexpected: StompFrame<string>[] = [];
   /** Called for each inbox item (a MESSAGE on `/user/queue/messages`); the client ACKs it. */
   onInboxItem: ((body: Buffer, position: number) => void) | undefined;
+  /** Called once the socket has closed (after every waiting receipt was rejected). */
+  onClose: (() => void) | undefined;
 
   constructor(url: string) {
     this.socket = new WebSocket(url, ['v12.stomp'], { perMessageDeflate: false });
@@ -33,6 +35,7 @@ export class StompLoadClient {
       );
       for (const entry of this.waiting.values()) entry.reject(error);
       this.waiting.clear();
+      this.onClose?.();
     });
   }
 
@@ -69,6 +72,20 @@ export class StompLoadClient {
         body: Buffer.from(body),
       });
     });
+  }
+
+  /** SEND without a receipt (read receipts, typing). */
+  send(destination: string, body: string): void {
+    this.write({
+      command: 'SEND',
+      headers: { destination, 'content-type': 'application/json' },
+      body: Buffer.from(body),
+    });
+  }
+
+  /** Whether frames can be written now (a SEND on a closed socket would wait for ever). */
+  get isOpen(): boolean {
+    return this.socket.readyState === WebSocket.OPEN;
   }
 
   /** Subscribes to the inbox with client-individual ACKs; every item is ACKed as it arrives. */

@@ -110,8 +110,11 @@ async function main(argv: readonly string[]): Promise<void> {
       process.exitCode = 2;
       return;
     }
+    case 'soak':
+      process.exitCode = await (await import('../soak/soak-cli')).runSoakCli(rest, log);
+      return;
     default:
-      console.error('usage: tools/stack/cli.ts <start|test|bench> [arguments]');
+      console.error('usage: tools/stack/cli.ts <start|test|bench|soak> [arguments]');
       process.exitCode = 2;
   }
 }

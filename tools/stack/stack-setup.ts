@@ -8,7 +8,7 @@ import { KafkaAdmin, createKafka } from '@parley/kafka';
 import { REPO_ROOT, STATE_DIR, startCluster, stopCluster } from '@parley/kafka-infra';
 import { PROJECT_MIGRATIONS, ensureDatabase, migrate, redact } from '@parley/postgres';
 import { installationSecret } from './installation-secret';
-import { startService } from './service-process';
+import { startService, type ServiceProcess } from './service-process';
 import { Supervisor, type Log } from './supervisor';
 
 export type { Log } from './supervisor';
@@ -18,6 +18,8 @@ export interface Stack {
   /** The variables every app and test needs to find the stack. */
   readonly env: Readonly<Record<string, string>>;
   readonly endpoints: readonly { name: string; url: string }[];
+  /** The supervised services by name (`schema-registry` and the apps started), for fault tests. */
+  readonly services: ReadonlyMap<string, ServiceProcess>;
   teardown(): Promise<void>;
 }
 
@@ -40,6 +42,8 @@ export interface SetUpOptions {
   /** The apps to start (default: all); a benchmark of one part leaves the others out. */
   readonly apps?: readonly AppName[];
   readonly log: Log;
+  /** Where each line a service prints goes (default: stdout, prefixed with `[name]`). */
+  readonly output?: (name: string, line: string) => void;
 }
 
 /**
@@ -52,7 +56,11 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
   const config = loadConfig();
   const cleanups: (() => Promise<void>)[] = [];
   // Every service runs supervised: one that dies is logged and restarted with backoff.
-  const supervisor = new Supervisor({ log: (line) => log(`[supervisor] ${line}`) });
+  const supervisor = new Supervisor({
+    log: (line) => log(`[supervisor] ${line}`),
+    ...(options.output ? { output: options.output } : {}),
+  });
+  const services = new Map<string, ServiceProcess>();
   const teardown = async () => {
     // First, before anything is awaited: Ctrl-C also reached the services, which are stopping on
     // their own now, and none of them may be restarted.
@@ -115,6 +123,7 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
         `${registryUrl}/readyz`,
       );
       cleanups.push(() => registry.stop());
+      services.set('schema-registry', registry);
       log(`  listening at ${registryUrl}`);
     }
 
@@ -193,6 +202,7 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
       const readyUrl = `http://${opsHost}:${app.readyPort}/readyz`;
       const service = await startService(supervisor, app.name, { ...env, ...app.env }, readyUrl);
       cleanups.push(() => service.stop());
+      services.set(app.name, service);
       log(`  ready (${readyUrl})`);
     }
     return {
@@ -209,6 +219,7 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
         { name: 'Analytics API', url: `http://127.0.0.1:${analyticsPort}/v1/analytics` },
         { name: 'Gateway metrics', url: `http://${opsHost}:${gatewayOpsPort}/metrics` },
       ],
+      services,
       teardown,
     };
   } catch (error) {

@@ -32,34 +32,43 @@ export interface ClusterLayout {
   readonly bootstrap: readonly string[];
 }
 
-const PORTS: Record<ClusterName, { broker: number; controller: number; count: number; heap: string }> = {
-  // The default local broker: what `npm start` and `npm test` use.
-  single: {
-    broker: Number(process.env.PARLEY_KAFKA_PORT ?? 9092),
-    controller: Number(process.env.PARLEY_KAFKA_PORT ?? 9092) + 1,
-    count: 1,
-    heap: '1g',
-  },
-  // Three brokers+controllers for fault tests, on their own ports and folders.
-  trio: { broker: 19092, controller: 19192, count: 3, heap: '512m' },
-};
+/** The trio's first broker port when PARLEY_KAFKA_TRIO_PORT is not set. */
+export const DEFAULT_TRIO_PORT = 19092;
+
+function spec(name: ClusterName) {
+  const single = Number(process.env.PARLEY_KAFKA_PORT ?? 9092);
+  // Read at each call: a fault soak runs its own trio beside the one the three-node test uses.
+  const trio = Number(process.env.PARLEY_KAFKA_TRIO_PORT ?? DEFAULT_TRIO_PORT);
+  return name === 'single'
+    ? // The default local broker: what `npm start` and `npm test` use.
+      { broker: single, controller: single + 1, count: 1, heap: '1g', folder: 'single' }
+    : // Three brokers+controllers for fault tests, on their own ports (brokers N..N+2, controllers
+      // N+100..N+102) and folders (another base port gets a folder of its own).
+      {
+        broker: trio,
+        controller: trio + 100,
+        count: 3,
+        heap: '512m',
+        folder: trio === DEFAULT_TRIO_PORT ? 'trio' : `trio-${trio}`,
+      };
+}
 
 export function clusterLayout(name: ClusterName): ClusterLayout {
-  const spec = PORTS[name];
-  const dir = join(KAFKA_HOME, name);
-  const nodes = Array.from({ length: spec.count }, (_, i): KafkaNode => {
+  const { broker, controller, count, heap, folder } = spec(name);
+  const dir = join(KAFKA_HOME, folder);
+  const nodes = Array.from({ length: count }, (_, i): KafkaNode => {
     const nodeDir = join(dir, `node-${i + 1}`);
     return {
       cluster: name,
       id: i + 1,
-      brokerPort: spec.broker + i,
-      controllerPort: spec.controller + i,
+      brokerPort: broker + i,
+      controllerPort: controller + i,
       dir: nodeDir,
       dataDir: join(nodeDir, 'data'),
       propertiesFile: join(nodeDir, 'server.properties'),
       logFile: join(nodeDir, 'server.log'),
       pidFile: join(nodeDir, 'kafka.pid'),
-      heap: spec.heap,
+      heap,
     };
   });
   return {
