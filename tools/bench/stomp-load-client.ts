@@ -21,6 +21,8 @@ export class StompLoadClient {
   readonly unexpected: StompFrame<string>[] = [];
   /** Called for each inbox item (a MESSAGE on `/user/queue/messages`); the client ACKs it. */
   onInboxItem: ((body: Buffer, position: number) => void) | undefined;
+  /** Called for each frame other than CONNECTED, RECEIPT and inbox items (after it is recorded). */
+  onUnexpected: ((frame: StompFrame<string>) => void) | undefined;
   /** Called once the socket has closed (after every waiting receipt was rejected). */
   onClose: (() => void) | undefined;
 
@@ -148,6 +150,7 @@ export class StompLoadClient {
       } else {
         this.unexpected.push(frame);
         this.refused(frame);
+        this.onUnexpected?.(frame);
         if (frame.command === 'ERROR') this.failed?.(new Error(frame.headers.message ?? 'ERROR'));
       }
     }

@@ -12,17 +12,18 @@ describe('fault soak, one round of each fault', () => {
     const result = await runSoak({
       durationMs: 30_000,
       rate: 200,
-      users: 100,
+      users: 50,
       // Not the trio of the three-node test (19092) nor `npm run soak`'s (29092).
       kafkaPort: 29_292,
       warmUpMs: 3_000,
       schedule: 'back-to-back',
-      gapMs: 2_000,
+      gapMs: 1_500,
       brokerDownMs: 3_000,
       settleTimeoutMs: 120_000,
       log: (line) => lines.push(line),
     });
     const report = `${result.table}\n${result.summary}\n${result.violations.join('\n')}\n\nLog:\n${lines.join('\n')}`;
+    console.log(`Fault soak, one round:\n${result.table}\n${result.summary}`);
 
     expect(result.faults.map((f) => f.name)).toEqual([...FAULTS]);
     expect(result.faults.every((f) => f.restoredAt !== undefined)).toBe(true);

@@ -62,6 +62,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const { log } = options;
+  const began = Date.now();
   const workDir = mkdtempSync(join(tmpdir(), 'parley-soak-'));
   const serviceLog = join(workDir, 'services.log');
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -151,6 +152,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 
     const startedAt = Date.now();
     ledger.begin(startedAt);
+    const setUpSeconds = Math.round((startedAt - began) / 1000);
     log(
       `Traffic: ${options.rate} sends/s (10% over HTTP), ${users.length} users, read receipts, a device bouncing every 2 s`,
     );
@@ -183,6 +185,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     );
     await traffic.drain(60_000);
 
+    const stoppedAt = Date.now();
     log('Waiting for every acknowledged message to reach history and every recipient device...');
     const findings = await settle(world, ledger, options.settleTimeoutMs, log);
     const verify = await verifyProjections(world, log);
@@ -212,8 +215,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const summary =
       `${total.acknowledged} sends acknowledged in ${Math.round(seconds)} s (${Math.round(total.acknowledged / Math.max(1, seconds))}/s sustained, ` +
       `target ${options.rate}/s), ${unacked} never acknowledged, ${traffic.skipped} not made (back-pressure); ` +
+      `inbox subscriptions made again on request: ${traffic.devices.reduce((n, d) => n + d.resubscribed, 0)}; ` +
       `retried answers: ${[...traffic.refusals].map(([code, n]) => `${code} ${n}`).join(', ') || 'none'}; ` +
-      `projections verify ${verify.ok ? 'clean' : 'FOUND DIFFERENCES'}`;
+      `projections verify ${verify.ok ? 'clean' : 'FOUND DIFFERENCES'}; set-up ${setUpSeconds} s, traffic ` +
+      `${Math.round((stoppedAt - startedAt) / 1000)} s, settling and checks ${Math.round((Date.now() - stoppedAt) / 1000)} s`;
     return { rows, table: formatTable(rows), violations, summary, faults: ledger.faults };
   } finally {
     for (const cleanup of cleanups.reverse())
@@ -271,21 +276,26 @@ interface FaultContext {
 
 async function injectFaults(options: SoakOptions, context: FaultContext): Promise<void> {
   const { log, durationMs, warmUpMs } = options;
-  // Spread: the faults share the time between the warm-up and the last fifth (left to settle).
+  // Spread: the faults share the time between the warm-up and the last fifth (left to settle), each
+  // repaired before the next. Back to back: each `gapMs` after the previous one, repairs overlapping
+  // (a short round: the restarts of five services and a broker take minutes on two busy cores).
   const interval = options.schedule === 'spread' ? (durationMs * 0.8 - warmUpMs) / FAULTS.length : 0;
+  const repairs: Promise<void>[] = [];
   let earliest = context.startedAt + warmUpMs;
   for (const [i, name] of FAULTS.entries()) {
     const at = Math.max(earliest, context.startedAt + warmUpMs + i * interval);
     if (at > Date.now()) await sleep(at - Date.now());
     const record = context.ledger.fault(name, Date.now());
-    log(
-      `FAULT ${i + 1}/${FAULTS.length} at ${Math.round((record.at - context.startedAt) / 1000)} s: ${describe(name)}`,
-    );
-    await inject(name, options, context);
-    record.restoredAt = Date.now();
-    log(`  repaired after ${((record.restoredAt - record.at) / 1000).toFixed(1)} s`);
+    log(`FAULT ${i + 1}/${FAULTS.length} at ${Math.round((record.at - context.startedAt) / 1000)} s: ${describe(name)}`);
+    const repaired = inject(name, options, context).then(() => {
+      record.restoredAt = Date.now();
+      log(`  ${name} repaired after ${((record.restoredAt - record.at) / 1000).toFixed(1)} s`);
+    });
+    if (options.schedule === 'spread') await repaired;
+    else repairs.push(repaired);
     earliest = Date.now() + options.gapMs;
   }
+  await Promise.all(repairs);
 }
 
 function describe(name: FaultName): string {

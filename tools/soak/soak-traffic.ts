@@ -195,6 +195,8 @@ class SoakDevice {
   private awayUntil = 0;
   private firstConnect: (() => void) | undefined;
   private received = 0;
+  /** Inbox subscriptions made again because the gateway said so. */
+  resubscribed = 0;
 
   constructor(
     readonly user: SoakUser,
@@ -236,6 +238,14 @@ class SoakDevice {
       const client = new StompLoadClient(this.options.wsUrl);
       const closed = new Promise<void>((resolve) => (client.onClose = resolve));
       client.onInboxItem = (raw) => this.onItem(client, raw);
+      client.onUnexpected = (frame) => {
+        // The protocol's answer to an inbox that could not be read: subscribe again.
+        const body = frame.body.toString('utf8');
+        if (frame.command === 'MESSAGE' && body.includes('"UNAVAILABLE"') && body.includes('subscribe again')) {
+          this.resubscribed++;
+          client.subscribeInbox();
+        }
+      };
       try {
         await withTimeout(client.connect(await this.token(), { 'device-id': this.deviceId }), 10_000);
         client.subscribe('errors', '/user/queue/errors');

@@ -81,7 +81,8 @@ export class DeviceFeed {
   /** Starts after `fromPosition` (SUBSCRIBE `from-position`) or after the device's stored position. */
   async start(fromPosition?: number): Promise<void> {
     const { userId, deviceId, store, notifications } = this.deps;
-    const stored = await store.startPosition(userId, deviceId);
+    const stored = await this.untilRead(() => store.startPosition(userId, deviceId));
+    if (stored === undefined) return;
     const start = fromPosition ?? stored;
     this.sent = start;
     this.acked = start;
@@ -89,8 +90,31 @@ export class DeviceFeed {
     const watch = notifications.watch(userId, (position, items) => this.announced(position, items));
     this.stopWatching = watch.stop;
     await watch.ready;
-    await this.reportGap(start);
+    const gapReported = await this.untilRead(async () => {
+      await this.reportGap(start);
+      return true;
+    });
+    if (!gapReported) return;
     await this.pump();
+  }
+
+  /**
+   * A read the start depends on, tried again with the pump's backoff until it succeeds, as the
+   * pump's own reads are: a database restarting under an open subscription delays its replay but
+   * does not end it (a client would otherwise have to notice and subscribe again, or get nothing).
+   * Undefined once the feed is stopped.
+   */
+  private async untilRead<T>(read: () => Promise<T>): Promise<T | undefined> {
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        return await read();
+      } catch (error) {
+        if (this.stopped) return undefined;
+        this.deps.logger?.warn({ err: error, userId: this.deps.userId }, 'inbox read failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, this.delayAfter(attempt)));
+      }
+    }
+    return undefined;
   }
 
   /**

@@ -53,6 +53,55 @@ describe('DeviceFeed', () => {
     feed.stop();
   });
 
+  it('keeps its subscription through a database that is restarting: the replay waits for the reads, then comes', async () => {
+    // Given an inbox whose first reads fail, as while PostgreSQL restarts
+    const inbox = fakeInbox(3);
+    const store = inbox.store as unknown as Record<string, unknown>;
+    const down = (times: number, read: (...args: never[]) => Promise<unknown>) => {
+      let failures = 0;
+      return (...args: never[]) =>
+        failures++ < times ? Promise.reject(new Error('the database system is starting up')) : read(...args);
+    };
+    store.startPosition = down(2, async () => 0);
+    store.oldestPositionAfter = down(1, async () => undefined);
+    const pushed: number[] = [];
+    const feed = new DeviceFeed({
+      userId: 'u',
+      deviceId: 'd',
+      store: inbox.store,
+      notifications: inbox.notifications,
+      push: (item) => pushed.push(item.position),
+      acknowledged: () => undefined,
+      retry: { initialMs: 5, maxMs: 10 },
+    });
+
+    // When the device subscribes, then the start does not fail, and the whole inbox comes in order
+    await feed.start();
+    expect(pushed).toEqual([1, 2, 3]);
+    feed.stop();
+  });
+
+  it('ends its start quietly when stopped while the database is still away', async () => {
+    const inbox = fakeInbox(1);
+    (inbox.store as unknown as Record<string, unknown>).startPosition = () =>
+      Promise.reject(new Error('connection refused'));
+    const pushed: number[] = [];
+    const feed = new DeviceFeed({
+      userId: 'u',
+      deviceId: 'd',
+      store: inbox.store,
+      notifications: inbox.notifications,
+      push: (item) => pushed.push(item.position),
+      acknowledged: () => undefined,
+      retry: { initialMs: 5, maxMs: 5 },
+    });
+    const started = feed.start();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    feed.stop();
+    await expect(started).resolves.toBeUndefined();
+    expect(pushed).toEqual([]);
+  });
+
   it('sends NACKed items again', async () => {
     const inbox = fakeInbox(2);
     const pushed: number[] = [];
