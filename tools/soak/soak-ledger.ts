@@ -79,6 +79,13 @@ export class SoakLedger {
     });
   }
 
+  retried(messageId: string, now: number): void {
+    const send = this.sends.get(messageId);
+    if (!send) throw new Error(`retried ${messageId}, which was never sent`);
+    send.attempts++;
+    send.lastAttemptAt = now;
+  }
+
   /** A RECEIPT or 202 for `messageId`, answering the attempt made at `attemptAt`. */
   acknowledge(messageId: string, attemptAt: number, now: number): void {
     const send = this.sends.get(messageId);

@@ -68,6 +68,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const cleanups: (() => Promise<unknown>)[] = [];
   const previousTrioPort = process.env.PARLEY_KAFKA_TRIO_PORT;
   process.env.PARLEY_KAFKA_TRIO_PORT = String(options.kafkaPort);
+  const teardown = async () => {
+    for (const cleanup of cleanups.splice(0).reverse())
+      await cleanup().catch((e: unknown) => log(`teardown: ${String(e)}`));
+  };
+  // Ctrl-C: the brokers, PostgreSQL, Redis and the services go too (they would outlive the soak).
+  const interrupted = () => {
+    log('Interrupted: stopping everything the soak started...');
+    void teardown().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     log(
       `Soak: own Kafka trio on ${options.kafkaPort}-${options.kafkaPort + 2}, Redis, PostgreSQL (service output: ${serviceLog})`,
@@ -286,7 +297,9 @@ async function injectFaults(options: SoakOptions, context: FaultContext): Promis
     const at = Math.max(earliest, context.startedAt + warmUpMs + i * interval);
     if (at > Date.now()) await sleep(at - Date.now());
     const record = context.ledger.fault(name, Date.now());
-    log(`FAULT ${i + 1}/${FAULTS.length} at ${Math.round((record.at - context.startedAt) / 1000)} s: ${describe(name)}`);
+    log(
+      `FAULT ${i + 1}/${FAULTS.length} at ${Math.round((record.at - context.startedAt) / 1000)} s: ${describe(name)}`,
+    );
     const repaired = inject(name, options, context).then(() => {
       record.restoredAt = Date.now();
       log(`  ${name} repaired after ${((record.restoredAt - record.at) / 1000).toFixed(1)} s`);
