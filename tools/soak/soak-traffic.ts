@@ -152,18 +152,21 @@ export class SoakTraffic {
   }
 
   /** One attempt of `send`; a failed one is made again later with the same body (same messageId). */
-  private dispatch(send: PendingSend, retry = true): void {
-    if (retry)
-      this.options.ledger.attempt({ ...send, senderId: send.user.userId, recipients: [] }, Date.now());
+  private dispatch(send: PendingSend): void {
+    if (send.attempt > 1) this.options.ledger.retried(send.messageId, Date.now());
     const attemptAt = Date.now();
     const done = () => {
       this.options.ledger.acknowledge(send.messageId, attemptAt, Date.now());
-      this.outstanding.delete(send.messageId);
+      if (this.outstanding.delete(send.messageId)) send.device.outstanding--;
     };
     const again = (error: unknown) => {
-      const code = /refused: (\S+)/.exec(String(error))?.[1] ?? 'connection';
+      if (!this.outstanding.has(send.messageId)) return; // an earlier attempt was answered meanwhile
+      const text = String(error);
+      const code =
+        /refused: (\S+)/.exec(text)?.[1] ?? (text.includes('no answer') ? 'timeout' : 'connection');
       this.refusals.set(code, (this.refusals.get(code) ?? 0) + 1);
-      setTimeout(() => this.dispatch(send), RETRY_MS);
+      const delay = Math.min(RETRY_MAX_MS, RETRY_MS * 2 ** (send.attempt - 1)) * (0.5 + Math.random());
+      setTimeout(() => this.dispatch({ ...send, attempt: send.attempt + 1 }), delay);
     };
     if (send.via === 'http') {
       void this.postHttp(send).then(done, again);
