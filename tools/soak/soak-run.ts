@@ -66,7 +66,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const workDir = mkdtempSync(join(tmpdir(), 'parley-soak-'));
   const serviceLog = join(workDir, 'services.log');
   const cleanups: (() => Promise<unknown>)[] = [];
-  const previousTrioPort = process.env.PARLEY_KAFKA_TRIO_PORT;
+  // The soak points this process's environment at its own infrastructure (the stack set-up reads it);
+  // whatever runs after it in the same process (a jest worker's next spec) gets the old one back.
+  const savedEnv = { ...process.env };
   process.env.PARLEY_KAFKA_TRIO_PORT = String(options.kafkaPort);
   const teardown = async () => {
     for (const cleanup of cleanups.splice(0).reverse())
@@ -234,8 +236,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   } finally {
     for (const cleanup of cleanups.reverse())
       await cleanup().catch((e: unknown) => log(`teardown: ${String(e)}`));
-    if (previousTrioPort === undefined) delete process.env.PARLEY_KAFKA_TRIO_PORT;
-    else process.env.PARLEY_KAFKA_TRIO_PORT = previousTrioPort;
+    for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
+    Object.assign(process.env, savedEnv);
     rmSync(workDir, { recursive: true, force: true });
   }
 }

@@ -201,6 +201,7 @@ export class SoakTraffic {
 /** One user's device: a STOMP session that comes back whenever it is lost, until stopped. */
 class SoakDevice {
   client: StompLoadClient | undefined;
+  private connecting: StompLoadClient | undefined;
   private stopped = false;
   private loop: Promise<void> = Promise.resolve();
   private readonly waiting: PendingSend[] = [];
@@ -242,6 +243,8 @@ class SoakDevice {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    // The session being connected too: it would otherwise come up after the stop and stay.
+    this.connecting?.close();
     this.client?.close();
     await this.loop;
   }
@@ -251,6 +254,7 @@ class SoakDevice {
     while (!this.stopped) {
       if (Date.now() < this.awayUntil) await sleep(this.awayUntil - Date.now());
       const client = new StompLoadClient(this.options.wsUrl);
+      this.connecting = client;
       const closed = new Promise<void>((resolve) => (client.onClose = resolve));
       client.onInboxItem = (raw) => this.onItem(client, raw);
       client.onUnexpected = (frame) => {
@@ -266,9 +270,13 @@ class SoakDevice {
         }
       };
       try {
-        await withTimeout(client.connect(await this.token(), { 'device-id': this.deviceId }), 10_000);
+        // Generous: a gateway that has just restarted takes every device's CONNECT at once, and a
+        // client that gives up early only adds another handshake to the queue.
+        await withTimeout(client.connect(await this.token(), { 'device-id': this.deviceId }), 30_000);
         client.subscribe('errors', '/user/queue/errors');
         client.subscribeInbox();
+        this.connecting = undefined;
+        if (this.stopped) throw new Error('stopped while connecting');
         this.client = client;
         backoff = 250;
         this.firstConnect?.();
@@ -280,9 +288,10 @@ class SoakDevice {
         await Promise.race([closed, sleep(2_000)]);
       }
       this.client = undefined;
+      this.connecting = undefined;
       if (this.stopped) return;
-      await sleep(backoff);
-      backoff = Math.min(2_000, backoff * 2);
+      await sleep(backoff * (0.5 + Math.random()));
+      backoff = Math.min(5_000, backoff * 2);
     }
   }
 
