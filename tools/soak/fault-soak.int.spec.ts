@@ -30,5 +30,5 @@ describe('fault soak, one round of each fault', () => {
     const total = result.rows[result.rows.length - 1];
     expect(total?.acknowledged).toBeGreaterThan(100);
     expect({ violations: result.violations, report }).toEqual({ violations: [], report });
-  }, 600_000); // three JVMs, PostgreSQL, Redis and five services start, and each is killed once: on two cores at load 20 this took 255 s (93 s of it set-up; a restart of the gateway alone took 60 s)
+  }, 600_000); // three JVMs, PostgreSQL, Redis and five services start, and each is killed once: 120 s at load 13, 255 s at load 20 on two cores (a gateway restart alone took 60 s there)
 });
