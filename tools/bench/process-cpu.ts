@@ -3,8 +3,10 @@ import { readFileSync, readdirSync } from 'node:fs';
 /** Which process of the stack a command line belongs to (undefined: not ours). */
 export function classifyProcess(cmdline: string, comm: string): string | undefined {
   if (cmdline.includes('kafka.Kafka')) return 'kafka broker';
-  for (const app of ['gateway', 'projector', 'schema-registry'])
-    if (cmdline.includes(`apps/${app}/src/main.ts`)) return app;
+  // A service runs from its build (dist/apps/<name>/main.js) or, started by hand, from its source.
+  for (const app of ['gateway', 'projector', 'delivery', 'analytics', 'schema-registry'])
+    if (cmdline.includes(`apps/${app}/src/main.ts`) || cmdline.includes(`dist/apps/${app}/main.js`))
+      return app;
   if (comm === 'postgres') return 'postgresql';
   if (comm.startsWith('redis-server')) return 'redis';
   return undefined;
