@@ -50,11 +50,12 @@ export async function startProjectionService(options: ProjectionServiceOptions):
   const kafka = createKafka({
     brokers: config.kafka.brokers,
     clientId: `${config.kafka.clientId}-${options.service}`,
+    security: config.kafka.security,
     logger,
   });
   const pool = new Pool({ connectionString: config.postgres.url, max: options.poolSize });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
-  const deadLetters = new BatchingProducer(kafka);
+  const deadLetters = new BatchingProducer(kafka, { sendTimeoutMs: config.kafka.sendTimeoutMs });
   await deadLetters.connect();
   const serde = new EventSerde(config.schemaRegistry.url);
   const runners = options.runs.map(
