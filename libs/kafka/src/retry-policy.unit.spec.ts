@@ -74,12 +74,13 @@ describe('classifyError: transient failures are never dead-lettered', () => {
 
   it('given Kafka retriable errors, exhausted kafkajs retries, or the producer deadline, then they are transient', () => {
     expect(classifyError(new KafkaJSConnectionError('Connection error'))).toBe('transient');
+    // kafkajs builds protocol errors from its error table; the type declares only `Error`.
     const leaderless = new KafkaJSProtocolError({
       type: 'NOT_LEADER_OR_FOLLOWER',
       code: 6,
       retriable: true,
       message: 'not leader',
-    });
+    } as unknown as Error);
     expect(classifyError(leaderless)).toBe('transient');
     expect(
       classifyError(new KafkaJSNumberOfRetriesExceeded(leaderless, { retryCount: 5, retryTime: 1 })),
