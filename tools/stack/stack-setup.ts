@@ -93,7 +93,13 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
     log(`  reachable at ${config.redis.url}`);
 
     step(log, 6, 'Topics');
-    const admin = new KafkaAdmin(createKafka({ brokers: config.kafka.brokers, clientId: 'parley-setup' }));
+    const admin = new KafkaAdmin(
+      createKafka({
+        brokers: config.kafka.brokers,
+        clientId: 'parley-setup',
+        security: config.kafka.security,
+      }),
+    );
     await admin.connect();
     try {
       const report = await admin.provisionTopics({

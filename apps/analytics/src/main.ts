@@ -21,7 +21,9 @@ async function start(): Promise<StopService> {
   // Signs and checks tokens: refuses to start without JWT_SECRET.
   const config = loadConfig(process.env, { jwtSecret: 'required' });
   const logger = createLogger('analytics', config.logLevel);
+  const metrics = new ServiceMetrics('analytics');
   const service = await startProjectionService({
+    instrument: metrics.kafkaInstrument,
     service: 'analytics',
     config,
     logger,
@@ -30,7 +32,6 @@ async function start(): Promise<StopService> {
     poolSize: 6,
   });
   const { admin, pool } = service;
-  const metrics = new ServiceMetrics('analytics');
   const ops = {
     metrics,
     lag: new LagCollector(metrics, { admin, pool, topicPrefix: config.kafka.topicPrefix }),

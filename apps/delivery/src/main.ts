@@ -25,6 +25,7 @@ async function start(): Promise<StopService> {
   const kafka = createKafka({
     brokers: config.kafka.brokers,
     clientId: `${config.kafka.clientId}-delivery`,
+    security: config.kafka.security,
     logger,
   });
   const pool = new Pool({ connectionString: config.postgres.url, max: 16 });
@@ -32,7 +33,7 @@ async function start(): Promise<StopService> {
   // Auto-pipelining: the publishes of one event-loop turn leave in one write (system calls are dear).
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, enableAutoPipelining: true });
   redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection problem'));
-  const producer = new BatchingProducer(kafka);
+  const producer = new BatchingProducer(kafka, { sendTimeoutMs: config.kafka.sendTimeoutMs });
   await producer.connect();
   const serde = new EventSerde(config.schemaRegistry.url);
   await serde.registerAll();

@@ -32,21 +32,34 @@ export interface ClusterLayout {
   readonly bootstrap: readonly string[];
 }
 
-const PORTS: Record<ClusterName, { broker: number; controller: number; count: number; heap: string }> = {
-  // The default local broker: what `npm start` and `npm test` use.
-  single: {
-    broker: Number(process.env.PARLEY_KAFKA_PORT ?? 9092),
-    controller: Number(process.env.PARLEY_KAFKA_PORT ?? 9092) + 1,
-    count: 1,
-    heap: '1g',
-  },
-  // Three brokers+controllers for fault tests, on their own ports and folders.
-  trio: { broker: 19092, controller: 19192, count: 3, heap: '512m' },
-};
+export const DEFAULT_KAFKA_PORT = 9092;
+
+interface ClusterSpec {
+  readonly dirName: string;
+  readonly broker: number;
+  readonly controller: number;
+  readonly count: number;
+  readonly heap: string;
+}
+
+/** Read when asked, so a test can start a private single broker (PARLEY_KAFKA_PORT) of its own. */
+function clusterSpec(name: ClusterName): ClusterSpec {
+  if (name === 'trio') {
+    // Three brokers+controllers for fault tests, on their own ports and folders.
+    return { dirName: 'trio', broker: 19092, controller: 19192, count: 3, heap: '512m' };
+  }
+  // The default local broker (what `npm start` and `npm test` use) lives in `single/`; a broker on
+  // another port (PARLEY_KAFKA_PORT) has a folder of its own, so the two can run side by side.
+  const port = Number(process.env.PARLEY_KAFKA_PORT ?? DEFAULT_KAFKA_PORT);
+  if (!Number.isInteger(port) || port < 1 || port > 65534)
+    throw new Error(`PARLEY_KAFKA_PORT: expected a port number, got "${process.env.PARLEY_KAFKA_PORT}"`);
+  const dirName = port === DEFAULT_KAFKA_PORT ? 'single' : `single-${port}`;
+  return { dirName, broker: port, controller: port + 1, count: 1, heap: '1g' };
+}
 
 export function clusterLayout(name: ClusterName): ClusterLayout {
-  const spec = PORTS[name];
-  const dir = join(KAFKA_HOME, name);
+  const spec = clusterSpec(name);
+  const dir = join(KAFKA_HOME, spec.dirName);
   const nodes = Array.from({ length: spec.count }, (_, i): KafkaNode => {
     const nodeDir = join(dir, `node-${i + 1}`);
     return {

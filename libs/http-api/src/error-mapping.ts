@@ -1,4 +1,4 @@
-import { DomainError, OverloadedError, type DomainErrorKind } from '@parley/domain';
+import { DomainError, UnavailableError, type DomainErrorKind } from '@parley/domain';
 
 export const HTTP_STATUS: Readonly<Record<DomainErrorKind, number>> = {
   invalid: 400,
@@ -23,7 +23,7 @@ export function toHttpError(error: unknown): { status: number; body: ErrorBody }
       body: { error: { code: error.code, message: error.message, ...retry } },
     };
   }
-  if (error instanceof OverloadedError) {
+  if (error instanceof UnavailableError) {
     const { code, message, retryAfterMs } = error;
     return { status: 503, body: { error: { code, message, retryAfterMs } } };
   }

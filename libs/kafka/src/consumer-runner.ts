@@ -331,6 +331,7 @@ export class ConsumerRunner<T> {
           partition: record.partition,
           attempt,
           delayMs,
+          verdict,
           error,
         });
         await sleepWithHeartbeats(delayMs, payload, live);

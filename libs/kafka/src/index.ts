@@ -1,5 +1,15 @@
-export { createKafka, type KafkaClientOptions } from './kafka-client';
-export { BatchingProducer, SendTimeoutError, type BatchingProducerOptions } from './batching-producer';
+export {
+  createKafka,
+  kafkaSecurityConfig,
+  type KafkaClientOptions,
+  type KafkaSecurityOptions,
+} from './kafka-client';
+export {
+  BatchingProducer,
+  DEFAULT_SEND_TIMEOUT_MS,
+  KafkaUnavailableError,
+  type BatchingProducerOptions,
+} from './batching-producer';
 export {
   ConsumerRunner,
   type ConsumerProgress,

@@ -2,6 +2,7 @@
 export const KAFKA_EVENTS = {
   producerBatchSent: 'producer.batch_sent',
   producerBatchFailed: 'producer.batch_failed',
+  producerSendExpired: 'producer.send_expired',
   consumerBatchProcessed: 'consumer.batch_processed',
   consumerRetry: 'consumer.retry',
   consumerDeadLettered: 'consumer.dead_lettered',
@@ -20,6 +21,11 @@ export type KafkaInstrumentationEvent =
       readonly error: unknown;
     }
   | {
+      /** A send was answered KafkaUnavailableError at its deadline. */
+      readonly name: typeof KAFKA_EVENTS.producerSendExpired;
+      readonly records: number;
+    }
+  | {
       readonly name: typeof KAFKA_EVENTS.consumerBatchProcessed;
       readonly groupId: string;
       readonly topic: string;
@@ -36,6 +42,8 @@ export type KafkaInstrumentationEvent =
       readonly partition: number;
       readonly attempt: number;
       readonly delayMs: number;
+      /** Why the step is tried again: 'transient' ones are retried for as long as it takes. */
+      readonly verdict: 'transient' | 'unknown';
       readonly error: unknown;
     }
   | {

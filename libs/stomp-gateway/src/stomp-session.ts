@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { bearerToken } from '@parley/auth';
-import { DomainError, parseClientId } from '@parley/domain';
+import { DomainError, UnavailableError, parseClientId } from '@parley/domain';
 import type { Logger } from '@parley/logging';
 import {
   FrameParser,
@@ -334,6 +334,8 @@ export class StompSession {
       });
     } catch (error) {
       if (error instanceof DomainError) return this.refuse(frame, error.code, error.message, error.details);
+      if (error instanceof UnavailableError)
+        return this.refuse(frame, error.code, error.message, { retryAfterMs: error.retryAfterMs });
       this.deps.logger?.error(
         { err: error, destination, session: this.id, messageId: messageIdOf(frame.body) },
         'SEND failed',
