@@ -40,6 +40,15 @@ export interface RetryBudget {
 
 export const DEFAULT_RETRY_BUDGET: RetryBudget = { initialMs: 2_000, maxMs: 60_000, maxAttempts: 30 };
 
+/** A budget completed with the defaults, once per given budget (every feed of a node shares it). */
+const completedBudgets = new WeakMap<Partial<RetryBudget>, RetryBudget>();
+function completeBudget(budget: Partial<RetryBudget> | undefined): RetryBudget {
+  if (!budget) return DEFAULT_RETRY_BUDGET;
+  let complete = completedBudgets.get(budget);
+  if (!complete) completedBudgets.set(budget, (complete = { ...DEFAULT_RETRY_BUDGET, ...budget }));
+  return complete;
+}
+
 /**
  * One device's view of its user's inbox, for as long as its subscription to `/user/queue/messages`
  * lasts: replays everything after the device's position in inbox order, then follows new items as
@@ -53,7 +62,8 @@ export class DeviceFeed {
   private acked = 0;
   /** Written and not ACKed yet, with how often each was written. */
   private readonly unacked = new Map<number, { item: InboxItem; attempts: number; dueAt: number }>();
-  private readonly ackedAhead = new Set<number>();
+  /** ACKed above the watermark (out of order); made when first needed, as most ACKs come in order. */
+  private ackedAhead: Set<number> | undefined;
   private pumping: Promise<void> | undefined;
   private again = false;
   private stopped = false;
@@ -69,7 +79,7 @@ export class DeviceFeed {
   private readonly window: number;
 
   constructor(private readonly deps: DeviceFeedDeps) {
-    this.retry = { ...DEFAULT_RETRY_BUDGET, ...deps.retry };
+    this.retry = completeBudget(deps.retry);
     this.window = Math.max(1, deps.window ?? DEFAULT_INBOX_WINDOW);
   }
 
@@ -152,8 +162,9 @@ export class DeviceFeed {
   /** The item is done with for this device (ACKed, or its retry budget spent): the watermark may move. */
   private settle(position: number): boolean {
     if (!this.unacked.delete(position)) return false;
-    this.ackedAhead.add(position);
-    while (this.ackedAhead.delete(this.acked + 1)) this.acked++;
+    if (position === this.acked + 1) this.acked++;
+    else (this.ackedAhead ??= new Set()).add(position);
+    while (this.ackedAhead?.delete(this.acked + 1)) this.acked++;
     return true;
   }
 

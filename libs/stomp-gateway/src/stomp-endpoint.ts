@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Logger } from '@parley/logging';
 import { SessionRegistry } from './session-registry';
-import { StompSession, type StompSessionDeps } from './stomp-session';
+import { StompSession, type StompSessionDeps, type Transport } from './stomp-session';
 import { answerAsHttp, isWebSocketUpgrade } from './upgrade-routing';
 
 export const STOMP_SUBPROTOCOLS = ['v12.stomp', 'v11.stomp'] as const;
@@ -43,44 +43,88 @@ export function attachStompEndpoint(server: Server, deps: StompEndpointDeps): St
     if (!isWebSocketUpgrade(request, STOMP_PATH)) return answerAsHttp(server, request, socket, head);
     wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
   });
+  // What every session shares, made once: a session's deps are an object with one field of its own
+  // (its transport) on this prototype, not a copy of thirty fields per connection; the socket's
+  // listeners are shared functions too. Idle sessions are most of a node's memory (docs/decisions.md).
+  const shared: Omit<StompSessionDeps, 'transport'> = {
+    ...deps,
+    onOpen: (s) => {
+      registry.add(s);
+      deps.lifecycle?.opened(s);
+    },
+    onClose: (s) => {
+      registry.remove(s);
+      deps.lifecycle?.closed(s);
+    },
+  };
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
-    const tcp = request.socket;
-    let corked = false;
-    const session = new StompSession({
-      ...deps,
-      onOpen: (s) => {
-        registry.add(s);
-        deps.lifecycle?.opened(s);
-      },
-      onClose: (s) => {
-        registry.remove(s);
-        deps.lifecycle?.closed(s);
-      },
-      transport: {
-        // STOMP frames are text; a Buffer goes out as a text message without another encoding pass.
-        // Frames written in one turn of the event loop (a replay page, a burst of receipts) leave in
-        // one write: corking the TCP socket until the next tick saves a system call per frame.
-        send: (data) => {
-          if (!corked) {
-            corked = true;
-            tcp.cork();
-            process.nextTick(() => {
-              corked = false;
-              tcp.uncork();
-            });
-          }
-          socket.send(data, { binary: false });
-        },
-        close: () => socket.close(1000),
-        pause: () => socket.pause(),
-        resume: () => socket.resume(),
-      },
-    });
-    socket.on('message', (data: RawData) => session.receive(toBuffer(data)));
-    socket.on('close', () => session.closed());
-    socket.on('error', (error) => deps.logger?.warn({ err: error, session: session.id }, 'websocket error'));
+    const sessionDeps = Object.create(shared) as StompSessionDeps & { transport: Transport };
+    sessionDeps.transport = new WebSocketTransport(socket, request.socket);
+    const session = new StompSession(sessionDeps);
+    (socket as SessionSocket)[SESSION] = session;
+    socket.on('message', onMessage);
+    socket.on('close', onClose);
+    socket.on('error', onError);
   });
+  function onError(this: WebSocket, error: Error) {
+    deps.logger?.warn({ err: error, session: sessionOf(this).id }, 'websocket error');
+  }
   return { wss, registry };
+}
+
+/**
+ * A session's socket. STOMP frames are text; a Buffer goes out as a text message without another
+ * encoding pass. Frames written in one turn of the event loop (a replay page, a burst of receipts)
+ * leave in one write: corking the TCP socket until the next tick saves a system call per frame.
+ */
+class WebSocketTransport implements Transport {
+  private corked = false;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly tcp: Duplex,
+  ) {}
+
+  send(data: Buffer | string): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.tcp.cork();
+      process.nextTick(uncork, this);
+    }
+    this.socket.send(data, { binary: false });
+  }
+
+  uncork(): void {
+    this.corked = false;
+    this.tcp.uncork();
+  }
+
+  close(): void {
+    this.socket.close(1000);
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+}
+
+const uncork = (transport: WebSocketTransport) => transport.uncork();
+
+const SESSION = Symbol('stomp session');
+type SessionSocket = WebSocket & { [SESSION]: StompSession };
+
+const sessionOf = (socket: WebSocket) => (socket as SessionSocket)[SESSION];
+
+function onMessage(this: WebSocket, data: RawData) {
+  sessionOf(this).receive(toBuffer(data));
+}
+
+function onClose(this: WebSocket) {
+  sessionOf(this).closed();
 }
 
 function toBuffer(data: RawData): Buffer {

@@ -9,6 +9,7 @@ import {
   encodeFrame,
   negotiateHeartBeats,
   negotiateVersion,
+  type FrameParserOptions,
   type StompFrame,
 } from '@parley/stomp';
 import { parseSubscription, type Destination } from './destinations';
@@ -71,6 +72,23 @@ export const DEFAULT_SESSION_LIMITS: SessionLimits = {
   maxSubscriptions: 64,
   maxSendsInFlight: 128,
 };
+
+/** Parser options, one object per frame limit (a node has one limit and many sessions). */
+const parserOptionsByLimit = new Map<number, FrameParserOptions>();
+function parserOptions(maxFrameBytes: number): FrameParserOptions {
+  let options = parserOptionsByLimit.get(maxFrameBytes);
+  if (!options) parserOptionsByLimit.set(maxFrameBytes, (options = { maxFrameBytes }));
+  return options;
+}
+
+/** Limits completed with the defaults, once per set of limits (sessions share it). */
+const completed = new WeakMap<Partial<SessionLimits>, SessionLimits>();
+function completeLimits(limits: Partial<SessionLimits> | undefined): SessionLimits {
+  if (!limits) return DEFAULT_SESSION_LIMITS;
+  let complete = completed.get(limits);
+  if (!complete) completed.set(limits, (complete = { ...DEFAULT_SESSION_LIMITS, ...limits }));
+  return complete;
+}
 
 /** Where a client hands a session a fresh token before its current one expires. */
 export const REFRESH_DESTINATION = '/app/session.refresh';
@@ -137,8 +155,11 @@ export class StompSession {
   private deviceId: string | undefined;
   private readonly subscriptions = new Map<string, Subscription>();
   private queue: Promise<void> = Promise.resolve();
-  /** SENDs being served: they run concurrently, each answered (RECEIPT or refusal) when it is done. */
-  private readonly sendsInFlight = new Set<Promise<void>>();
+  /**
+   * SENDs being served: they run concurrently, each answered (RECEIPT or refusal) when it is done.
+   * Made on the first SEND: most sessions only receive, and an empty Set costs a hundred bytes.
+   */
+  private sendsInFlight: Set<Promise<void>> | undefined;
   private lastReceived = Date.now();
   private lastSent = Date.now();
   private timers: NodeJS.Timeout[] = [];
@@ -147,8 +168,8 @@ export class StompSession {
   private readonly limits: SessionLimits;
 
   constructor(private readonly deps: StompSessionDeps) {
-    this.parser = new FrameParser({ maxFrameBytes: deps.maxFrameBytes });
-    this.limits = { ...DEFAULT_SESSION_LIMITS, ...deps.limits };
+    this.parser = new FrameParser(parserOptions(deps.maxFrameBytes));
+    this.limits = completeLimits(deps.limits);
     // A socket that never sends CONNECT would hold its memory and descriptor forever.
     this.expiryTimer = setTimeout(() => {
       if (this.state === 'awaiting-connect') this.fail('CONNECT_TIMEOUT', undefined, 'no CONNECT in time');
@@ -224,7 +245,7 @@ export class StompSession {
           return this.fail('transactions are not supported', frame);
         case 'DISCONNECT':
           // The RECEIPT says every earlier frame was handled: the SENDs still running included.
-          await Promise.all(this.sendsInFlight);
+          if (this.sendsInFlight) await Promise.all(this.sendsInFlight);
           this.receipt(frame);
           return this.close();
         default:
@@ -306,11 +327,12 @@ export class StompSession {
     const running = this.serveSend(frame, destination).catch((error: unknown) =>
       this.handlingFailed(frame, error),
     );
-    this.sendsInFlight.add(running);
-    void running.then(() => this.sendsInFlight.delete(running));
-    if (this.sendsInFlight.size < this.limits.maxSendsInFlight) return;
+    const inFlight = (this.sendsInFlight ??= new Set());
+    inFlight.add(running);
+    void running.then(() => inFlight.delete(running));
+    if (inFlight.size < this.limits.maxSendsInFlight) return;
     this.deps.transport.pause?.();
-    while (this.sendsInFlight.size >= this.limits.maxSendsInFlight) await Promise.race(this.sendsInFlight);
+    while (inFlight.size >= this.limits.maxSendsInFlight) await Promise.race(inFlight);
     if (this.state !== 'closed') this.deps.transport.resume?.();
   }
 
@@ -445,20 +467,10 @@ export class StompSession {
           return this.refuse(frame, 'INVALID_POSITION', 'from-position must be a non-negative integer');
         fromPosition = Number(from);
       }
-      inbox = this.deps.openInbox({
-        userId: this.userId as string,
-        deviceId: this.deviceId as string,
-        autoAck: ackMode === 'auto',
-        push: (position, body) => this.pushInboxItem(id, destination, ackMode, position, body),
-      });
+      inbox = this.openInboxFeed(id, destination, ackMode);
     }
     const stopFeed =
-      target.kind === 'conversation'
-        ? this.deps.watchConversation?.(target.conversationId, (body) => {
-            // A notice already on its way when the feed ended is not delivered.
-            if (this.subscriptions.get(id)?.stopFeed === stopFeed) this.message(id, destination, body);
-          })
-        : undefined;
+      target.kind === 'conversation' ? this.watchFeed(id, destination, target.conversationId) : undefined;
     this.subscriptions.set(id, {
       id,
       destination,
@@ -475,6 +487,26 @@ export class StompSession {
       if (this.subscriptions.get(id)?.inbox === inbox) this.unsubscribe(id);
       this.refuse(frame, 'UNAVAILABLE', 'your inbox could not be read; subscribe again');
     });
+  }
+
+  // The callbacks a subscription keeps for its whole life are made here, apart from `subscribe`,
+  // so that they do not keep the SUBSCRIBE frame alive with them.
+  private openInboxFeed(id: string, destination: string, ackMode: Subscription['ack']): InboxFeed {
+    if (!this.deps.openInbox) throw new Error('no inbox to open');
+    return this.deps.openInbox({
+      userId: this.userId as string,
+      deviceId: this.deviceId as string,
+      autoAck: ackMode === 'auto',
+      push: (position, body) => this.pushInboxItem(id, destination, ackMode, position, body),
+    });
+  }
+
+  private watchFeed(id: string, destination: string, conversationId: string): (() => void) | undefined {
+    const stopFeed = this.deps.watchConversation?.(conversationId, (body) => {
+      // A notice already on its way when the feed ended is not delivered.
+      if (this.subscriptions.get(id)?.stopFeed === stopFeed) this.message(id, destination, body);
+    });
+    return stopFeed;
   }
 
   private unsubscribe(id: string): void {

@@ -36,6 +36,14 @@ interface FrameHead {
  * (for the LF ending each head line, then for the body's NUL), each search resuming where the last
  * push left it, and each head line is decoded once, when its LF arrives.
  */
+/** One set per list of commands, shared by every parser that reads them (one parser per connection). */
+const commandSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+function commandSet(commands: readonly string[]): ReadonlySet<string> {
+  let set = commandSets.get(commands);
+  if (!set) commandSets.set(commands, (set = new Set(commands)));
+  return set;
+}
+
 export class FrameParser {
   private readonly bytes = new ByteQueue();
   private broken = false;
@@ -52,7 +60,7 @@ export class FrameParser {
   private head: FrameHead | undefined;
 
   constructor(private readonly options: FrameParserOptions) {
-    this.commands = new Set(options.commands ?? CLIENT_COMMANDS);
+    this.commands = commandSet(options.commands ?? CLIENT_COMMANDS);
     this.maxHeaders = options.maxHeaders ?? 64;
   }
 
