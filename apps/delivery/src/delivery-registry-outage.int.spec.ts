@@ -78,91 +78,95 @@ describe('delivery worker: the schema registry away and back', () => {
     await world.dispose();
   });
 
-  it('retries decoding while the registry is down, dead-letters nothing, and delivers once it is back', async () => {
-    const bob = `bob-${randomUUID()}`;
-    const conversationId = `regout-${randomUUID()}`;
-    await produce([
-      {
-        type: 'ConversationCreated',
-        eventId: randomUUID(),
-        occurredAt: Date.now(),
-        conversationId,
-        kind: 'GROUP',
-        title: 'registry outage',
-        createdBy: 'alice',
-        memberIds: ['alice', bob],
-      },
-    ]);
-    await waitFor(
-      async () =>
-        (await pool.query('SELECT 1 FROM conversation_members WHERE user_id = $1', [bob])).rowCount === 1,
-      { what: 'bob to be a member' },
-    );
-
-    const { port, url } = registry as RunningRegistry;
-    await (registry as RunningRegistry).close();
-    registry = undefined;
-    // A fresh serde has seen no schema: decoding needs the registry, which now refuses connections.
-    const serde = new EventSerde(url);
-    const metrics = new ServiceMetrics('delivery');
-    worker = await startDeliveryWorker({
-      kafka: world.kafka,
-      pool,
-      redis,
-      producer,
-      serde,
-      topicPrefix: world.prefix,
-      redisKeyPrefix: world.prefix,
-      presence: { sessionTtlMs: 30_000, offlineGraceMs: 1_000 },
-      ttlMs: 600_000,
-      instrument: metrics.kafkaInstrument,
-    });
-    await produce([
-      {
-        type: 'MessageSent',
-        eventId: randomUUID(),
-        occurredAt: Date.now(),
-        messageId: `${conversationId}-m1`,
-        conversationId,
-        senderId: 'alice',
-        recipientId: null,
-        text: 'sent while the registry is away',
-      },
-    ]);
-
-    const inboxGroup = `${world.prefix}parley.projection.inboxes`;
-    const transientRetries = async () => {
-      const text = await metrics.text();
-      const line = text
-        .split('\n')
-        .find(
-          (l) =>
-            l.startsWith('parley_consumer_retries_total{') &&
-            l.includes(`group="${inboxGroup}"`) &&
-            l.includes('verdict="transient"'),
-        );
-      return line ? Number(line.split(' ').pop()) : 0;
-    };
-    // Past the five attempts an unknown error gets (backoff 0.1 s doubling, each lookup retried by
-    // the registry client): had the failure counted as unknown, the record would be dead-lettered now.
-    await waitFor(async () => (await transientRetries()) >= 6, {
-      what: 'six transient retries of the inbox projection',
-      timeoutMs: 60_000,
-    });
-    const inbox = async () =>
-      (await pool.query('SELECT message_id FROM inbox_items WHERE user_id = $1', [bob])).rows.map(
-        (r: { message_id: string }) => r.message_id,
+  it(
+    'retries decoding while the registry is down, dead-letters nothing, and delivers once it is back',
+    async () => {
+      const bob = `bob-${randomUUID()}`;
+      const conversationId = `regout-${randomUUID()}`;
+      await produce([
+        {
+          type: 'ConversationCreated',
+          eventId: randomUUID(),
+          occurredAt: Date.now(),
+          conversationId,
+          kind: 'GROUP',
+          title: 'registry outage',
+          createdBy: 'alice',
+          memberIds: ['alice', bob],
+        },
+      ]);
+      await waitFor(
+        async () =>
+          (await pool.query('SELECT 1 FROM conversation_members WHERE user_id = $1', [bob])).rowCount === 1,
+        { what: 'bob to be a member' },
       );
-    expect(await inbox()).toEqual([]);
 
-    registry = await startRegistryServer({ databaseUrl: registryDb, port });
-    await waitFor(async () => (await inbox()).length === 1, {
-      what: 'the message in bob’s inbox once the registry is back',
-      timeoutMs: 60_000,
-    });
-    expect(await inbox()).toEqual([`${conversationId}-m1`]);
-    expect(await metrics.text()).not.toMatch(/parley_consumer_retries_total\{[^}]*verdict="unknown"/);
-    const dlq = await admin.topicOffsets(deadLetterTopicOf(world.topic('chat.messages')));
-    expect(dlq.map((p) => p.high)).toEqual(dlq.map(() => '0'));
-  }, 150_000 /* the registry's outage lasts ~15 s of backoff; the loaded machine may slow it */);
+      const { port, url } = registry as RunningRegistry;
+      await (registry as RunningRegistry).close();
+      registry = undefined;
+      // A fresh serde has seen no schema: decoding needs the registry, which now refuses connections.
+      const serde = new EventSerde(url);
+      const metrics = new ServiceMetrics('delivery');
+      worker = await startDeliveryWorker({
+        kafka: world.kafka,
+        pool,
+        redis,
+        producer,
+        serde,
+        topicPrefix: world.prefix,
+        redisKeyPrefix: world.prefix,
+        presence: { sessionTtlMs: 30_000, offlineGraceMs: 1_000 },
+        ttlMs: 600_000,
+        instrument: metrics.kafkaInstrument,
+      });
+      await produce([
+        {
+          type: 'MessageSent',
+          eventId: randomUUID(),
+          occurredAt: Date.now(),
+          messageId: `${conversationId}-m1`,
+          conversationId,
+          senderId: 'alice',
+          recipientId: null,
+          text: 'sent while the registry is away',
+        },
+      ]);
+
+      const inboxGroup = `${world.prefix}parley.projection.inboxes`;
+      const transientRetries = async () => {
+        const text = await metrics.text();
+        const line = text
+          .split('\n')
+          .find(
+            (l) =>
+              l.startsWith('parley_consumer_retries_total{') &&
+              l.includes(`group="${inboxGroup}"`) &&
+              l.includes('verdict="transient"'),
+          );
+        return line ? Number(line.split(' ').pop()) : 0;
+      };
+      // Past the five attempts an unknown error gets (backoff 0.1 s doubling, each lookup retried by
+      // the registry client): had the failure counted as unknown, the record would be dead-lettered now.
+      await waitFor(async () => (await transientRetries()) >= 6, {
+        what: 'six transient retries of the inbox projection',
+        timeoutMs: 60_000,
+      });
+      const inbox = async () =>
+        (await pool.query('SELECT message_id FROM inbox_items WHERE user_id = $1', [bob])).rows.map(
+          (r: { message_id: string }) => r.message_id,
+        );
+      expect(await inbox()).toEqual([]);
+
+      registry = await startRegistryServer({ databaseUrl: registryDb, port });
+      await waitFor(async () => (await inbox()).length === 1, {
+        what: 'the message in bob’s inbox once the registry is back',
+        timeoutMs: 60_000,
+      });
+      expect(await inbox()).toEqual([`${conversationId}-m1`]);
+      expect(await metrics.text()).not.toMatch(/parley_consumer_retries_total\{[^}]*verdict="unknown"/);
+      const dlq = await admin.topicOffsets(deadLetterTopicOf(world.topic('chat.messages')));
+      expect(dlq.map((p) => p.high)).toEqual(dlq.map(() => '0'));
+    },
+    150_000 /* the registry's outage lasts ~15 s of backoff; the loaded machine may slow it */,
+  );
 });
