@@ -28,7 +28,15 @@ async function start(): Promise<StopService> {
     config,
     logger,
     // Analytics readers are not read models: a group of their own, named for what it is.
-    runs: [{ projection: analyticsProjection, groupId: `${config.kafka.topicPrefix}parley.analytics` }],
+    // Its numbers are per minute: the broker may hold a fetch up to ANALYTICS_BATCH_WAIT_MS to fill
+    // it, so at everyday rates a transaction takes many events instead of one.
+    runs: [
+      {
+        projection: analyticsProjection,
+        groupId: `${config.kafka.topicPrefix}parley.analytics`,
+        fetch: { minBytes: 256 * 1024, maxWaitMs: config.analytics.batchWaitMs },
+      },
+    ],
     poolSize: 6,
   });
   const { admin, pool } = service;

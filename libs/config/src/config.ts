@@ -169,6 +169,7 @@ const envShape = {
     .int()
     .min(60 * 60_000)
     .default(30 * 24 * 3600 * 1000),
+  ANALYTICS_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
   SEND_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(20),
   SEND_RATE_BURST: z.coerce.number().int().min(1).max(1_000_000).default(60),
   READ_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(10),
@@ -282,6 +283,7 @@ function toConfig(env: Env) {
       port: env.ANALYTICS_PORT,
       opsPort: env.ANALYTICS_OPS_PORT,
       retentionMs: env.ANALYTICS_RETENTION_MS,
+      batchWaitMs: env.ANALYTICS_BATCH_WAIT_MS,
     },
     /** Where the ops listeners bind, and when a consumer with work waiting counts as stuck. */
     ops: { host: env.OPS_HOST, consumerStallMs: env.CONSUMER_STALL_MS },

@@ -15,6 +15,7 @@ export {
   type ConsumerProgress,
   type ConsumerRunnerOptions,
   type Decoded,
+  type FetchBatching,
 } from './consumer-runner';
 export {
   KafkaAdmin,

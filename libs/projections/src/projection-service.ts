@@ -6,6 +6,7 @@ import {
   KafkaAdmin,
   createKafka,
   type ConsumerProgress,
+  type FetchBatching,
   type Instrument,
   type KafkaClient,
 } from '@parley/kafka';
@@ -20,7 +21,11 @@ export interface ProjectionServiceOptions {
   readonly config: Config;
   readonly logger: Logger;
   /** What to run; each under its own group (default `<prefix>parley.projection.<name>`). */
-  readonly runs: readonly { readonly projection: Projection; readonly groupId?: string }[];
+  readonly runs: readonly {
+    readonly projection: Projection;
+    readonly groupId?: string;
+    readonly fetch?: FetchBatching;
+  }[];
   readonly poolSize: number;
   /** Sees the consumers' retries and dead letters (ServiceMetrics.kafkaInstrument). */
   readonly instrument?: Instrument;
@@ -62,7 +67,7 @@ export async function startProjectionService(options: ProjectionServiceOptions):
   await deadLetters.connect();
   const serde = new EventSerde(config.schemaRegistry.url);
   const runners = options.runs.map(
-    ({ projection, groupId }) =>
+    ({ projection, groupId, fetch }) =>
       new ProjectionRunner({
         kafka,
         pool,
@@ -71,6 +76,7 @@ export async function startProjectionService(options: ProjectionServiceOptions):
         projection,
         topicPrefix: config.kafka.topicPrefix,
         ...(groupId ? { groupId } : {}),
+        ...(fetch ? { fetch } : {}),
         ...(options.instrument ? { instrument: options.instrument } : {}),
         logger,
       }),
