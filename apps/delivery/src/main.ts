@@ -37,6 +37,7 @@ async function start(): Promise<StopService> {
   await producer.connect();
   const serde = new EventSerde(config.schemaRegistry.url);
   await serde.registerAll();
+  const metrics = new ServiceMetrics('delivery');
   const worker = await startDeliveryWorker({
     kafka,
     pool,
@@ -49,10 +50,10 @@ async function start(): Promise<StopService> {
     ttlMs: config.delivery.ttlMs,
     retentionMs: config.delivery.retentionMs,
     logger,
+    instrument: metrics.kafkaInstrument,
   });
   const admin = new KafkaAdmin(kafka);
   await admin.connect();
-  const metrics = new ServiceMetrics('delivery');
   const health = await listening(
     startOpsServer(
       config.delivery.port,

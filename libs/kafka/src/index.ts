@@ -26,6 +26,7 @@ export {
   type CatalogueTopicReport,
   type CommittedOffset,
 } from './kafka-admin';
+export { afterCrash, DEFAULT_RESTART_BACKOFF, type CrashAction, type CrashFacts } from './crash-recovery';
 export { readTopic } from './read-topic';
 export {
   readRange,

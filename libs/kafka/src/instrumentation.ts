@@ -6,6 +6,7 @@ export const KAFKA_EVENTS = {
   consumerBatchProcessed: 'consumer.batch_processed',
   consumerRetry: 'consumer.retry',
   consumerDeadLettered: 'consumer.dead_lettered',
+  consumerRestart: 'consumer.restart',
 } as const;
 
 export type KafkaInstrumentationEvent =
@@ -53,6 +54,15 @@ export type KafkaInstrumentationEvent =
       readonly partition: number;
       readonly offset: string;
       readonly reason: string;
+    }
+  | {
+      /** kafkajs gave up on a consumer (crashed without restarting it): the runner builds a new one. */
+      readonly name: typeof KAFKA_EVENTS.consumerRestart;
+      readonly groupId: string;
+      /** Rebuilds in a row since the group was last joined. */
+      readonly attempt: number;
+      readonly delayMs: number;
+      readonly error: unknown;
     };
 
 export type Instrument = (event: KafkaInstrumentationEvent) => void;
