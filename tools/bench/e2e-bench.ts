@@ -38,7 +38,8 @@ interface Results {
 }
 
 const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '-');
-const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, Math.max(0, ms)));
+const sleep = (delayMs: number) =>
+  new Promise((resolveSleep) => setTimeout(resolveSleep, Math.max(0, delayMs)));
 const send = '/app/chat.send';
 
 export async function runE2eBench(argv: readonly string[], log: Log): Promise<void> {
@@ -396,6 +397,20 @@ async function gatewayMemory(world: BenchWorld): Promise<MemoryUsage> {
   return usage;
 }
 
+async function gatewayQuiet(world: BenchWorld, deadline: number): Promise<void> {
+  const gatewayCpu = () =>
+    stackProcesses(world.scope)
+      .filter((p) => p.kind === 'gateway')
+      .reduce((sum, p) => sum + p.cpuSeconds, 0);
+  let last = gatewayCpu();
+  while (performance.now() < deadline) {
+    await sleep(1_000);
+    const now = gatewayCpu();
+    if (now - last < 0.1) return;
+    last = now;
+  }
+}
+
 async function idleSessions(
   world: BenchWorld,
   users: readonly string[],
@@ -410,7 +425,10 @@ async function idleSessions(
   const before = await gatewayMemory(world);
   const clients = await world.connect(users);
   for (const client of clients) client.subscribeInbox();
-  await sleep(3_000); // the SUBSCRIBEs are served (no receipt to wait for on the lean client)
+  // A SUBSCRIBE's RECEIPT may come before the inbox is read: what says every subscription is
+  // served is a gateway gone quiet.
+  log('  waiting for the gateway to go quiet (under 10% of a core for a second)...');
+  await gatewayQuiet(world, performance.now() + 120_000);
   const after = await gatewayMemory(world);
   for (const client of clients) client.close();
   const kb = (bytes: number) => (bytes / 1024).toFixed(1);
