@@ -1,7 +1,7 @@
 // Preloaded into the benchmark's services (`node --expose-gc --require tools/bench/gc-probe.js`,
 // through PARLEY_NODE_FLAGS): on SIGUSR2 the process collects its garbage and writes its memory
-// usage to memoryProbeFile(pid), so a benchmark can read a service's heap after a full GC.
-// Plain JavaScript: it loads before tsx does.
+// usage to $TMPDIR/parley-bench-memory-<pid>.json, so a benchmark can read a service's heap after a full GC.
+// Plain JavaScript: preloaded by node itself, before the service's own code.
 'use strict';
 const { writeFileSync, renameSync } = require('node:fs');
 const { tmpdir } = require('node:os');
