@@ -229,6 +229,8 @@ async function openLoop(
     log(`  warming up: ${Math.min(...opts.rates)} msgs/s for ${warmUp} s...`);
     await run(Math.min(...opts.rates), warmUp);
     log(`  idle for ${opts.seconds} s (the CPU every process uses without traffic)...`);
+    // The consumers behind the recipient's path (MessageDelivered, analytics) finish the warm-up first.
+    await sleep(3_000);
     const idleBefore = cpuSample(world);
     await sleep(opts.seconds * 1000);
     const idle = new Map(
