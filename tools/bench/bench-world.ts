@@ -7,7 +7,8 @@ import { BatchingProducer, KafkaAdmin, createKafka } from '@parley/kafka';
 import { dropDatabase } from '@parley/postgres';
 import { EventPublisher } from '@parley/publishing';
 import { TOPIC_CATALOGUE, prefixedTopic } from '@parley/topics';
-import { freePort, setUpStack, type Log } from '../stack/stack-setup';
+import { freePort, setUpStack, type AppName, type Log } from '../stack/stack-setup';
+import type { ProcessScope } from './process-cpu';
 import { StompLoadClient } from './stomp-load-client';
 
 /** New for each run: the benchmark's gateway accepts no token signed with anything in the repository. */
@@ -16,6 +17,12 @@ const BENCH_SECRET = randomBytes(32).toString('base64url');
 export interface BenchWorld {
   readonly pool: Pool;
   readonly wsUrl: string;
+  /** The run's topic prefix (also its apps' TOPIC_PREFIX) and database name: what is ours on /proc. */
+  readonly scope: ProcessScope;
+  /** A bearer token for `userId`, signed with the run's secret. */
+  token(userId: string): Promise<string>;
+  /** Waits until the inboxes of `userIds` hold `items` items in all (5 minutes at most). */
+  waitForInbox(userIds: readonly string[], items: number): Promise<void>;
   /** Records `count` accounts as UserRegistered events (password hashing is not what is measured). */
   seedUsers(count: number): Promise<string[]>;
   /** Connects one STOMP session per user, 100 at a time; client i is user i. */
@@ -26,7 +33,14 @@ export interface BenchWorld {
   dispose(): Promise<void>;
 }
 
-export async function startBenchWorld(log: Log, env: Record<string, string> = {}): Promise<BenchWorld> {
+/** The apps a benchmark starts unless it says otherwise: analytics would compete for the two cores. */
+const MEASURED_APPS: readonly AppName[] = ['projector', 'delivery', 'gateway'];
+
+export async function startBenchWorld(
+  log: Log,
+  env: Record<string, string> = {},
+  apps: readonly AppName[] = MEASURED_APPS,
+): Promise<BenchWorld> {
   const prefix = `bench-${Date.now().toString(36)}.`;
   // The send limit is raised so the benchmarks measure the path, not the guard.
   Object.assign(process.env, {
@@ -48,8 +62,9 @@ export async function startBenchWorld(log: Log, env: Record<string, string> = {}
     deliveryPort: await freePort(),
     gatewayPort,
     gatewayOpsPort: await freePort(),
-    // Analytics would compete for the two cores with what is measured.
-    apps: ['projector', 'delivery', 'gateway'],
+    analyticsPort: await freePort(),
+    analyticsOpsPort: await freePort(),
+    apps,
   });
   const pool = new Pool({ connectionString: stack.env.DATABASE_URL });
   const kafka = createKafka({ brokers: stack.config.kafka.brokers, clientId: 'parley-bench' });
@@ -59,9 +74,28 @@ export async function startBenchWorld(log: Log, env: Record<string, string> = {}
   const wsUrl = `ws://127.0.0.1:${gatewayPort}/ws`;
   const clients: StompLoadClient[] = [];
 
+  const token = async (userId: string) => (await tokens.issue(userId, new Date())).token;
+
   return {
     pool,
     wsUrl,
+    scope: { topicPrefix: prefix, database: new URL(stack.env.DATABASE_URL ?? '').pathname.slice(1) },
+    token,
+    waitForInbox: async (userIds, items) => {
+      const deadline = Date.now() + 300_000;
+      for (;;) {
+        if (Date.now() > deadline)
+          throw new Error(
+            `the inboxes did not reach ${items} items in 5 minutes: is the delivery worker running?`,
+          );
+        const { rows } = await pool.query<{ n: string }>(
+          'SELECT count(*) AS n FROM inbox_items WHERE user_id = ANY($1::text[])',
+          [userIds],
+        );
+        if (Number(rows[0]?.n) >= items) return;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    },
     seedUsers: async (count) => {
       log(`\nRecording ${count} accounts...`);
       const serde = new EventSerde(stack.env.SCHEMA_REGISTRY_URL ?? '');
@@ -98,7 +132,7 @@ export async function startBenchWorld(log: Log, env: Record<string, string> = {}
             const client = new StompLoadClient(wsUrl);
             connected[i + j] = client;
             clients.push(client);
-            await client.connect((await tokens.issue(userId, new Date())).token, headers?.(i + j));
+            await client.connect(await token(userId), headers?.(i + j));
             client.subscribe('errors', '/user/queue/errors');
           }),
         );

@@ -106,7 +106,10 @@ async function main(argv: readonly string[]): Promise<void> {
       if (which === 'send') return (await import('../bench/send-bench')).runSendBench(args, log);
       if (which === 'delivery') return (await import('../bench/delivery-bench')).runDeliveryBench(args, log);
       if (which === 'rebuild') return (await import('../bench/rebuild-bench')).runRebuildBench(args, log);
-      console.error('usage: tools/stack/cli.ts bench <send|delivery|rebuild> [options] (see tools/bench/)');
+      if (which === 'e2e') return (await import('../bench/e2e-bench')).runE2eBench(args, log);
+      console.error(
+        'usage: tools/stack/cli.ts bench <send|delivery|rebuild|e2e> [options] (see tools/bench/)',
+      );
       process.exitCode = 2;
       return;
     }
