@@ -268,7 +268,7 @@ describe('STOMP fuzzing against a gateway node', () => {
     );
 
     expect(crashes).toEqual([]);
-    expect(tally.internal).toEqual([]);
+    expect(tally.internal.slice(0, 10)).toEqual([]);
     expect(tally.endedByClient).toBe(0);
     expect(tally.framesSent).toBeGreaterThanOrEqual(FRAMES);
     // A meaningful share of the frames reached the session (not only the first of each connection).
