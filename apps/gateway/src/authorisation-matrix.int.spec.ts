@@ -129,7 +129,7 @@ const STOMP_RECIPES: Readonly<Record<string, StompRecipe>> = {
   ...Object.fromEntries(
     USER_QUEUES.map((queue) => [
       `SUBSCRIBE /user/queue/${queue}`,
-      { frame: subscribe(`/user/queue/${queue}`), allowed: 'member' as Caller },
+      { frame: subscribe(`/user/queue/${queue}`), allowed: 'member' },
     ]),
   ),
   'SUBSCRIBE /topic/conversation.{id}': {

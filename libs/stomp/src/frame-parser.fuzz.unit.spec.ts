@@ -65,8 +65,10 @@ describe('FrameParser: fuzzed frames', () => {
       fc.property(fc.integer({ min: 1, max: 0x7fff_ffff }), (seed) => {
         const { rng, frames, bytes } = stream(seed, 0.5);
         for (const frame of frames) byMutation.set(frame.mutation, (byMutation.get(frame.mutation) ?? 0) + 1);
-        // Each frame alone (then a valid frame, which an unfinished one swallows), then all in a row.
-        const inputs = [...frames.map((f) => Buffer.concat([f.bytes, TRAILER])), bytes];
+        // Each frame alone (then a valid frame, which an unfinished one swallows); in one run of four
+        // also all in a row (most such streams break early, so they add little per parse).
+        const alone = frames.map((f) => Buffer.concat([f.bytes, TRAILER]));
+        const inputs = seed % 4 === 0 ? [...alone, bytes] : alone;
         for (const input of inputs) {
           const whole = parse([input]);
           const cut = parse(splitRandomly(rng, input, 40));
