@@ -17,5 +17,5 @@ export {
   REFRESH_DESTINATION,
 } from './stomp-session';
 export { parseSubscription, USER_QUEUES, type Destination, type UserQueue } from './destinations';
-export { chatDestinations } from './chat-destinations';
+export { chatDestinations, CHAT_DESTINATIONS, type ChatDestination } from './chat-destinations';
 export { SessionRegistry } from './session-registry';

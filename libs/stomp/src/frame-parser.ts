@@ -175,7 +175,8 @@ export class FrameParser {
     const headers = parseHeaders(this.lines.slice(1), escapesHeaders(command));
     const declared = headers['content-length'];
     if (declared === undefined) return { command, headers, bodyStart, nulAt: undefined };
-    if (!/^\d{1,10}$/.test(declared)) throw new StompProtocolError(`invalid content-length "${declared}"`);
+    if (!/^\d{1,10}$/.test(declared))
+      throw new StompProtocolError(`invalid content-length "${declared.slice(0, 40)}"`);
     const nulAt = bodyStart + Number(declared);
     if (nulAt + 1 > this.options.maxFrameBytes) this.tooLarge();
     return { command, headers, bodyStart, nulAt };
