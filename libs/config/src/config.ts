@@ -122,6 +122,14 @@ const envShape = {
   STOMP_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   STOMP_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(2).max(10_000).default(64),
   STOMP_MAX_SESSIONS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(20),
+  // Loopback benchmarks open thousands from 127.0.0.1 and set their own; 1,000 leaves a NAT room.
+  STOMP_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
+  STOMP_MAX_BUFFERED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(1024 * 1024 * 1024)
+    .default(4 * 1024 * 1024),
   ADMIN_USERNAMES: z
     .string()
     .default('')
@@ -199,6 +207,8 @@ function toConfig(env: Env) {
         connectTimeoutMs: env.STOMP_CONNECT_TIMEOUT_MS,
         maxSubscriptions: env.STOMP_MAX_SUBSCRIPTIONS,
         maxSessionsPerUser: env.STOMP_MAX_SESSIONS_PER_USER,
+        maxConnectionsPerIp: env.STOMP_MAX_CONNECTIONS_PER_IP,
+        maxBufferedBytes: env.STOMP_MAX_BUFFERED_BYTES,
       },
     },
     projector: { port: env.PROJECTOR_PORT },
