@@ -128,6 +128,7 @@ describe('delivery worker: the schema registry away and back', () => {
           conversationId,
           senderId: 'alice',
           recipientId: null,
+          replyToMessageId: null,
           text: 'sent while the registry is away',
         },
       ]);

@@ -139,6 +139,14 @@ const envShape = {
   STOMP_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(2).max(10_000).default(64),
   STOMP_MAX_SESSIONS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(20),
   STOMP_MAX_SENDS_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(128),
+  // Loopback benchmarks open thousands from 127.0.0.1 and set their own; 1,000 leaves a NAT room.
+  STOMP_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
+  STOMP_MAX_BUFFERED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(1024 * 1024 * 1024)
+    .default(4 * 1024 * 1024),
   ADMIN_USERNAMES: z
     .string()
     .default('')
@@ -276,6 +284,8 @@ function toConfig(env: Env) {
         maxSubscriptions: env.STOMP_MAX_SUBSCRIPTIONS,
         maxSessionsPerUser: env.STOMP_MAX_SESSIONS_PER_USER,
         maxSendsInFlight: env.STOMP_MAX_SENDS_IN_FLIGHT,
+        maxConnectionsPerIp: env.STOMP_MAX_CONNECTIONS_PER_IP,
+        maxBufferedBytes: env.STOMP_MAX_BUFFERED_BYTES,
       },
     },
     projector: { port: env.PROJECTOR_PORT },

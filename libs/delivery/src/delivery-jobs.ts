@@ -4,11 +4,18 @@ import type { ParleyEvent } from '@parley/events';
 import type { Logger } from '@parley/logging';
 import type { PresenceTracker } from '@parley/presence';
 import type { EventPublisher } from '@parley/publishing';
-import { messageFailed } from './delivery-receipts';
+import { messageDelivered, messageFailed } from './delivery-receipts';
+import type { InboxBody } from './inbox-projection';
 import type { AppendedItem } from './inbox-projection';
 
 /** An undelivered item older than this, whose user is offline, is told pending by the periodic catch-up. */
 const PENDING_CATCH_UP_AFTER_MS = 10_000;
+
+/**
+ * An ACK marked this long ago without its MessageDelivered recorded is published by the catch-up:
+ * longer than a gateway's publish normally takes (a duplicate event is harmless, only wasted).
+ */
+export const DELIVERED_CATCH_UP_AFTER_MS = 10_000;
 
 interface UndeliveredRow {
   readonly user_id: string;
@@ -54,6 +61,8 @@ export interface DeliveryJobsOptions {
   readonly retentionMs?: number;
   /** How often the expiry and the inbox retention run. */
   readonly intervalMs?: number;
+  /** When a marked, unrecorded delivery is published again (default DELIVERED_CATCH_UP_AFTER_MS). */
+  readonly deliveredCatchUpAfterMs?: number;
   readonly logger?: Logger;
 }
 
@@ -143,6 +152,7 @@ export class DeliveryJobs {
 
   private async tick(): Promise<void> {
     try {
+      await this.recordDeliveries();
       await this.expire();
       await this.trim();
       await this.catchUpPending();
@@ -174,6 +184,39 @@ export class DeliveryJobs {
     } finally {
       client.release();
     }
+  }
+
+  /**
+   * ACKs marked whose MessageDelivered was not recorded (the gateway crashed or Kafka refused in
+   * between): published now, and marked recorded in the same transaction.
+   */
+  private async recordDeliveries(): Promise<void> {
+    await this.inTransaction(async (client) => {
+      const { rows } = await client.query<{
+        user_id: string;
+        position: string;
+        body: InboxBody;
+        delivered_device_id: string | null;
+      }>(
+        `UPDATE inbox_items SET delivery_recorded_at = now()
+          WHERE (user_id, position) IN (
+            SELECT user_id, position FROM inbox_items
+             WHERE kind = 'message' AND delivered_at IS NOT NULL AND delivery_recorded_at IS NULL
+               AND delivered_at < now() - $1 * interval '1 millisecond'
+             ORDER BY delivered_at LIMIT 1000 FOR UPDATE SKIP LOCKED)
+          RETURNING user_id, position, body, delivered_device_id`,
+        [this.options.deliveredCatchUpAfterMs ?? DELIVERED_CATCH_UP_AFTER_MS],
+      );
+      const events = rows.flatMap((row) =>
+        messageDelivered(
+          { userId: row.user_id, position: Number(row.position), body: row.body },
+          row.delivered_device_id ?? '',
+        ),
+      );
+      if (events.length === 0) return;
+      await this.options.publisher.publish(events);
+      this.options.logger?.info({ deliveries: events.length }, 'recorded deliveries a gateway had not');
+    });
   }
 
   /** Fails what was not delivered in time; the rows are marked only once the events are recorded. */

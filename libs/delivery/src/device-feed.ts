@@ -9,6 +9,11 @@ export interface DeviceFeedDeps {
   readonly notifications: InboxNotifications;
   /** Writes one item to the device (a MESSAGE frame). */
   readonly push: (item: InboxItem) => void;
+  /**
+   * Undefined while the device's connection can take more; otherwise a promise for when it can. A
+   * replay waits on it between items, so a long one never piles up in the connection's buffer.
+   */
+  readonly ready?: () => Promise<void> | undefined;
   /** Told of the items this device ACKed (the first ACK of a message produces MessageDelivered). */
   readonly acknowledged: (userId: string, deviceId: string, positions: readonly number[]) => void;
   /** `auto` ACK mode: an item counts as ACKed once written. */
@@ -137,6 +142,8 @@ export class DeviceFeed {
       items.length <= this.room &&
       !this.pumping &&
       first.position <= this.sent + 1 &&
+      // A connection with a full buffer: the pump waits for it.
+      !this.deps.ready?.() &&
       items.every((item, i) => item.position === first.position + i)
     ) {
       for (const item of items) this.write(item);
@@ -203,7 +210,11 @@ export class DeviceFeed {
             if (this.stopped || this.room <= 0) return;
             const limit = Math.min(PAGE, this.room);
             const items = await this.deps.store.itemsAfter(this.deps.userId, this.sent, limit);
-            for (const item of items) this.write(item);
+            for (const item of items) {
+              const wait = this.deps.ready?.();
+              if (wait) await wait;
+              this.write(item);
+            }
             if (items.length < limit) break;
             // A full page may mean more: the newest position is at least past it.
             this.latest = Math.max(this.latest, this.sent + 1);

@@ -113,14 +113,35 @@ export class InboxStore {
     return batch.map(() => undefined);
   }
 
-  /** Marks items delivered; returns the messages for which this was their user's first ACK. */
-  markDelivered(acks: readonly PositionOf[]): Promise<(InboxItem & { userId: string })[]> {
-    return this.mark('delivered_at', acks);
+  /**
+   * Marks items delivered by the device that ACKed them; returns the messages for which this was
+   * their user's first ACK. The mark stays: MessageDelivered for it is published next and then
+   * `markRecorded`; if that never happens, the delivery worker's catch-up publishes it.
+   */
+  async markDelivered(acks: readonly AckedPosition[]): Promise<(InboxItem & { userId: string })[]> {
+    const { rows } = await this.pool.query<{ user_id: string; position: string; body: InboxBody }>({
+      name: 'inbox_items_mark_delivered',
+      // One row per item (a statement may not update a row twice): the first device listed wins.
+      text: `UPDATE inbox_items i SET delivered_at = now(), delivered_device_id = q.device_id
+               FROM (SELECT DISTINCT ON (user_id, position) *
+                       FROM unnest($1::text[], $2::bigint[], $3::text[]) AS u(user_id, position, device_id)
+                      ORDER BY user_id, position) AS q
+              WHERE i.user_id = q.user_id AND i.position = q.position
+                AND i.delivered_at IS NULL AND i.kind = 'message'
+              RETURNING i.user_id, i.position, i.body`,
+      values: [acks.map((a) => a.userId), acks.map((a) => a.position), acks.map((a) => a.deviceId)],
+    });
+    return rows.map((row) => ({ userId: row.user_id, position: Number(row.position), body: row.body }));
   }
 
-  /** Undoes markDelivered when the MessageDelivered events could not be recorded, so a later ACK retries. */
-  unmarkDelivered(items: readonly PositionOf[]): Promise<void> {
-    return this.unmark('delivered_at', items);
+  /** MessageDelivered of these items is on the log: the catch-up leaves them alone. */
+  async markRecorded(items: readonly PositionOf[]): Promise<void> {
+    await this.pool.query(
+      `UPDATE inbox_items i SET delivery_recorded_at = now()
+         FROM unnest($1::text[], $2::bigint[]) AS q(user_id, position)
+        WHERE i.user_id = q.user_id AND i.position = q.position`,
+      [items.map((a) => a.userId), items.map((a) => a.position)],
+    );
   }
 
   /**
@@ -136,26 +157,24 @@ export class InboxStore {
     return this.unmark('failed_at', items);
   }
 
-  /** Sets an outcome on message items that have none yet (a message is delivered or failed once). */
+  /** Fails message items that have no outcome yet (never one a device ACKed: a late ACK is the truth). */
   private async mark(
-    column: 'delivered_at' | 'failed_at',
+    column: 'failed_at',
     items: readonly PositionOf[],
   ): Promise<(InboxItem & { userId: string })[]> {
-    // Failing needs no delivery; delivering is allowed after a failure (a late ACK is the truth).
-    const open =
-      column === 'failed_at' ? 'i.delivered_at IS NULL AND i.failed_at IS NULL' : 'i.delivered_at IS NULL';
     const { rows } = await this.pool.query<{ user_id: string; position: string; body: InboxBody }>({
       name: `inbox_items_mark_${column}`,
       text: `UPDATE inbox_items i SET ${column} = now()
                FROM unnest($1::text[], $2::bigint[]) AS q(user_id, position)
-              WHERE i.user_id = q.user_id AND i.position = q.position AND ${open} AND i.kind = 'message'
+              WHERE i.user_id = q.user_id AND i.position = q.position
+                AND i.delivered_at IS NULL AND i.failed_at IS NULL AND i.kind = 'message'
               RETURNING i.user_id, i.position, i.body`,
       values: [items.map((a) => a.userId), items.map((a) => a.position)],
     });
     return rows.map((row) => ({ userId: row.user_id, position: Number(row.position), body: row.body }));
   }
 
-  private async unmark(column: 'delivered_at' | 'failed_at', items: readonly PositionOf[]): Promise<void> {
+  private async unmark(column: 'failed_at', items: readonly PositionOf[]): Promise<void> {
     await this.pool.query(
       `UPDATE inbox_items i SET ${column} = NULL
          FROM unnest($1::text[], $2::bigint[]) AS q(user_id, position)

@@ -1,6 +1,7 @@
 export {
   attachStompEndpoint,
   STOMP_SUBPROTOCOLS,
+  DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
   type StompEndpointDeps,
   type StompEndpoint,
 } from './stomp-endpoint';
@@ -19,3 +20,4 @@ export {
 export { parseSubscription, USER_QUEUES, type Destination, type UserQueue } from './destinations';
 export { chatDestinations, CHAT_DESTINATIONS, type ChatDestination } from './chat-destinations';
 export { SessionRegistry } from './session-registry';
+export { ConnectionsPerAddress } from './connection-limit';

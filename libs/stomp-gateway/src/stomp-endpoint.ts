@@ -2,6 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Logger } from '@parley/logging';
+import { ConnectionsPerAddress, refuseTooManyConnections } from './connection-limit';
 import { SessionRegistry } from './session-registry';
 import { StompSession, type StompSessionDeps, type Transport } from './stomp-session';
 import { answerAsHttp, isWebSocketUpgrade } from './upgrade-routing';
@@ -10,9 +11,28 @@ export const STOMP_SUBPROTOCOLS = ['v12.stomp', 'v11.stomp'] as const;
 
 const STOMP_PATH = '/ws';
 
+/** WebSocket connections one client address may hold open on a node, unless told otherwise. */
+export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 1_000;
+
+/**
+ * How long a closed socket's peer has to answer the close frame before the socket is cut: a peer
+ * that stopped reading (SLOW_CONSUMER) would otherwise hold its buffer for ws's 30 s.
+ */
+const CLOSE_GRACE_MS = 5_000;
+
+/** Corked bytes that go to the kernel at once rather than at the end of the turn (a replay page). */
+const CORK_FLUSH_BYTES = 64 * 1024;
+
 export type StompEndpointDeps = Omit<StompSessionDeps, 'transport' | 'onOpen' | 'onClose'> & {
   readonly logger?: Logger;
   readonly registry?: SessionRegistry;
+  /**
+   * The client's address, as the HTTP API sees it (behind trusted proxies, what they forwarded); the
+   * cap on connections counts by it. Default: the socket's peer address.
+   */
+  readonly clientAddress?: (request: IncomingMessage) => string;
+  /** WebSocket connections one address may hold open on this node; one more gets `429`. */
+  readonly maxConnectionsPerAddress?: number;
   /** Told of every session that connected and ended (presence). */
   readonly lifecycle?: {
     opened(session: StompSession): void;
@@ -23,6 +43,7 @@ export type StompEndpointDeps = Omit<StompSessionDeps, 'transport' | 'onOpen' | 
 export interface StompEndpoint {
   readonly wss: WebSocketServer;
   readonly registry: SessionRegistry;
+  readonly connections: ConnectionsPerAddress;
 }
 
 /**
@@ -39,8 +60,19 @@ export function attachStompEndpoint(server: Server, deps: StompEndpointDeps): St
     maxPayload: Math.max(1024 * 1024, deps.maxFrameBytes * 4),
     handleProtocols: (offered) => STOMP_SUBPROTOCOLS.find((p) => offered.has(p)) ?? false,
   });
+  const connections = new ConnectionsPerAddress(
+    deps.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+  );
+  const addressOf = deps.clientAddress ?? ((request) => request.socket.remoteAddress ?? 'unknown');
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (!isWebSocketUpgrade(request, STOMP_PATH)) return answerAsHttp(server, request, socket, head);
+    const address = addressOf(request);
+    if (!connections.tryOpen(address)) {
+      deps.logger?.debug({ address }, 'WebSocket upgrade refused: too many connections from the address');
+      return refuseTooManyConnections(socket, connections.max);
+    }
+    // The slot is the TCP connection's: given back however it ends (upgraded or refused by ws).
+    socket.once('close', () => connections.closed(address));
     wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
   });
   // What every session shares, made once: a session's deps are an object with one field of its own
@@ -69,7 +101,7 @@ export function attachStompEndpoint(server: Server, deps: StompEndpointDeps): St
   function onError(this: WebSocket, error: Error) {
     deps.logger?.warn({ err: error, session: sessionOf(this).id }, 'websocket error');
   }
-  return { wss, registry };
+  return { wss, registry, connections };
 }
 
 /**
@@ -79,6 +111,10 @@ export function attachStompEndpoint(server: Server, deps: StompEndpointDeps): St
  */
 class WebSocketTransport implements Transport {
   private corked = false;
+  // Bytes held back by the cork (not by the reader): let go every CORK_FLUSH_BYTES, so what waits in
+  // the socket's buffer is what the reader has not taken (its bufferedAmount is the slow-consumer
+  // measure).
+  private corkedBytes = 0;
 
   constructor(
     private readonly socket: WebSocket,
@@ -92,15 +128,27 @@ class WebSocketTransport implements Transport {
       process.nextTick(uncork, this);
     }
     this.socket.send(data, { binary: false });
+    this.corkedBytes += Buffer.byteLength(data);
+    if (this.corkedBytes >= CORK_FLUSH_BYTES) {
+      this.corkedBytes = 0;
+      this.tcp.uncork();
+      this.tcp.cork();
+    }
   }
 
   uncork(): void {
     this.corked = false;
+    this.corkedBytes = 0;
     this.tcp.uncork();
   }
 
   close(): void {
     this.socket.close(1000);
+    setTimeout(terminate, CLOSE_GRACE_MS, this.socket).unref();
+  }
+
+  buffered(): number {
+    return this.socket.bufferedAmount;
   }
 
   pause(): void {
@@ -113,6 +161,7 @@ class WebSocketTransport implements Transport {
 }
 
 const uncork = (transport: WebSocketTransport) => transport.uncork();
+const terminate = (socket: WebSocket) => socket.terminate();
 
 const SESSION = Symbol('stomp session');
 type SessionSocket = WebSocket & { [SESSION]: StompSession };

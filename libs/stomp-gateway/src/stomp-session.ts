@@ -21,6 +21,8 @@ export interface Transport {
   /** Stop reading the socket (the session holds as many SENDs as it may); `resume` reads again. */
   pause?(): void;
   resume?(): void;
+  /** Bytes handed to `send` that the socket has not yet passed to the kernel (a reader that stalls). */
+  buffered?(): number;
 }
 
 /** A SEND to an application destination, with the sender the session authenticated. */
@@ -39,6 +41,11 @@ export interface InboxContext {
   readonly autoAck: boolean;
   /** Writes one item: a MESSAGE frame with `ack` and `inbox-position`. */
   push(position: number, body: unknown): void;
+  /**
+   * Undefined while the socket can take more; otherwise resolves once half its outbound buffer is
+   * free (or the session ended): a replay waits for it, so a large one never fills the buffer.
+   */
+  ready(): Promise<void> | undefined;
 }
 
 /** A device's inbox subscription, as the session drives it. */
@@ -65,12 +72,18 @@ export interface SessionLimits {
   readonly maxSubscriptions: number;
   /** SENDs one session may have in progress at once; beyond it the socket is not read. */
   readonly maxSendsInFlight: number;
+  /**
+   * Bytes waiting in the socket's outbound buffer above which a live notice is dropped and anything
+   * else (an inbox item, a RECEIPT, a heart-beat) ends the session with ERROR `SLOW_CONSUMER`.
+   */
+  readonly maxBufferedBytes: number;
 }
 
 export const DEFAULT_SESSION_LIMITS: SessionLimits = {
   connectTimeoutMs: 10_000,
   maxSubscriptions: 64,
   maxSendsInFlight: 128,
+  maxBufferedBytes: 4 * 1024 * 1024,
 };
 
 /** Parser options, one object per frame limit (a node has one limit and many sessions). */
@@ -90,8 +103,18 @@ function completeLimits(limits: Partial<SessionLimits> | undefined): SessionLimi
   return complete;
 }
 
+/**
+ * What a frame is to a client that stopped reading: a live notice (conversation feeds, typing,
+ * receipts, presence) may be dropped, since history and statuses hold the same facts; anything else
+ * may not, so the session ends instead; an ERROR frame is the last word and always goes out.
+ */
+type Delivery = 'live' | 'required' | 'last';
+
 /** Where a client hands a session a fresh token before its current one expires. */
 export const REFRESH_DESTINATION = '/app/session.refresh';
+
+/** How often a replay waiting for the socket's buffer looks again. */
+const OUTBOUND_POLL_MS = 20;
 
 /** setTimeout's longest delay; a later expiry is looked at again then. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -166,6 +189,7 @@ export class StompSession {
   private expiryTimer: NodeJS.Timeout | undefined;
   private stopUserWatch: (() => void) | undefined;
   private readonly limits: SessionLimits;
+  private roomAwaited: Promise<void> | undefined;
 
   constructor(private readonly deps: StompSessionDeps) {
     this.parser = new FrameParser(parserOptions(deps.maxFrameBytes));
@@ -310,7 +334,9 @@ export class StompSession {
     });
     this.startHeartBeats(heartBeats.outgoingMs, heartBeats.incomingMs);
     this.expireAt(user.expiresAtMs);
-    this.stopUserWatch = this.deps.watchUser?.(this.userId, (queue, body) => this.pushToQueue(queue, body));
+    this.stopUserWatch = this.deps.watchUser?.(this.userId, (queue, body) =>
+      this.pushToQueue(queue, body, {}, 'live'),
+    );
     this.deps.onOpen?.(this);
   }
 
@@ -498,13 +524,14 @@ export class StompSession {
       deviceId: this.deviceId as string,
       autoAck: ackMode === 'auto',
       push: (position, body) => this.pushInboxItem(id, destination, ackMode, position, body),
+      ready: () => this.outboundReady(),
     });
   }
 
   private watchFeed(id: string, destination: string, conversationId: string): (() => void) | undefined {
     const stopFeed = this.deps.watchConversation?.(conversationId, (body) => {
       // A notice already on its way when the feed ended is not delivered.
-      if (this.subscriptions.get(id)?.stopFeed === stopFeed) this.message(id, destination, body);
+      if (this.subscriptions.get(id)?.stopFeed === stopFeed) this.message(id, destination, body, {}, 'live');
     });
     return stopFeed;
   }
@@ -525,18 +552,22 @@ export class StompSession {
     destination: string,
     body: unknown,
     headers: Record<string, string> = {},
+    delivery: Delivery = 'required',
   ): void {
-    this.write({
-      command: 'MESSAGE',
-      headers: {
-        destination,
-        subscription,
-        'message-id': randomUUID(),
-        'content-type': 'application/json',
-        ...headers,
+    this.write(
+      {
+        command: 'MESSAGE',
+        headers: {
+          destination,
+          subscription,
+          'message-id': randomUUID(),
+          'content-type': 'application/json',
+          ...headers,
+        },
+        body: Buffer.from(JSON.stringify(body)),
       },
-      body: Buffer.from(JSON.stringify(body)),
-    });
+      delivery,
+    );
   }
 
   /** ACK/NACK: `id` is the `ack` header of a MESSAGE (here, the inbox position). */
@@ -586,10 +617,17 @@ export class StompSession {
   }
 
   /** Sends a JSON body to every subscription of one of the user's queues. */
-  pushToQueue(queue: string, body: unknown, headers: Record<string, string> = {}): void {
+  pushToQueue(
+    queue: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+    delivery: Delivery = 'required',
+  ): void {
+    // What other nodes and the log tell on the errors queue (a feed ended) is never dropped.
+    const how = queue === 'errors' ? 'required' : delivery;
     for (const subscription of this.subscriptions.values()) {
       if (subscription.target.kind !== 'user-queue' || subscription.target.queue !== queue) continue;
-      this.message(subscription.id, subscription.destination, body, headers);
+      this.message(subscription.id, subscription.destination, body, headers, how);
     }
   }
 
@@ -627,12 +665,46 @@ export class StompSession {
     }
   }
 
-  private write(frame: StompFrame<string>): void {
-    this.send(encodeFrame(frame));
+  private outboundReady(): Promise<void> | undefined {
+    const half = this.limits.maxBufferedBytes / 2;
+    const free = () => this.state === 'closed' || (this.deps.transport.buffered?.() ?? 0) < half;
+    if (free()) return undefined;
+    // One poll for everyone waiting: the socket says nothing when its buffer empties through ws.
+    return (this.roomAwaited ??= new Promise((resolve) => {
+      const poll = setInterval(() => {
+        if (!free()) return;
+        clearInterval(poll);
+        this.roomAwaited = undefined;
+        resolve();
+      }, OUTBOUND_POLL_MS);
+    }));
   }
 
-  private send(data: Buffer | string): void {
+  private write(frame: StompFrame<string>, delivery: Delivery = 'required'): void {
+    this.send(encodeFrame(frame), delivery);
+  }
+
+  /**
+   * A frame is written while fewer than `maxBufferedBytes` wait in the socket's buffer, so what the
+   * node holds for one socket stays under that plus one frame and the ERROR that ends it. The inbox
+   * waits at half of it (`ready`), so only a reader that stalls gets there.
+   */
+  private send(data: Buffer | string, delivery: Delivery = 'required'): void {
     if (this.state === 'closed') return;
+    if (delivery !== 'last' && (this.deps.transport.buffered?.() ?? 0) >= this.limits.maxBufferedBytes) {
+      if (delivery === 'live') return;
+      this.deps.logger?.warn(
+        { session: this.id, user: this.userId, buffered: this.deps.transport.buffered?.() },
+        'closing a session that stopped reading',
+      );
+      return this.fail(
+        'SLOW_CONSUMER',
+        undefined,
+        `more than ${this.limits.maxBufferedBytes} bytes waited for this connection to read them; ` +
+          'the session is closed. Inbox items not ACKed are delivered again on the next connection; ' +
+          'live notices (feeds, typing, receipts) that did not fit were dropped.',
+      );
+    }
     this.lastSent = Date.now();
     this.deps.transport.send(data);
   }
@@ -641,15 +713,18 @@ export class StompSession {
   private fail(message: string, frame?: StompFrame<string>, detail?: string): void {
     if (this.state === 'closed') return;
     const receiptId = frame?.headers.receipt;
-    this.write({
-      command: 'ERROR',
-      headers: {
-        message: message.slice(0, 200),
-        'content-type': 'text/plain',
-        ...(receiptId ? { 'receipt-id': receiptId } : {}),
+    this.write(
+      {
+        command: 'ERROR',
+        headers: {
+          message: message.slice(0, 200),
+          'content-type': 'text/plain',
+          ...(receiptId ? { 'receipt-id': receiptId } : {}),
+        },
+        body: Buffer.from(detail ?? message),
       },
-      body: Buffer.from(detail ?? message),
-    });
+      'last',
+    );
     this.close();
   }
 
