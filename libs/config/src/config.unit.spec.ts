@@ -81,6 +81,20 @@ describe('loadConfig', () => {
     });
   });
 
+  it('caps WebSocket connections per address and the outbound buffer per socket, both settable', () => {
+    expect(loadConfig({}).gateway.sessionLimits).toMatchObject({
+      maxConnectionsPerIp: 1_000,
+      maxBufferedBytes: 4 * 1024 * 1024,
+    });
+    const set = loadConfig({ STOMP_MAX_CONNECTIONS_PER_IP: '50000', STOMP_MAX_BUFFERED_BYTES: '131072' });
+    expect(set.gateway.sessionLimits).toMatchObject({
+      maxConnectionsPerIp: 50_000,
+      maxBufferedBytes: 131_072,
+    });
+    expect(() => loadConfig({ STOMP_MAX_CONNECTIONS_PER_IP: '0' })).toThrow(/STOMP_MAX_CONNECTIONS_PER_IP/);
+    expect(() => loadConfig({ STOMP_MAX_BUFFERED_BYTES: '1000' })).toThrow(/STOMP_MAX_BUFFERED_BYTES/);
+  });
+
   it('puts the ops endpoints on a private listener by default', () => {
     const config = loadConfig({});
     expect(config.ops).toEqual({ host: '127.0.0.1', consumerStallMs: 60_000 });
