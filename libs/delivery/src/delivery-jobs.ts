@@ -7,6 +7,7 @@ import type { EventPublisher } from '@parley/publishing';
 import { messageDelivered, messageFailed } from './delivery-receipts';
 import type { InboxBody } from './inbox-projection';
 import type { AppendedItem } from './inbox-projection';
+import { lockInOrder } from './inbox-store';
 
 /** An undelivered item older than this, whose user is offline, is told pending by the periodic catch-up. */
 const PENDING_CATCH_UP_AFTER_MS = 10_000;
@@ -105,8 +106,11 @@ export class DeliveryJobs {
     if (pending.length === 0) return;
     await this.options.publisher.publish(pending.map(deliveryPending));
     await this.options.pool.query(
-      `UPDATE inbox_items SET pending_at = now()
-        WHERE (user_id, position) IN (SELECT * FROM unnest($1::text[], $2::bigint[]))`,
+      `WITH q AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS u(user_id, position)),
+            locked AS (${lockInOrder('q')})
+       UPDATE inbox_items i SET pending_at = now()
+         FROM locked
+        WHERE i.user_id = locked.user_id AND i.position = locked.position`,
       [pending.map((p) => p.userId), pending.map((p) => p.position)],
     );
   }
