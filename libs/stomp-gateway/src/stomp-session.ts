@@ -371,7 +371,7 @@ export class StompSession {
     if (this.deps.mayAct && !this.deps.mayAct(this.userId as string))
       return this.fail('ACCOUNT_DISABLED', frame, 'this account is no longer active');
     if (!this.deps.handleSend)
-      return this.refuse(frame, 'UNKNOWN_DESTINATION', `nothing is served at ${destination}`);
+      return this.refuse(frame, 'UNKNOWN_DESTINATION', `nothing is served at ${quoted(destination)}`);
     try {
       await this.deps.handleSend({
         userId: this.userId as string,
@@ -457,13 +457,14 @@ export class StompSession {
   private async subscribe(frame: StompFrame<string>): Promise<void> {
     const id = this.required(frame, 'id');
     const destination = this.required(frame, 'destination');
-    if (this.subscriptions.has(id)) throw new StompProtocolError(`subscription id ${id} is already in use`);
+    if (this.subscriptions.has(id))
+      throw new StompProtocolError(`subscription id ${quoted(id)} is already in use`);
     const ack = frame.headers.ack ?? 'auto';
     if (!(ACK_MODES as readonly string[]).includes(ack))
-      throw new StompProtocolError(`invalid ack mode "${ack}"`);
+      throw new StompProtocolError(`invalid ack mode "${quoted(ack)}"`);
     const target = parseSubscription(destination);
     if (target.kind === 'unknown')
-      return this.refuse(frame, 'UNKNOWN_DESTINATION', `cannot subscribe to ${destination}`);
+      return this.refuse(frame, 'UNKNOWN_DESTINATION', `cannot subscribe to ${quoted(destination)}`);
     if (this.subscriptions.size >= this.limits.maxSubscriptions)
       return this.refuse(
         frame,
@@ -733,6 +734,11 @@ export class StompSession {
     this.deps.transport.close();
     this.closed();
   }
+}
+
+/** A client's value in an answer: at most 100 characters, so a refusal never echoes a whole frame back. */
+function quoted(value: string): string {
+  return value.length <= 100 ? value : `${value.slice(0, 100)}…`;
 }
 
 /** The messageId of a SEND body, if it has one, so a client can match a refusal to its message. */

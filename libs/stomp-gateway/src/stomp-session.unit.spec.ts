@@ -1005,6 +1005,17 @@ describe('StompSession', () => {
       },
     );
 
+    it('when it subscribes to a destination of 400 characters then the refusal quotes only its first 100', async () => {
+      const h = await connected();
+      await withErrorsQueue(h);
+      const destination = `/queue/${'x'.repeat(393)}`;
+      await h.send('SUBSCRIBE', { id: 'x', destination });
+      expect(refusalIn(h.transport.take())).toEqual({
+        code: 'UNKNOWN_DESTINATION',
+        message: `cannot subscribe to ${destination.slice(0, 100)}…`,
+      });
+    });
+
     it('when a refusal has no /user/queue/errors subscription to go to then nothing is sent', async () => {
       const h = await connected();
       await h.send('SUBSCRIBE', { id: 'x', destination: '/queue/elsewhere', receipt: 'r-x' });
