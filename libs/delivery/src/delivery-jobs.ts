@@ -201,6 +201,7 @@ export class DeliveryJobs {
         position: string;
         body: InboxBody;
         delivered_device_id: string | null;
+        delivered_at: Date;
       }>(
         `UPDATE inbox_items SET delivery_recorded_at = now()
           WHERE (user_id, position) IN (
@@ -208,13 +209,15 @@ export class DeliveryJobs {
              WHERE kind = 'message' AND delivered_at IS NOT NULL AND delivery_recorded_at IS NULL
                AND delivered_at < now() - $1 * interval '1 millisecond'
              ORDER BY delivered_at LIMIT 1000 FOR UPDATE SKIP LOCKED)
-          RETURNING user_id, position, body, delivered_device_id`,
+          RETURNING user_id, position, body, delivered_device_id, delivered_at`,
         [this.options.deliveredCatchUpAfterMs ?? DELIVERED_CATCH_UP_AFTER_MS],
       );
       const events = rows.flatMap((row) =>
         messageDelivered(
           { userId: row.user_id, position: Number(row.position), body: row.body },
           row.delivered_device_id ?? '',
+          // When the device ACKed, not when this catch-up ran: analytics measures send→deliver by it.
+          row.delivered_at.getTime(),
         ),
       );
       if (events.length === 0) return;
