@@ -7,7 +7,15 @@ import { BatchingProducer, KafkaAdmin, createKafka } from '@parley/kafka';
 import { dropDatabase } from '@parley/postgres';
 import { EventPublisher } from '@parley/publishing';
 import { TOPIC_CATALOGUE, prefixedTopic } from '@parley/topics';
-import { freePort, setUpStack, type Log, type SetUpOptions, type Stack } from '../stack/stack-setup';
+import {
+  freePort,
+  setUpStack,
+  type AppName,
+  type Log,
+  type SetUpOptions,
+  type Stack,
+} from '../stack/stack-setup';
+import type { ProcessScope } from './process-cpu';
 import { StompLoadClient } from './stomp-load-client';
 
 /** New for each run: the benchmark's gateway accepts no token signed with anything in the repository. */
@@ -16,9 +24,14 @@ const BENCH_SECRET = randomBytes(32).toString('base64url');
 export interface BenchWorld {
   readonly pool: Pool;
   readonly wsUrl: string;
+  /** The stack (its services by name, for fault tests). */
   readonly stack: Stack;
-  /** A token for `userId`, signed with the world's secret. */
+  /** The run's topic prefix (also its apps' TOPIC_PREFIX) and database name: what is ours on /proc. */
+  readonly scope: ProcessScope;
+  /** A bearer token for `userId`, signed with the run's secret. */
   token(userId: string): Promise<string>;
+  /** Waits until the inboxes of `userIds` hold `items` items in all (5 minutes at most). */
+  waitForInbox(userIds: readonly string[], items: number): Promise<void>;
   /** Records `count` accounts as UserRegistered events (password hashing is not what is measured). */
   seedUsers(count: number): Promise<string[]>;
   /** Connects one STOMP session per user, 100 at a time; client i is user i. */
@@ -29,14 +42,18 @@ export interface BenchWorld {
   dispose(): Promise<void>;
 }
 
-/** `setUp` overrides the stack's options (ports, apps, where service output goes). */
+/** The apps a benchmark starts unless it says otherwise: analytics would compete for the two cores. */
+const MEASURED_APPS: readonly AppName[] = ['projector', 'delivery', 'gateway'];
+
 export async function startBenchWorld(
   log: Log,
   env: Record<string, string> = {},
+  apps: readonly AppName[] = MEASURED_APPS,
+  /** Overrides of the stack's options (ports, where service output goes). */
   setUp: Partial<SetUpOptions> = {},
 ): Promise<BenchWorld> {
   const prefix = `bench-${Date.now().toString(36)}.`;
-  // The send limit is raised so the benchmarks measure the path, not the guard.
+  // The send limit and the connection cap are raised so the benchmarks measure the path, not the guards.
   Object.assign(process.env, {
     DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/parley_bench',
     TOPIC_PREFIX: prefix,
@@ -44,6 +61,8 @@ export async function startBenchWorld(
     JWT_SECRET: BENCH_SECRET,
     SEND_RATE_PER_SECOND: '100000',
     SEND_RATE_BURST: '100000',
+    // Every benchmark session comes from 127.0.0.1: the per-address cap would refuse past 1,000.
+    STOMP_MAX_CONNECTIONS_PER_IP: '1000000',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     ...env,
   });
@@ -56,8 +75,9 @@ export async function startBenchWorld(
     deliveryPort: await freePort(),
     gatewayPort,
     gatewayOpsPort: await freePort(),
-    // Analytics would compete for the two cores with what is measured.
-    apps: ['projector', 'delivery', 'gateway'],
+    analyticsPort: await freePort(),
+    analyticsOpsPort: await freePort(),
+    apps,
     ...setUp,
   });
   const pool = new Pool({ connectionString: stack.env.DATABASE_URL });
@@ -66,14 +86,31 @@ export async function startBenchWorld(
   await producer.connect();
   const tokens = new TokenService(BENCH_SECRET);
   const wsUrl = `ws://127.0.0.1:${setUp.gatewayPort ?? gatewayPort}/ws`;
-  const token = async (userId: string) => (await tokens.issue(userId, new Date())).token;
   const clients: StompLoadClient[] = [];
+
+  const token = async (userId: string) => (await tokens.issue(userId, new Date())).token;
 
   return {
     pool,
     wsUrl,
     stack,
+    scope: { topicPrefix: prefix, database: new URL(stack.env.DATABASE_URL ?? '').pathname.slice(1) },
     token,
+    waitForInbox: async (userIds, items) => {
+      const deadline = Date.now() + 300_000;
+      for (;;) {
+        if (Date.now() > deadline)
+          throw new Error(
+            `the inboxes did not reach ${items} items in 5 minutes: is the delivery worker running?`,
+          );
+        const { rows } = await pool.query<{ n: string }>(
+          'SELECT count(*) AS n FROM inbox_items WHERE user_id = ANY($1::text[])',
+          [userIds],
+        );
+        if (Number(rows[0]?.n) >= items) return;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    },
     seedUsers: async (count) => {
       log(`\nRecording ${count} accounts...`);
       const serde = new EventSerde(stack.env.SCHEMA_REGISTRY_URL ?? '');

@@ -155,21 +155,6 @@ async function replays(
       }),
     );
   };
-  const waitForInbox = async (userIds: readonly string[], items: number) => {
-    const deadline = Date.now() + 300_000;
-    for (;;) {
-      if (Date.now() > deadline)
-        throw new Error(
-          `the inboxes did not reach ${items} items in 5 minutes: is the delivery worker running?`,
-        );
-      const { rows } = await world.pool.query<{ n: string }>(
-        'SELECT count(*) AS n FROM inbox_items WHERE user_id = ANY($1::text[])',
-        [userIds],
-      );
-      if (Number(rows[0]?.n) >= items) return;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  };
   const measure = async (userIds: readonly string[], items: number) => {
     const clients = await world.connect(userIds);
     let received = 0;
@@ -202,7 +187,7 @@ async function replays(
       Array.from({ length: senderCount }, () => lonely),
       perSender,
     );
-    await waitForInbox([lonely], perSender * senderCount);
+    await world.waitForInbox([lonely], perSender * senderCount);
     const [first, last] = await measure([lonely], perSender * senderCount);
     results.push(['one user', perSender * senderCount, ms(first!), ms(last!)]);
   }
@@ -211,7 +196,7 @@ async function replays(
   const total = offline.length * opts.replayPerUser;
   log(`Filling ${offline.length} offline users' inboxes with ${opts.replayPerUser} messages each...`);
   await sendMany(offline, opts.replayPerUser);
-  await waitForInbox(offline, total);
+  await world.waitForInbox(offline, total);
   log(`Connecting the ${offline.length} users at once...`);
   const [firstMany, lastMany] = await measure(offline, total);
   results.push([`${offline.length} users at once`, total, ms(firstMany!), ms(lastMany!)]);

@@ -1,7 +1,8 @@
 /** The p-th percentile (0-100) of sorted values, nearest rank. */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  // The epsilon keeps 99.9% of 1,000 (999.0000000000001 in floating point) at rank 999, not 1,000.
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length - 1e-9) - 1));
   return sorted[rank] as number;
 }
 

@@ -1,35 +1,99 @@
 import { readFileSync, readdirSync } from 'node:fs';
 
-/** Which process of the stack a command line belongs to (undefined: not ours). */
-export function classifyProcess(cmdline: string, comm: string): string | undefined {
+/**
+ * Which stack a benchmark measures, so that other stacks on the same machine (another checkout's
+ * apps, other databases' PostgreSQL backends) are not counted. Kafka and Redis are shared: all of
+ * them counts.
+ */
+export interface ProcessScope {
+  /** The TOPIC_PREFIX of the benchmark's apps (they all get it in their environment). */
+  readonly topicPrefix: string;
+  /** The benchmark's database: PostgreSQL backends of other databases are left out. */
+  readonly database: string;
+}
+
+/** What /proc says about one process. */
+export interface ProcessInfo {
+  readonly cmdline: string;
+  readonly comm: string;
+  /** Read only for the apps (a scope needs it); undefined when not read or not readable. */
+  readonly environ?: readonly string[];
+}
+
+const APPS = ['gateway', 'projector', 'delivery', 'analytics', 'schema-registry'];
+
+/** The app a command line runs: from its build (dist/apps/<name>/main.js) or, started by hand, its source. */
+function appOf(cmdline: string): string | undefined {
+  return APPS.find(
+    (app) => cmdline.includes(`dist/apps/${app}/main.js`) || cmdline.includes(`apps/${app}/src/main.ts`),
+  );
+}
+
+/** Whether a command line runs one of the apps. */
+export function isApp(cmdline: string): boolean {
+  return appOf(cmdline) !== undefined;
+}
+
+/** Which process of the stack this is (undefined: not ours, or not in `scope`). */
+export function classifyProcess(info: ProcessInfo, scope?: ProcessScope): string | undefined {
+  const { cmdline, comm } = info;
   if (cmdline.includes('kafka.Kafka')) return 'kafka broker';
-  for (const app of ['gateway', 'projector', 'schema-registry'])
-    if (cmdline.includes(`apps/${app}/src/main.ts`)) return app;
-  if (comm === 'postgres') return 'postgresql';
+  const app = appOf(cmdline);
+  if (app) {
+    if (scope && !(info.environ ?? []).includes(`TOPIC_PREFIX=${scope.topicPrefix}`)) return undefined;
+    return app;
+  }
+  if (comm === 'postgres') {
+    // A backend's title is `postgres: [cluster: ]<user> <database> <client> <state>`; the
+    // server and its background workers (checkpointer, walwriter, ...) serve every database.
+    const backend = /^postgres: (?:\S+: )?\S+ (\S+) (?:\S+\(\d+\)|\[local\])/.exec(cmdline.trim());
+    if (scope && backend && backend[1] !== scope.database) return undefined;
+    return 'postgresql';
+  }
   if (comm.startsWith('redis-server')) return 'redis';
   return undefined;
 }
 
-/** CPU seconds (user + system) used so far by each kind of process of the stack, from /proc. */
-export function cpuSecondsByProcess(extra: Readonly<Record<string, number>> = {}): Map<string, number> {
+export interface StackProcess {
+  readonly pid: number;
+  readonly kind: string;
+  /** CPU seconds (user + system) used so far. */
+  readonly cpuSeconds: number;
+}
+
+/** The processes of the stack now running (optionally only those of `scope`), from /proc. */
+export function stackProcesses(scope?: ProcessScope): StackProcess[] {
   const ticksPerSecond = 100; // USER_HZ on Linux
-  const totals = new Map<string, number>();
+  const found: StackProcess[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const kind = classifyProcess(cmdline, comm);
+      const environ =
+        scope && isApp(cmdline) ? readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0') : undefined;
+      const kind = classifyProcess({ cmdline, comm, ...(environ ? { environ } : {}) }, scope);
       if (!kind) continue;
       // Fields after the command name: state is field 3; utime and stime are fields 14 and 15.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const ticks = Number(fields[11]) + Number(fields[12]);
-      totals.set(kind, (totals.get(kind) ?? 0) + ticks / ticksPerSecond);
+      found.push({ pid: Number(entry), kind, cpuSeconds: ticks / ticksPerSecond });
     } catch {
-      // The process ended while we looked.
+      // The process ended while we looked, or is not ours to read.
     }
   }
+  return found;
+}
+
+/** CPU seconds (user + system) used so far by each kind of process of the stack, from /proc. */
+export function cpuSecondsByProcess(
+  extra: Readonly<Record<string, number>> = {},
+  scope?: ProcessScope,
+): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const { kind, cpuSeconds } of stackProcesses(scope))
+    totals.set(kind, (totals.get(kind) ?? 0) + cpuSeconds);
   for (const [kind, seconds] of Object.entries(extra)) totals.set(kind, seconds);
   return totals;
 }

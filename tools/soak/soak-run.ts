@@ -128,9 +128,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         READ_RATE_PER_SECOND: '100000',
         READ_RATE_BURST: '100000',
       },
+      ['projector', 'delivery', 'gateway', 'analytics'],
       {
         ...ports,
-        apps: ['projector', 'delivery', 'gateway', 'analytics'],
         output: (name, line) => appendFileSync(serviceLog, `[${name}] ${line}\n`),
       },
     );

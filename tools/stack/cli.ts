@@ -39,7 +39,19 @@ async function start(): Promise<void> {
   console.log('Stopped.');
 }
 
-async function test(extraArgs: readonly string[]): Promise<number> {
+/** The fuzz specs with a million frames in all (`npm run fuzz`): 800,000 in the parser, 200,000 over sockets. */
+const FUZZ_SPECS = [
+  'libs/stomp/src/frame-parser.fuzz.unit.spec.ts',
+  'apps/gateway/src/stomp-fuzz.int.spec.ts',
+];
+
+async function fuzz(extraArgs: readonly string[]): Promise<number> {
+  process.env.PARLEY_FUZZ_PARSER_FRAMES ??= '800000';
+  process.env.PARLEY_FUZZ_SOCKET_FRAMES ??= '200000';
+  return test([...FUZZ_SPECS, '--verbose', ...extraArgs], { checks: false });
+}
+
+async function test(extraArgs: readonly string[], options = { checks: true }): Promise<number> {
   const checks: [string, string, string[], string][] = [
     ['Type-checking (tsc)', 'tsc', ['-p', 'tsconfig.json'], 'type errors'],
     // The module-boundary rule reads Nx's project graph and silently skips itself when none is cached
@@ -59,7 +71,7 @@ async function test(extraArgs: readonly string[]): Promise<number> {
     ],
   ];
   // PARLEY_SKIP_CHECKS=1: only the tests (a developer re-running a spec); CI always runs the checks.
-  const skipChecks = process.env.PARLEY_SKIP_CHECKS === '1' && !process.env.CI;
+  const skipChecks = !options.checks || (process.env.PARLEY_SKIP_CHECKS === '1' && !process.env.CI);
   for (const [title, tool, args, what] of skipChecks ? [] : checks) {
     log(`${title}...`);
     // `nx show projects` prints the project list: only its errors matter here.
@@ -101,12 +113,18 @@ async function main(argv: readonly string[]): Promise<void> {
     case 'test':
       process.exitCode = await test(rest);
       return;
+    case 'fuzz':
+      process.exitCode = await fuzz(rest);
+      return;
     case 'bench': {
       const [which, ...args] = rest;
       if (which === 'send') return (await import('../bench/send-bench')).runSendBench(args, log);
       if (which === 'delivery') return (await import('../bench/delivery-bench')).runDeliveryBench(args, log);
       if (which === 'rebuild') return (await import('../bench/rebuild-bench')).runRebuildBench(args, log);
-      console.error('usage: tools/stack/cli.ts bench <send|delivery|rebuild> [options] (see tools/bench/)');
+      if (which === 'e2e') return (await import('../bench/e2e-bench')).runE2eBench(args, log);
+      console.error(
+        'usage: tools/stack/cli.ts bench <send|delivery|rebuild|e2e> [options] (see tools/bench/)',
+      );
       process.exitCode = 2;
       return;
     }
@@ -114,7 +132,7 @@ async function main(argv: readonly string[]): Promise<void> {
       process.exitCode = await (await import('../soak/soak-cli')).runSoakCli(rest, log);
       return;
     default:
-      console.error('usage: tools/stack/cli.ts <start|test|bench|soak> [arguments]');
+      console.error('usage: tools/stack/cli.ts <start|test|fuzz|bench|soak> [arguments]');
       process.exitCode = 2;
   }
 }

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { serviceBuild } from './build-services';
 import type { Supervisor, SupervisedProcess } from './supervisor';
 
 const ROOT = resolve(__dirname, '../..');
@@ -6,7 +7,8 @@ const ROOT = resolve(__dirname, '../..');
 export type ServiceProcess = SupervisedProcess;
 
 /**
- * Runs one app (`apps/<name>/src/main.ts`) as a child process under `supervisor`, with its output
+ * Runs one app as a child process, from its build (`buildServices`: compiled JavaScript, source maps
+ * for stack traces) under `supervisor`, with its output
  * prefixed by its name, and waits until `readyUrl` answers 200. A child that dies during start-up
  * fails with its output; one that dies later is restarted (see Supervisor).
  */
@@ -23,9 +25,8 @@ export function startService(
     args: [
       // Extra node flags for the apps, for profiling (e.g. PARLEY_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof").
       ...(process.env.PARLEY_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== ''),
-      '--import',
-      'tsx',
-      resolve(ROOT, `apps/${name}/src/main.ts`),
+      '--enable-source-maps',
+      serviceBuild(name),
     ],
     cwd: ROOT,
     env: { ...process.env, ...env },

@@ -8,6 +8,7 @@ import { KafkaAdmin, createKafka } from '@parley/kafka';
 import { REPO_ROOT, STATE_DIR, startCluster, stopCluster } from '@parley/kafka-infra';
 import { PROJECT_MIGRATIONS, ensureDatabase, migrate, redact } from '@parley/postgres';
 import { installationSecret } from './installation-secret';
+import { buildServices } from './build-services';
 import { startService, type ServiceProcess } from './service-process';
 import { Supervisor, type Log } from './supervisor';
 
@@ -75,7 +76,12 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
     // A JWT_SECRET of the environment that the services would refuse stops the set-up here, with their message.
     loadConfig({ ...process.env, JWT_SECRET: jwtSecret }, { jwtSecret: 'required' });
 
-    step(log, 2, 'Kafka');
+    step(log, 2, 'Building the services');
+    const built = performance.now();
+    await buildServices();
+    log(`  compiled to dist/apps/ in ${Math.round(performance.now() - built)} ms`);
+
+    step(log, 3, 'Kafka');
     if (process.env.KAFKA_BROKERS) {
       log(`  using KAFKA_BROKERS=${config.kafka.brokers.join(',')}`);
     } else {
@@ -85,17 +91,23 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
         cleanups.push(() => stopCluster('single', (l) => log(`  ${l}`)));
     }
 
-    step(log, 3, 'PostgreSQL');
+    step(log, 4, 'PostgreSQL');
     const created = await ensureDatabase(config.postgres.url);
     log(`  database ${created} at ${redact(config.postgres.url)}`);
     await migrate({ databaseUrl: config.postgres.url, ...PROJECT_MIGRATIONS, log: (l) => log(`  ${l}`) });
 
-    step(log, 4, 'Redis');
+    step(log, 5, 'Redis');
     await pingRedis(config.redis.url);
     log(`  reachable at ${config.redis.url}`);
 
-    step(log, 5, 'Topics');
-    const admin = new KafkaAdmin(createKafka({ brokers: config.kafka.brokers, clientId: 'parley-setup' }));
+    step(log, 6, 'Topics');
+    const admin = new KafkaAdmin(
+      createKafka({
+        brokers: config.kafka.brokers,
+        clientId: 'parley-setup',
+        security: config.kafka.security,
+      }),
+    );
     await admin.connect();
     try {
       const report = await admin.provisionTopics({
@@ -109,7 +121,7 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
       await admin.disconnect();
     }
 
-    step(log, 6, 'Schema registry');
+    step(log, 7, 'Schema registry');
     let registryUrl = config.schemaRegistry.url;
     if (process.env.SCHEMA_REGISTRY_URL) {
       log(`  using SCHEMA_REGISTRY_URL=${registryUrl}`);
@@ -127,7 +139,7 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
       log(`  listening at ${registryUrl}`);
     }
 
-    step(log, 7, 'Event schemas');
+    step(log, 8, 'Event schemas');
     const ids = await new EventSerde(registryUrl).registerAll();
     log(`  ${ids.size} event types registered`);
 
@@ -157,21 +169,21 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
       readyPort: number;
     }[] = [
       {
-        n: 8,
+        n: 9,
         name: 'projector',
         title: 'Projector',
         env: { PROJECTOR_PORT: String(projectorPort) },
         readyPort: projectorPort,
       },
       {
-        n: 9,
+        n: 10,
         name: 'delivery',
         title: 'Delivery worker',
         env: { DELIVERY_PORT: String(deliveryPort) },
         readyPort: deliveryPort,
       },
       {
-        n: 10,
+        n: 11,
         name: 'gateway',
         title: 'Gateway',
         env: {
@@ -182,7 +194,7 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
         readyPort: gatewayOpsPort,
       },
       {
-        n: 11,
+        n: 12,
         name: 'analytics',
         title: 'Analytics',
         env: {
@@ -259,7 +271,7 @@ function urlHost(host: string): string {
 }
 
 function step(log: Log, n: number, what: string): void {
-  log(`[${n}/11] ${what}`);
+  log(`[${n}/12] ${what}`);
 }
 
 async function pingRedis(url: string): Promise<void> {

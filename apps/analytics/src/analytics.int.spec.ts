@@ -102,6 +102,7 @@ describe('apps/analytics: its own consumer group, tables and HTTP API', () => {
       senderId: alice,
       recipientId: bob,
       text: 'hi',
+      replyToMessageId: null,
     });
     const delivered = (messageId: string, at: number): ParleyEvent => ({
       type: 'MessageDelivered',

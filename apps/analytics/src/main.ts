@@ -21,16 +21,25 @@ async function start(): Promise<StopService> {
   // Signs and checks tokens: refuses to start without JWT_SECRET.
   const config = loadConfig(process.env, { jwtSecret: 'required' });
   const logger = createLogger('analytics', config.logLevel);
+  const metrics = new ServiceMetrics('analytics');
   const service = await startProjectionService({
+    instrument: metrics.kafkaInstrument,
     service: 'analytics',
     config,
     logger,
     // Analytics readers are not read models: a group of their own, named for what it is.
-    runs: [{ projection: analyticsProjection, groupId: `${config.kafka.topicPrefix}parley.analytics` }],
+    // Its numbers are per minute: the broker may hold a fetch up to ANALYTICS_BATCH_WAIT_MS to fill
+    // it, so at everyday rates a transaction takes many events instead of one.
+    runs: [
+      {
+        projection: analyticsProjection,
+        groupId: `${config.kafka.topicPrefix}parley.analytics`,
+        fetch: { minBytes: 256 * 1024, maxWaitMs: config.analytics.batchWaitMs },
+      },
+    ],
     poolSize: 6,
   });
   const { admin, pool } = service;
-  const metrics = new ServiceMetrics('analytics');
   const ops = {
     metrics,
     lag: new LagCollector(metrics, { admin, pool, topicPrefix: config.kafka.topicPrefix }),

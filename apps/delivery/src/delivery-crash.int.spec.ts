@@ -111,6 +111,7 @@ describe('delivery workers: kill -9 mid-stream, and two side by side', () => {
           senderId: `sender-${c}`,
           recipientId: null,
           text: `message ${i}`,
+          replyToMessageId: null,
         }),
       );
     await produce(messages);

@@ -25,6 +25,7 @@ async function start(): Promise<StopService> {
   const kafka = createKafka({
     brokers: config.kafka.brokers,
     clientId: `${config.kafka.clientId}-delivery`,
+    security: config.kafka.security,
     logger,
   });
   const pool = new Pool({ connectionString: config.postgres.url, max: 16 });
@@ -32,10 +33,11 @@ async function start(): Promise<StopService> {
   // Auto-pipelining: the publishes of one event-loop turn leave in one write (system calls are dear).
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, enableAutoPipelining: true });
   redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection problem'));
-  const producer = new BatchingProducer(kafka);
+  const producer = new BatchingProducer(kafka, { sendTimeoutMs: config.kafka.sendTimeoutMs });
   await producer.connect();
   const serde = new EventSerde(config.schemaRegistry.url);
   await serde.registerAll();
+  const metrics = new ServiceMetrics('delivery');
   const worker = await startDeliveryWorker({
     kafka,
     pool,
@@ -48,10 +50,10 @@ async function start(): Promise<StopService> {
     ttlMs: config.delivery.ttlMs,
     retentionMs: config.delivery.retentionMs,
     logger,
+    instrument: metrics.kafkaInstrument,
   });
   const admin = new KafkaAdmin(kafka);
   await admin.connect();
-  const metrics = new ServiceMetrics('delivery');
   const health = await listening(
     startOpsServer(
       config.delivery.port,

@@ -20,7 +20,7 @@ import {
 } from '@parley/delivery';
 import type { TokenBucketLimit } from '@parley/domain';
 import type { EventSerde } from '@parley/events';
-import { createHttpApp } from '@parley/http-api';
+import { clientAddressOf, createHttpApp } from '@parley/http-api';
 import type { BatchingProducer, KafkaClient } from '@parley/kafka';
 import {
   AccessWatch,
@@ -92,8 +92,14 @@ export interface GatewayOptions {
   readonly maxFrameBytes: number;
   readonly heartBeatMs: number;
   readonly presence: PresenceOptions;
-  /** What one session may hold, and how many sessions one user may have on this node. */
-  readonly sessionLimits?: Partial<SessionLimits> & { readonly maxSessionsPerUser?: number };
+  /**
+   * What one session may hold (its outbound buffer too), how many sessions one user and how many
+   * WebSocket connections one client address may have on this node.
+   */
+  readonly sessionLimits?: Partial<SessionLimits> & {
+    readonly maxSessionsPerUser?: number;
+    readonly maxConnectionsPerIp?: number;
+  };
   /** Redelivery of unACKed inbox items while a device stays, and when to give up (MessageFailed). */
   readonly retry?: Partial<RetryBudget>;
   /** Most inbox items written to a device and not ACKed at once. */
@@ -244,6 +250,7 @@ function buildDelivery(
       store: inboxes,
       notifications,
       push: (item) => context.push(item.position, item.body),
+      ready: () => context.ready(),
       acknowledged: (userId, deviceId, positions) => receipts.acknowledged(userId, deviceId, positions),
       exhausted: (userId, deviceId, items) => receipts.exhausted(userId, deviceId, items),
       ...(options.retry ? { retry: options.retry } : {}),
@@ -324,6 +331,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     wasRemoved: (conversationId, userId) => access.revocations.wasRemoved(conversationId, userId, Date.now()),
     mayAct: (userId) => !access.revocations.isDisabled(userId),
     admit: (userId) => registry.sessionsOf(userId).length < maxSessionsPerUser,
+    // Counted by the address the sign-in limits see (HTTP_TRUST_PROXY decides whom to believe).
+    clientAddress: clientAddressOf(app),
+    ...(options.sessionLimits?.maxConnectionsPerIp
+      ? { maxConnectionsPerAddress: options.sessionLimits.maxConnectionsPerIp }
+      : {}),
     ...(options.sessionLimits ? { limits: options.sessionLimits } : {}),
     handleSend: chatDestinations(messages),
     watchUser: (userId, deliver) => liveFeeds.watchUser(userId, deliver),

@@ -17,6 +17,7 @@ async function start(): Promise<StopService> {
   const kafka = createKafka({
     brokers: config.kafka.brokers,
     clientId: `${config.kafka.clientId}-gateway`,
+    security: config.kafka.security,
     logger,
   });
   const pool = new Pool({ connectionString: config.postgres.url, max: 20 });
@@ -26,7 +27,7 @@ async function start(): Promise<StopService> {
   const redisSubscriber = new Redis(config.redis.url);
   for (const client of [redis, redisSubscriber])
     client.on('error', (error) => logger.warn({ err: error }, 'Redis connection problem'));
-  const producer = new BatchingProducer(kafka);
+  const producer = new BatchingProducer(kafka, { sendTimeoutMs: config.kafka.sendTimeoutMs });
   await producer.connect();
   const admin = new KafkaAdmin(kafka);
   await admin.connect();

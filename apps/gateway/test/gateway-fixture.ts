@@ -8,8 +8,8 @@ import { startDeliveryWorker, type RetryBudget } from '@parley/delivery';
 import type { TokenBucketLimit } from '@parley/domain';
 import type { PresenceOptions } from '@parley/presence';
 import { EventSerde } from '@parley/events';
-import { ServiceMetrics } from '@parley/observability';
-import { BatchingProducer } from '@parley/kafka';
+import { ServiceMetrics, dependencyChecks } from '@parley/observability';
+import { BatchingProducer, KafkaAdmin } from '@parley/kafka';
 import { ProjectionRunner, type Projection } from '@parley/projections';
 import type { EventPublisher } from '@parley/publishing';
 import { ALL_PROJECTIONS } from '@parley/read-models';
@@ -57,6 +57,10 @@ export interface GatewayFixtureOptions {
   readonly readLimit?: TokenBucketLimit;
   readonly typingLimit?: TokenBucketLimit;
   readonly groupMembersMax?: number;
+  /** The producer's deadline per send (KAFKA_SEND_TIMEOUT_MS; default the class's 30 s). */
+  readonly sendTimeoutMs?: number;
+  /** `/readyz` checks Kafka too, as main.ts wires it (default: PostgreSQL and Redis only). */
+  readonly kafkaReadiness?: boolean;
 }
 
 export async function startGatewayFixture(
@@ -65,8 +69,13 @@ export async function startGatewayFixture(
 ): Promise<GatewayFixture> {
   const world = await createTestWorld(label, { database: true });
   const pool = new Pool({ connectionString: world.databaseUrl, max: 20 });
-  const producer = new BatchingProducer(world.kafka);
+  const producer = new BatchingProducer(
+    world.kafka,
+    options.sendTimeoutMs ? { sendTimeoutMs: options.sendTimeoutMs } : {},
+  );
   await producer.connect();
+  const readinessAdmin = options.kafkaReadiness ? new KafkaAdmin(world.kafka) : undefined;
+  await readinessAdmin?.connect();
   const serde = new EventSerde(world.env.schemaRegistryUrl);
   await serde.registerAll();
   const redis = new Redis(world.env.redisUrl, { maxRetriesPerRequest: 1, enableAutoPipelining: true });
@@ -136,7 +145,11 @@ export async function startGatewayFixture(
     startGateway({
       ...nodeOptions,
       ...overrides,
-      observability: { metrics: new ServiceMetrics('gateway'), opsListener: { host: '127.0.0.1', port: 0 } },
+      observability: {
+        metrics: new ServiceMetrics('gateway'),
+        opsListener: { host: '127.0.0.1', port: 0 },
+        ...(readinessAdmin ? { checks: dependencyChecks({ kafka: readinessAdmin }) } : {}),
+      },
     });
   const gateway = await startNode();
   const extraNodes: Gateway[] = [];
@@ -160,6 +173,7 @@ export async function startGatewayFixture(
       await worker?.stop();
       await Promise.all(runners.map((runner) => runner.stop()));
       await producer.disconnect();
+      await readinessAdmin?.disconnect();
       redis.disconnect();
       redisSubscriber.disconnect();
       await pool.end();

@@ -16,7 +16,9 @@ import { runService, type StopService } from '@parley/runtime';
 async function start(): Promise<StopService> {
   const config = loadConfig();
   const logger = createLogger('projector', config.logLevel);
+  const metrics = new ServiceMetrics('projector');
   const service = await startProjectionService({
+    instrument: metrics.kafkaInstrument,
     service: 'projector',
     config,
     logger,
@@ -24,7 +26,6 @@ async function start(): Promise<StopService> {
     poolSize: ALL_PROJECTIONS.length + 2,
   });
   const { admin, pool } = service;
-  const metrics = new ServiceMetrics('projector');
   const health = await listening(
     startOpsServer(
       config.projector.port,

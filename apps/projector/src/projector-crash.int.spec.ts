@@ -104,6 +104,7 @@ function scriptedEvents(batch: number, users: number): ParleyEvent[] {
         senderId,
         recipientId: null,
         text: `message ${m} ✓`,
+        replyToMessageId: null,
       });
       if (m % 3 === 0)
         events.push({ type: 'DeliveryPending', ...at(), messageId, conversationId, senderId, recipientId });
@@ -154,6 +155,7 @@ function scriptedEvents(batch: number, users: number): ParleyEvent[] {
       senderId: members[1]!,
       recipientId: null,
       text: 'dup',
+      replyToMessageId: null,
     });
   }
   return events;

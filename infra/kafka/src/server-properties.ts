@@ -34,6 +34,19 @@ export function serverProperties(node: KafkaNode, cluster: readonly KafkaNode[])
     'group.initial.rebalance.delay.ms': 0,
     'num.partitions': 1,
     'log.retention.check.interval.ms': 60_000,
+    // Failover in about a second: a broker that stops heartbeating is fenced after 1 s (default 9 s;
+    // 1.5 s left a 2.15 s gap without acknowledged sends) and its partitions get new leaders; a follower that stops fetching leaves the
+    // ISR after 1 s (default 30 s), so acks=all writes stop waiting for it; the controllers elect a
+    // new active controller after 1 s without hearing from it. Measured in three-node-cluster.int.spec.ts.
+    ...(cluster.length > 1
+      ? {
+          'broker.heartbeat.interval.ms': 250,
+          'broker.session.timeout.ms': 1_000,
+          'replica.lag.time.max.ms': 1_000,
+          'controller.quorum.fetch.timeout.ms': 1_000,
+          'controller.quorum.election.timeout.ms': 500,
+        }
+      : {}),
   };
   return Object.entries(lines)
     .map(([key, value]) => `${key}=${value}`)

@@ -52,6 +52,7 @@ function randomLog(seed: number, length: number): PositionedEvent[] {
         senderId: sender,
         recipientId: null,
         text: `text ${i}`,
+        replyToMessageId: null,
       };
     } else if (roll < 0.42) {
       event = {

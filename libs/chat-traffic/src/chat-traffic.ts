@@ -73,6 +73,7 @@ export class ChatTraffic {
         ...message,
         recipientId: null,
         text: `message ${this.n}`,
+        replyToMessageId: null,
       });
       if (this.n % 5 === 0)
         events.push({ type: 'DeliveryPending', ...this.meta(), ...message, recipientId: recipient });

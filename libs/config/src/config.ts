@@ -5,7 +5,7 @@ import { ConfigError } from './config-error';
 export const JWT_SECRET_MIN_LENGTH = 32;
 
 /** Variables whose values never appear in an error message. */
-const SECRET_VARIABLES = new Set(['JWT_SECRET']);
+const SECRET_VARIABLES = new Set(['JWT_SECRET', 'KAFKA_SASL_PASSWORD']);
 
 const hostPort = z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'expected host:port');
 
@@ -88,6 +88,22 @@ const envShape = {
     .transform((value) => value.split(',').map((b) => b.trim()))
     .pipe(z.array(hostPort).min(1)),
   KAFKA_CLIENT_ID: z.string().min(1).default('parley'),
+  // A send Kafka has not acknowledged by then is answered 503 UNAVAILABLE (retry with the same messageId).
+  KAFKA_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(2_000),
+  KAFKA_SSL: z
+    .enum(['true', 'false'], { error: 'expected true or false' })
+    .default('false')
+    .transform((value) => value === 'true'),
+  KAFKA_SSL_CA_FILE: z.string().optional(),
+  KAFKA_SSL_CERT_FILE: z.string().optional(),
+  KAFKA_SSL_KEY_FILE: z.string().optional(),
+  KAFKA_SASL_MECHANISM: z
+    .enum(['plain', 'scram-sha-256', 'scram-sha-512'], {
+      error: 'expected plain, scram-sha-256 or scram-sha-512',
+    })
+    .optional(),
+  KAFKA_SASL_USERNAME: z.string().optional(),
+  KAFKA_SASL_PASSWORD: z.string().optional(),
   TOPIC_PREFIX: z
     .string()
     .regex(/^[a-zA-Z0-9._-]*$/, 'only letters, digits, ".", "_" and "-"')
@@ -123,6 +139,14 @@ const envShape = {
   STOMP_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(2).max(10_000).default(64),
   STOMP_MAX_SESSIONS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(20),
   STOMP_MAX_SENDS_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(128),
+  // Loopback benchmarks open thousands from 127.0.0.1 and set their own; 1,000 leaves a NAT room.
+  STOMP_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
+  STOMP_MAX_BUFFERED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(1024 * 1024 * 1024)
+    .default(4 * 1024 * 1024),
   ADMIN_USERNAMES: z
     .string()
     .default('')
@@ -153,6 +177,7 @@ const envShape = {
     .int()
     .min(60 * 60_000)
     .default(30 * 24 * 3600 * 1000),
+  ANALYTICS_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
   SEND_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(20),
   SEND_RATE_BURST: z.coerce.number().int().min(1).max(1_000_000).default(60),
   READ_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(10),
@@ -178,6 +203,62 @@ const envShape = {
 
 type Env = z.output<z.ZodObject<typeof envShape>>;
 
+/** How Parley's Kafka clients reach the brokers: TLS (files are PEM paths, read at start) and SASL. */
+export interface KafkaSecurity {
+  readonly ssl?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
+  readonly sasl?: {
+    readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+    readonly username: string;
+    readonly password: string;
+  };
+}
+
+/** The TLS and SASL variables must agree with each other: a half-configured security is refused. */
+function checkKafkaSecurity(env: Env, ctx: z.RefinementCtx): void {
+  const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  if (env.KAFKA_SASL_MECHANISM) {
+    for (const name of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const)
+      if (!env[name]) problem(name, `is not set: KAFKA_SASL_MECHANISM=${env.KAFKA_SASL_MECHANISM} needs it`);
+  } else {
+    for (const name of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const)
+      if (env[name]) problem(name, 'is set but KAFKA_SASL_MECHANISM is not: set the mechanism too');
+  }
+  if (!env.KAFKA_SSL) {
+    for (const name of ['KAFKA_SSL_CA_FILE', 'KAFKA_SSL_CERT_FILE', 'KAFKA_SSL_KEY_FILE'] as const)
+      if (env[name]) problem(name, 'is set but KAFKA_SSL is not true: set KAFKA_SSL=true to use it');
+  }
+  if (Boolean(env.KAFKA_SSL_CERT_FILE) !== Boolean(env.KAFKA_SSL_KEY_FILE)) {
+    const missing = env.KAFKA_SSL_CERT_FILE ? 'KAFKA_SSL_KEY_FILE' : 'KAFKA_SSL_CERT_FILE';
+    problem(
+      missing,
+      'is not set: a client certificate needs both KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE',
+    );
+  }
+}
+
+function kafkaSecurity(env: Env): KafkaSecurity {
+  return {
+    ...(env.KAFKA_SSL
+      ? {
+          ssl: {
+            ...(env.KAFKA_SSL_CA_FILE ? { caFile: env.KAFKA_SSL_CA_FILE } : {}),
+            ...(env.KAFKA_SSL_CERT_FILE ? { certFile: env.KAFKA_SSL_CERT_FILE } : {}),
+            ...(env.KAFKA_SSL_KEY_FILE ? { keyFile: env.KAFKA_SSL_KEY_FILE } : {}),
+          },
+        }
+      : {}),
+    ...(env.KAFKA_SASL_MECHANISM
+      ? {
+          sasl: {
+            mechanism: env.KAFKA_SASL_MECHANISM,
+            username: env.KAFKA_SASL_USERNAME ?? '',
+            password: env.KAFKA_SASL_PASSWORD ?? '',
+          },
+        }
+      : {}),
+  };
+}
+
 function toConfig(env: Env) {
   return {
     env: env.NODE_ENV,
@@ -187,6 +268,8 @@ function toConfig(env: Env) {
       clientId: env.KAFKA_CLIENT_ID,
       topicPrefix: env.TOPIC_PREFIX,
       topicProfile: env.TOPIC_PROFILE,
+      sendTimeoutMs: env.KAFKA_SEND_TIMEOUT_MS,
+      security: kafkaSecurity(env),
     },
     schemaRegistry: { url: env.SCHEMA_REGISTRY_URL, port: env.SCHEMA_REGISTRY_PORT },
     postgres: { url: env.DATABASE_URL },
@@ -201,6 +284,8 @@ function toConfig(env: Env) {
         maxSubscriptions: env.STOMP_MAX_SUBSCRIPTIONS,
         maxSessionsPerUser: env.STOMP_MAX_SESSIONS_PER_USER,
         maxSendsInFlight: env.STOMP_MAX_SENDS_IN_FLIGHT,
+        maxConnectionsPerIp: env.STOMP_MAX_CONNECTIONS_PER_IP,
+        maxBufferedBytes: env.STOMP_MAX_BUFFERED_BYTES,
       },
     },
     projector: { port: env.PROJECTOR_PORT },
@@ -208,6 +293,7 @@ function toConfig(env: Env) {
       port: env.ANALYTICS_PORT,
       opsPort: env.ANALYTICS_OPS_PORT,
       retentionMs: env.ANALYTICS_RETENTION_MS,
+      batchWaitMs: env.ANALYTICS_BATCH_WAIT_MS,
     },
     /** Where the ops listeners bind, and when a consumer with work waiting counts as stuck. */
     ops: { host: env.OPS_HOST, consumerStallMs: env.CONSUMER_STALL_MS },
@@ -241,12 +327,15 @@ function toConfig(env: Env) {
   };
 }
 
-const configSchema = z.object(envShape).transform(toConfig);
+const configSchema = z.object(envShape).superRefine(checkKafkaSecurity).transform(toConfig);
 
-const tokenConfigSchema = z.object({ ...envShape, JWT_SECRET: jwtSecret }).transform((env) => {
-  const config = toConfig(env);
-  return { ...config, auth: { ...config.auth, jwtSecret: env.JWT_SECRET } };
-});
+const tokenConfigSchema = z
+  .object({ ...envShape, JWT_SECRET: jwtSecret })
+  .superRefine(checkKafkaSecurity)
+  .transform((env) => {
+    const config = toConfig(env);
+    return { ...config, auth: { ...config.auth, jwtSecret: env.JWT_SECRET } };
+  });
 
 /** What every service, the CLI and the tools read. Holds no secret. */
 export type Config = z.output<typeof configSchema>;

@@ -81,6 +81,20 @@ describe('loadConfig', () => {
     });
   });
 
+  it('caps WebSocket connections per address and the outbound buffer per socket, both settable', () => {
+    expect(loadConfig({}).gateway.sessionLimits).toMatchObject({
+      maxConnectionsPerIp: 1_000,
+      maxBufferedBytes: 4 * 1024 * 1024,
+    });
+    const set = loadConfig({ STOMP_MAX_CONNECTIONS_PER_IP: '50000', STOMP_MAX_BUFFERED_BYTES: '131072' });
+    expect(set.gateway.sessionLimits).toMatchObject({
+      maxConnectionsPerIp: 50_000,
+      maxBufferedBytes: 131_072,
+    });
+    expect(() => loadConfig({ STOMP_MAX_CONNECTIONS_PER_IP: '0' })).toThrow(/STOMP_MAX_CONNECTIONS_PER_IP/);
+    expect(() => loadConfig({ STOMP_MAX_BUFFERED_BYTES: '1000' })).toThrow(/STOMP_MAX_BUFFERED_BYTES/);
+  });
+
   it('puts the ops endpoints on a private listener by default', () => {
     const config = loadConfig({});
     expect(config.ops).toEqual({ host: '127.0.0.1', consumerStallMs: 60_000 });
@@ -134,5 +148,96 @@ describe('loadConfig: accounts hardening', () => {
       expect(() => loadConfig(env)).toThrow(ConfigError);
       expect(() => loadConfig(env)).toThrow(Object.keys(env)[0]);
     }
+  });
+
+  describe('Kafka send deadline, TLS and SASL', () => {
+    const problemsOf = (env: Record<string, string>): readonly string[] => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        if (error instanceof ConfigError) return error.problems;
+        throw error;
+      }
+      return [];
+    };
+
+    it('given nothing set, then sends wait 2 s and Kafka is reached in plain text without SASL', () => {
+      const config = loadConfig({});
+      expect(config.kafka.sendTimeoutMs).toBe(2_000);
+      expect(config.kafka.security).toEqual({});
+    });
+
+    it('given KAFKA_SEND_TIMEOUT_MS, then it is used; below 100 ms it is refused', () => {
+      expect(loadConfig({ KAFKA_SEND_TIMEOUT_MS: '5000' }).kafka.sendTimeoutMs).toBe(5_000);
+      expect(problemsOf({ KAFKA_SEND_TIMEOUT_MS: '10' })[0]).toMatch(/^KAFKA_SEND_TIMEOUT_MS:/);
+    });
+
+    it('given TLS with a CA and a client certificate, then all three files are passed on', () => {
+      const config = loadConfig({
+        KAFKA_SSL: 'true',
+        KAFKA_SSL_CA_FILE: '/etc/kafka/ca.pem',
+        KAFKA_SSL_CERT_FILE: '/etc/kafka/client.pem',
+        KAFKA_SSL_KEY_FILE: '/etc/kafka/client.key',
+      });
+      expect(config.kafka.security).toEqual({
+        ssl: {
+          caFile: '/etc/kafka/ca.pem',
+          certFile: '/etc/kafka/client.pem',
+          keyFile: '/etc/kafka/client.key',
+        },
+      });
+    });
+
+    it('given KAFKA_SSL=true alone, then TLS uses the system CAs', () => {
+      expect(loadConfig({ KAFKA_SSL: 'true' }).kafka.security).toEqual({ ssl: {} });
+    });
+
+    it('given KAFKA_SSL=yes, then it is refused', () => {
+      expect(problemsOf({ KAFKA_SSL: 'yes' })[0]).toMatch(/^KAFKA_SSL: expected true or false/);
+    });
+
+    it('given a SASL mechanism with credentials, then each mechanism is passed on', () => {
+      for (const mechanism of ['plain', 'scram-sha-256', 'scram-sha-512'] as const) {
+        const config = loadConfig({
+          KAFKA_SASL_MECHANISM: mechanism,
+          KAFKA_SASL_USERNAME: 'parley',
+          KAFKA_SASL_PASSWORD: 's3cret',
+        });
+        expect(config.kafka.security).toEqual({
+          sasl: { mechanism, username: 'parley', password: 's3cret' },
+        });
+      }
+    });
+
+    it('given a mechanism without credentials, then start is refused naming both missing variables', () => {
+      const problems = problemsOf({ KAFKA_SASL_MECHANISM: 'scram-sha-512' });
+      expect(problems).toEqual([
+        'KAFKA_SASL_USERNAME: is not set: KAFKA_SASL_MECHANISM=scram-sha-512 needs it',
+        'KAFKA_SASL_PASSWORD: is not set: KAFKA_SASL_MECHANISM=scram-sha-512 needs it',
+      ]);
+    });
+
+    it('given an unknown mechanism, then it is refused and the password is never echoed', () => {
+      const problems = problemsOf({
+        KAFKA_SASL_MECHANISM: 'gssapi',
+        KAFKA_SASL_USERNAME: 'parley',
+        KAFKA_SASL_PASSWORD: 'hunter2-secret',
+      });
+      expect(problems[0]).toMatch(/^KAFKA_SASL_MECHANISM: expected plain, scram-sha-256 or scram-sha-512/);
+      expect(problems.join('\n')).not.toContain('hunter2-secret');
+    });
+
+    it('given credentials without a mechanism, or certificate files without KAFKA_SSL, then they are refused', () => {
+      expect(problemsOf({ KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' })).toHaveLength(2);
+      const problems = problemsOf({ KAFKA_SSL_CA_FILE: '/ca.pem' });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^KAFKA_SSL_CA_FILE: is set but KAFKA_SSL is not true: set KAFKA_SSL=true/);
+    });
+
+    it('given a client certificate without its key, then the key is asked for', () => {
+      expect(problemsOf({ KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: '/c.pem' })[0]).toMatch(
+        /^KAFKA_SSL_KEY_FILE: is not set/,
+      );
+    });
   });
 });

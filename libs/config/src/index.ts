@@ -1,3 +1,9 @@
-export { loadConfig, JWT_SECRET_MIN_LENGTH, type Config, type TokenServiceConfig } from './config';
+export {
+  loadConfig,
+  JWT_SECRET_MIN_LENGTH,
+  type Config,
+  type KafkaSecurity,
+  type TokenServiceConfig,
+} from './config';
 export { ConfigError } from './config-error';
 export type { TrustProxy } from './config';

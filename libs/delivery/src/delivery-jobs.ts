@@ -4,11 +4,19 @@ import type { ParleyEvent } from '@parley/events';
 import type { Logger } from '@parley/logging';
 import type { PresenceTracker } from '@parley/presence';
 import type { EventPublisher } from '@parley/publishing';
-import { messageFailed } from './delivery-receipts';
+import { messageDelivered, messageFailed } from './delivery-receipts';
+import type { InboxBody } from './inbox-projection';
 import type { AppendedItem } from './inbox-projection';
+import { lockInOrder } from './inbox-store';
 
 /** An undelivered item older than this, whose user is offline, is told pending by the periodic catch-up. */
 const PENDING_CATCH_UP_AFTER_MS = 10_000;
+
+/**
+ * An ACK marked this long ago without its MessageDelivered recorded is published by the catch-up:
+ * longer than a gateway's publish normally takes (a duplicate event is harmless, only wasted).
+ */
+export const DELIVERED_CATCH_UP_AFTER_MS = 10_000;
 
 interface UndeliveredRow {
   readonly user_id: string;
@@ -54,6 +62,8 @@ export interface DeliveryJobsOptions {
   readonly retentionMs?: number;
   /** How often the expiry and the inbox retention run. */
   readonly intervalMs?: number;
+  /** When a marked, unrecorded delivery is published again (default DELIVERED_CATCH_UP_AFTER_MS). */
+  readonly deliveredCatchUpAfterMs?: number;
   readonly logger?: Logger;
 }
 
@@ -96,8 +106,11 @@ export class DeliveryJobs {
     if (pending.length === 0) return;
     await this.options.publisher.publish(pending.map(deliveryPending));
     await this.options.pool.query(
-      `UPDATE inbox_items SET pending_at = now()
-        WHERE (user_id, position) IN (SELECT * FROM unnest($1::text[], $2::bigint[]))`,
+      `WITH q AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS u(user_id, position)),
+            locked AS (${lockInOrder('q')})
+       UPDATE inbox_items i SET pending_at = now()
+         FROM locked
+        WHERE i.user_id = locked.user_id AND i.position = locked.position`,
       [pending.map((p) => p.userId), pending.map((p) => p.position)],
     );
   }
@@ -143,6 +156,7 @@ export class DeliveryJobs {
 
   private async tick(): Promise<void> {
     try {
+      await this.recordDeliveries();
       await this.expire();
       await this.trim();
       await this.catchUpPending();
@@ -174,6 +188,42 @@ export class DeliveryJobs {
     } finally {
       client.release();
     }
+  }
+
+  /**
+   * ACKs marked whose MessageDelivered was not recorded (the gateway crashed or Kafka refused in
+   * between): published now, and marked recorded in the same transaction.
+   */
+  private async recordDeliveries(): Promise<void> {
+    await this.inTransaction(async (client) => {
+      const { rows } = await client.query<{
+        user_id: string;
+        position: string;
+        body: InboxBody;
+        delivered_device_id: string | null;
+        delivered_at: Date;
+      }>(
+        `UPDATE inbox_items SET delivery_recorded_at = now()
+          WHERE (user_id, position) IN (
+            SELECT user_id, position FROM inbox_items
+             WHERE kind = 'message' AND delivered_at IS NOT NULL AND delivery_recorded_at IS NULL
+               AND delivered_at < now() - $1 * interval '1 millisecond'
+             ORDER BY delivered_at LIMIT 1000 FOR UPDATE SKIP LOCKED)
+          RETURNING user_id, position, body, delivered_device_id, delivered_at`,
+        [this.options.deliveredCatchUpAfterMs ?? DELIVERED_CATCH_UP_AFTER_MS],
+      );
+      const events = rows.flatMap((row) =>
+        messageDelivered(
+          { userId: row.user_id, position: Number(row.position), body: row.body },
+          row.delivered_device_id ?? '',
+          // When the device ACKed, not when this catch-up ran: analytics measures send→deliver by it.
+          row.delivered_at.getTime(),
+        ),
+      );
+      if (events.length === 0) return;
+      await this.options.publisher.publish(events);
+      this.options.logger?.info({ deliveries: events.length }, 'recorded deliveries a gateway had not');
+    });
   }
 
   /** Fails what was not delivered in time; the rows are marked only once the events are recorded. */

@@ -29,6 +29,28 @@ export function messageFailed(
   };
 }
 
+/** The event telling a sender that a device of the recipient ACKed a message. */
+export function messageDelivered(
+  item: InboxItem & { userId: string },
+  deviceId: string,
+  now: number = Date.now(),
+): ParleyEvent[] {
+  if (item.body.kind !== 'message') return [];
+  return [
+    {
+      type: 'MessageDelivered',
+      eventId: randomUUID(),
+      occurredAt: now,
+      messageId: item.body.messageId,
+      conversationId: item.body.conversationId,
+      senderId: item.body.senderId,
+      recipientId: item.userId,
+      deviceId,
+      seq: item.body.seq,
+    },
+  ];
+}
+
 export interface DeliveryReceiptsOptions {
   readonly store: InboxStore;
   readonly publisher: EventPublisher;
@@ -42,7 +64,10 @@ export interface DeliveryReceiptsOptions {
  * The outcome of delivery attempts for senders. The first ACK of a message by any of its
  * recipient's devices produces MessageDelivered (PROTOCOL §3: delivered once any device ACKs); the
  * inbox row's `delivered_at` decides which ACK is first, so two devices ACKing at once produce one
- * event. ACKs of one event-loop turn share one statement. A device that spent its retry budget on an
+ * event. ACKs of one event-loop turn share one statement. The mark comes first and stays: the event
+ * is published next, then the row is marked recorded; a crash or a Kafka failure in between leaves a
+ * marked, unrecorded row that the delivery worker's catch-up publishes (DeliveryJobs), and nothing
+ * fails a marked row. A device that spent its retry budget on an
  * item produces MessageFailed, once per recipient, unless the message was delivered already.
  */
 export class DeliveryReceipts {
@@ -117,34 +142,24 @@ export class DeliveryReceipts {
   private async deliverAll(acks: readonly Ack[]): Promise<undefined[]> {
     const first = await this.store.markDelivered(acks);
     const deviceOf = new Map(acks.map((a) => [`${a.userId}:${a.position}`, a.deviceId]));
+    const now = this.now();
     const events = first.flatMap((item) =>
-      item.body.kind === 'message'
-        ? [
-            {
-              type: 'MessageDelivered' as const,
-              eventId: randomUUID(),
-              occurredAt: this.now(),
-              messageId: item.body.messageId,
-              conversationId: item.body.conversationId,
-              senderId: item.body.senderId,
-              recipientId: item.userId,
-              deviceId: deviceOf.get(`${item.userId}:${item.position}`) ?? '',
-              seq: item.body.seq,
-            },
-          ]
-        : [],
+      messageDelivered(item, deviceOf.get(`${item.userId}:${item.position}`) ?? '', now),
     );
-    if (events.length > 0) {
-      try {
-        await this.publisher.publish(events);
-      } catch (error) {
-        await this.store.unmarkDelivered(first);
-        throw error;
-      }
-      const now = this.now();
-      for (const item of first)
-        if (item.body.kind === 'message') this.options.onDelivered?.(now - Date.parse(item.body.sentAt));
+    if (events.length === 0) return acks.map(() => undefined);
+    try {
+      await this.publisher.publish(events);
+      await this.store.markRecorded(first);
+    } catch (error) {
+      // The rows stay marked: the catch-up publishes (again) what is not marked recorded.
+      this.logger?.warn(
+        { err: error, deliveries: events.length },
+        'MessageDelivered not recorded yet; the delivery worker catches up',
+      );
+      return acks.map(() => undefined);
     }
+    for (const item of first)
+      if (item.body.kind === 'message') this.options.onDelivered?.(now - Date.parse(item.body.sentAt));
     return acks.map(() => undefined);
   }
 }

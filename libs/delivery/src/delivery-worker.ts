@@ -6,7 +6,7 @@ import { DeliveryJobs } from './delivery-jobs';
 import { inboxProjection } from './inbox-projection';
 import { InboxNotifier } from './inbox-notifications';
 import type { EventSerde } from '@parley/events';
-import type { BatchingProducer, ConsumerProgress, KafkaClient } from '@parley/kafka';
+import type { BatchingProducer, ConsumerProgress, Instrument, KafkaClient } from '@parley/kafka';
 import { ChannelPublisher, LiveRelay } from '@parley/live';
 import type { Logger } from '@parley/logging';
 import { PresenceTracker, startPresenceSweep, type PresenceOptions } from '@parley/presence';
@@ -28,6 +28,8 @@ export interface DeliveryWorkerOptions {
   /** How often the presence sweep and the expiry run (default 1 s). */
   readonly jobsIntervalMs?: number;
   readonly logger?: Logger;
+  /** Told of its consumers' retries, dead letters and restarts (ServiceMetrics.kafkaInstrument). */
+  readonly instrument?: Instrument;
 }
 
 export interface DeliveryWorker {
@@ -37,7 +39,7 @@ export interface DeliveryWorker {
 }
 
 export async function startDeliveryWorker(options: DeliveryWorkerOptions): Promise<DeliveryWorker> {
-  const { kafka, pool, redis, producer, serde, topicPrefix, redisKeyPrefix, logger } = options;
+  const { kafka, pool, redis, producer, serde, topicPrefix, redisKeyPrefix, logger, instrument } = options;
   const publisher = new EventPublisher(producer, serde, topicPrefix);
   const notifier = new InboxNotifier(redis, redisKeyPrefix, logger);
   const presence = new PresenceTracker(redis, redisKeyPrefix, publisher, options.presence, logger);
@@ -60,6 +62,7 @@ export async function startDeliveryWorker(options: DeliveryWorkerOptions): Promi
     // Partitions in parallel: users are locked in id order, so their transactions cannot deadlock.
     partitionsConcurrently: 12,
     ...(logger ? { logger } : {}),
+    ...(instrument ? { instrument } : {}),
     onCommitted: (items) => {
       notifier.announce(items);
       jobs
@@ -75,6 +78,7 @@ export async function startDeliveryWorker(options: DeliveryWorkerOptions): Promi
     publisher: new ChannelPublisher(redis, redisKeyPrefix, logger),
     topicPrefix,
     ...(logger ? { logger } : {}),
+    ...(instrument ? { instrument } : {}),
   });
   await Promise.all([runner.start(), relay.start()]);
   jobs.start();

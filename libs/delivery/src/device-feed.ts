@@ -9,6 +9,11 @@ export interface DeviceFeedDeps {
   readonly notifications: InboxNotifications;
   /** Writes one item to the device (a MESSAGE frame). */
   readonly push: (item: InboxItem) => void;
+  /**
+   * Undefined while the device's connection can take more; otherwise a promise for when it can. A
+   * replay waits on it between items, so a long one never piles up in the connection's buffer.
+   */
+  readonly ready?: () => Promise<void> | undefined;
   /** Told of the items this device ACKed (the first ACK of a message produces MessageDelivered). */
   readonly acknowledged: (userId: string, deviceId: string, positions: readonly number[]) => void;
   /** `auto` ACK mode: an item counts as ACKed once written. */
@@ -40,6 +45,15 @@ export interface RetryBudget {
 
 export const DEFAULT_RETRY_BUDGET: RetryBudget = { initialMs: 2_000, maxMs: 60_000, maxAttempts: 30 };
 
+/** A budget completed with the defaults, once per given budget (every feed of a node shares it). */
+const completedBudgets = new WeakMap<Partial<RetryBudget>, RetryBudget>();
+function completeBudget(budget: Partial<RetryBudget> | undefined): RetryBudget {
+  if (!budget) return DEFAULT_RETRY_BUDGET;
+  let complete = completedBudgets.get(budget);
+  if (!complete) completedBudgets.set(budget, (complete = { ...DEFAULT_RETRY_BUDGET, ...budget }));
+  return complete;
+}
+
 /**
  * One device's view of its user's inbox, for as long as its subscription to `/user/queue/messages`
  * lasts: replays everything after the device's position in inbox order, then follows new items as
@@ -53,7 +67,8 @@ export class DeviceFeed {
   private acked = 0;
   /** Written and not ACKed yet, with how often each was written. */
   private readonly unacked = new Map<number, { item: InboxItem; attempts: number; dueAt: number }>();
-  private readonly ackedAhead = new Set<number>();
+  /** ACKed above the watermark (out of order); made when first needed, as most ACKs come in order. */
+  private ackedAhead: Set<number> | undefined;
   private pumping: Promise<void> | undefined;
   private again = false;
   private stopped = false;
@@ -69,7 +84,7 @@ export class DeviceFeed {
   private readonly window: number;
 
   constructor(private readonly deps: DeviceFeedDeps) {
-    this.retry = { ...DEFAULT_RETRY_BUDGET, ...deps.retry };
+    this.retry = completeBudget(deps.retry);
     this.window = Math.max(1, deps.window ?? DEFAULT_INBOX_WINDOW);
   }
 
@@ -151,6 +166,8 @@ export class DeviceFeed {
       items.length <= this.room &&
       !this.pumping &&
       first.position <= this.sent + 1 &&
+      // A connection with a full buffer: the pump waits for it.
+      !this.deps.ready?.() &&
       items.every((item, i) => item.position === first.position + i)
     ) {
       for (const item of items) this.write(item);
@@ -176,8 +193,9 @@ export class DeviceFeed {
   /** The item is done with for this device (ACKed, or its retry budget spent): the watermark may move. */
   private settle(position: number): boolean {
     if (!this.unacked.delete(position)) return false;
-    this.ackedAhead.add(position);
-    while (this.ackedAhead.delete(this.acked + 1)) this.acked++;
+    if (position === this.acked + 1) this.acked++;
+    else (this.ackedAhead ??= new Set()).add(position);
+    while (this.ackedAhead?.delete(this.acked + 1)) this.acked++;
     return true;
   }
 
@@ -216,7 +234,11 @@ export class DeviceFeed {
             if (this.stopped || this.room <= 0) return;
             const limit = Math.min(PAGE, this.room);
             const items = await this.deps.store.itemsAfter(this.deps.userId, this.sent, limit);
-            for (const item of items) this.write(item);
+            for (const item of items) {
+              const wait = this.deps.ready?.();
+              if (wait) await wait;
+              this.write(item);
+            }
             if (items.length < limit) break;
             // A full page may mean more: the newest position is at least past it.
             this.latest = Math.max(this.latest, this.sent + 1);

@@ -53,6 +53,38 @@ describe('DeviceFeed', () => {
     feed.stop();
   });
 
+  it('given a connection whose buffer is full, when the replay runs then it waits between items until the connection is ready', async () => {
+    const inbox = fakeInbox(5);
+    const pushed: number[] = [];
+    let drained!: () => void;
+    let full = false;
+    const feed = new DeviceFeed({
+      userId: 'u',
+      deviceId: 'd',
+      store: inbox.store,
+      notifications: inbox.notifications,
+      // The buffer fills after the second item and stays full until the test drains it.
+      push: (item) => {
+        pushed.push(item.position);
+        if (item.position === 2) full = true;
+      },
+      ready: () => (full ? new Promise<void>((resolve) => (drained = resolve)) : undefined),
+      acknowledged: () => undefined,
+      retry: { initialMs: 60_000 },
+    });
+    try {
+      const started = feed.start();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(pushed).toEqual([1, 2]);
+      full = false;
+      drained();
+      await started;
+      expect(pushed).toEqual([1, 2, 3, 4, 5]);
+    } finally {
+      feed.stop();
+    }
+  });
+
   it('keeps its subscription through a database that is restarting: the replay waits for the reads, then comes', async () => {
     // Given an inbox whose first reads fail, as while PostgreSQL restarts
     const inbox = fakeInbox(3);

@@ -15,6 +15,7 @@ describe('inbox projection (pure)', () => {
           senderId: 'a',
           recipientId: null,
           text: 'x',
+          replyToMessageId: null,
         },
         position: position(7),
       },

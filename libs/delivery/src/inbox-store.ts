@@ -23,6 +23,18 @@ interface AckedPosition {
 }
 
 /** Reads inboxes and keeps device positions (PostgreSQL: positions must survive anything). */
+/**
+ * A CTE body that locks the inbox rows named by `keys` (a relation with user_id, position) in key
+ * order. Several delivery workers and gateways update overlapping rows in batches; rows locked in
+ * whatever order a join produces can deadlock (seen under load: "deadlock detected" on inbox_items),
+ * rows locked in one global order cannot. ORDER BY with FOR UPDATE locks in the sorted order.
+ */
+export function lockInOrder(keys: string): string {
+  return `SELECT i.user_id, i.position FROM inbox_items i JOIN ${keys} k
+            ON i.user_id = k.user_id AND i.position = k.position
+          ORDER BY i.user_id, i.position FOR UPDATE OF i`;
+}
+
 export class InboxStore {
   /** The positions saved meanwhile share one statement; one at a time, so they never crowd the pool. */
   private readonly positions = new MicroBatcher<AckedPosition, undefined>((batch) => this.saveAll(batch), {
@@ -113,14 +125,42 @@ export class InboxStore {
     return batch.map(() => undefined);
   }
 
-  /** Marks items delivered; returns the messages for which this was their user's first ACK. */
-  markDelivered(acks: readonly PositionOf[]): Promise<(InboxItem & { userId: string })[]> {
-    return this.mark('delivered_at', acks);
+  /**
+   * Marks items delivered by the device that ACKed them; returns the messages for which this was
+   * their user's first ACK. The mark stays: MessageDelivered for it is published next and then
+   * `markRecorded`; if that never happens, the delivery worker's catch-up publishes it.
+   */
+  async markDelivered(acks: readonly AckedPosition[]): Promise<(InboxItem & { userId: string })[]> {
+    const { rows } = await this.pool.query<{ user_id: string; position: string; body: InboxBody }>({
+      name: 'inbox_items_mark_delivered',
+      // One row per item (a statement may not update a row twice): the first device listed wins.
+      // Rows are locked in key order first (see lockInOrder): statements of several workers and
+      // gateways touch overlapping rows, and any other order can deadlock.
+      text: `WITH q AS (SELECT DISTINCT ON (user_id, position) *
+                       FROM unnest($1::text[], $2::bigint[], $3::text[]) AS u(user_id, position, device_id)
+                      ORDER BY user_id, position),
+              locked AS (${lockInOrder('q')})
+             UPDATE inbox_items i SET delivered_at = now(), delivered_device_id = q.device_id
+               FROM q, locked
+              WHERE i.user_id = q.user_id AND i.position = q.position
+                AND locked.user_id = q.user_id AND locked.position = q.position
+                AND i.delivered_at IS NULL AND i.kind = 'message'
+              RETURNING i.user_id, i.position, i.body`,
+      values: [acks.map((a) => a.userId), acks.map((a) => a.position), acks.map((a) => a.deviceId)],
+    });
+    return rows.map((row) => ({ userId: row.user_id, position: Number(row.position), body: row.body }));
   }
 
-  /** Undoes markDelivered when the MessageDelivered events could not be recorded, so a later ACK retries. */
-  unmarkDelivered(items: readonly PositionOf[]): Promise<void> {
-    return this.unmark('delivered_at', items);
+  /** MessageDelivered of these items is on the log: the catch-up leaves them alone. */
+  async markRecorded(items: readonly PositionOf[]): Promise<void> {
+    await this.pool.query(
+      `WITH q AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS u(user_id, position)),
+            locked AS (${lockInOrder('q')})
+       UPDATE inbox_items i SET delivery_recorded_at = now()
+         FROM locked
+        WHERE i.user_id = locked.user_id AND i.position = locked.position`,
+      [items.map((a) => a.userId), items.map((a) => a.position)],
+    );
   }
 
   /**
@@ -136,30 +176,32 @@ export class InboxStore {
     return this.unmark('failed_at', items);
   }
 
-  /** Sets an outcome on message items that have none yet (a message is delivered or failed once). */
+  /** Fails message items that have no outcome yet (never one a device ACKed: a late ACK is the truth). */
   private async mark(
-    column: 'delivered_at' | 'failed_at',
+    column: 'failed_at',
     items: readonly PositionOf[],
   ): Promise<(InboxItem & { userId: string })[]> {
-    // Failing needs no delivery; delivering is allowed after a failure (a late ACK is the truth).
-    const open =
-      column === 'failed_at' ? 'i.delivered_at IS NULL AND i.failed_at IS NULL' : 'i.delivered_at IS NULL';
     const { rows } = await this.pool.query<{ user_id: string; position: string; body: InboxBody }>({
       name: `inbox_items_mark_${column}`,
-      text: `UPDATE inbox_items i SET ${column} = now()
-               FROM unnest($1::text[], $2::bigint[]) AS q(user_id, position)
-              WHERE i.user_id = q.user_id AND i.position = q.position AND ${open} AND i.kind = 'message'
+      text: `WITH q AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS u(user_id, position)),
+                  locked AS (${lockInOrder('q')})
+             UPDATE inbox_items i SET ${column} = now()
+               FROM locked
+              WHERE i.user_id = locked.user_id AND i.position = locked.position
+                AND i.delivered_at IS NULL AND i.failed_at IS NULL AND i.kind = 'message'
               RETURNING i.user_id, i.position, i.body`,
       values: [items.map((a) => a.userId), items.map((a) => a.position)],
     });
     return rows.map((row) => ({ userId: row.user_id, position: Number(row.position), body: row.body }));
   }
 
-  private async unmark(column: 'delivered_at' | 'failed_at', items: readonly PositionOf[]): Promise<void> {
+  private async unmark(column: 'failed_at', items: readonly PositionOf[]): Promise<void> {
     await this.pool.query(
-      `UPDATE inbox_items i SET ${column} = NULL
-         FROM unnest($1::text[], $2::bigint[]) AS q(user_id, position)
-        WHERE i.user_id = q.user_id AND i.position = q.position`,
+      `WITH q AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS u(user_id, position)),
+            locked AS (${lockInOrder('q')})
+       UPDATE inbox_items i SET ${column} = NULL
+         FROM locked
+        WHERE i.user_id = locked.user_id AND i.position = locked.position`,
       [items.map((a) => a.userId), items.map((a) => a.position)],
     );
   }

@@ -15,7 +15,7 @@ export { directConversationId } from './direct-conversation';
 export { takeToken, type TokenBucketLimit, type TokenBucketState, type TakeResult } from './token-bucket';
 export { takeTokenFromEach, type BucketToTake, type TakeEachResult } from './token-bucket';
 export { clientAddressKey } from './client-address';
-export { OverloadedError } from './overloaded';
+export { OverloadedError, UnavailableError } from './overloaded';
 export {
   parseJsonObject,
   asObject,

@@ -1,4 +1,4 @@
-import { DomainError, OverloadedError, type DomainErrorKind } from '@parley/domain';
+import { DomainError, UnavailableError, type DomainErrorKind } from '@parley/domain';
 
 export const HTTP_STATUS: Readonly<Record<DomainErrorKind, number>> = {
   invalid: 400,
@@ -23,11 +23,15 @@ export function toHttpError(error: unknown): { status: number; body: ErrorBody }
       body: { error: { code: error.code, message: error.message, ...retry } },
     };
   }
-  if (error instanceof OverloadedError) {
+  if (error instanceof UnavailableError) {
     const { code, message, retryAfterMs } = error;
     return { status: 503, body: { error: { code, message, retryAfterMs } } };
   }
-  const type = (error as { type?: unknown } | null)?.type;
+  const {
+    type,
+    status: bodyStatus,
+    expose,
+  } = (error ?? {}) as { type?: unknown; status?: unknown; expose?: unknown };
   if (type === 'entity.parse.failed') {
     return {
       status: 400,
@@ -36,6 +40,19 @@ export function toHttpError(error: unknown): { status: number; body: ErrorBody }
   }
   if (type === 'entity.too.large') {
     return { status: 413, body: { error: { code: 'BODY_TOO_LARGE', message: 'request body is too large' } } };
+  }
+  if (type === 'charset.unsupported' || type === 'encoding.unsupported') {
+    const message =
+      'request body must be JSON in UTF-8, without a content-encoding or with gzip, deflate or br';
+    return { status: 415, body: { error: { code: 'UNSUPPORTED_MEDIA_TYPE', message } } };
+  }
+  // Any other body the parser could not read (a content-encoding that does not decode, a truncated
+  // request): the client's fault, whatever the reason; body-parser says so with an exposed 4xx.
+  if (typeof bodyStatus === 'number' && bodyStatus >= 400 && bodyStatus < 500 && expose === true) {
+    return {
+      status: 400,
+      body: { error: { code: 'MALFORMED_BODY', message: 'request body could not be read' } },
+    };
   }
   return {
     status: 500,

@@ -28,6 +28,21 @@ export interface HttpAppDeps {
 /** The client's address as sign-in limits count it (behind trusted proxies: what they forwarded). */
 const signInClient = (req: Request) => ({ address: clientAddressKey(req.ip) });
 
+/**
+ * The client address of any request to the app's server, a WebSocket upgrade too, decided as the
+ * routes decide `req.ip`: by the app's `trust proxy` (an IPv6 address counts by its /64).
+ */
+export function clientAddressOf(app: express.Express): (request: IncomingMessage) => string {
+  return (request) => {
+    // A view with express's request getters over the raw request: `ip` reads the headers and socket.
+    const view = Object.create(app.request, {
+      headers: { value: request.headers },
+      socket: { value: request.socket },
+    }) as Request;
+    return clientAddressKey(view.ip);
+  };
+}
+
 /** PROTOCOL §§1-2 over HTTP. Routes parse `unknown` input through the domain rules. */
 export function createHttpApp(deps: HttpAppDeps): express.Express {
   const app = express();

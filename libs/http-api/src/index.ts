@@ -1,4 +1,4 @@
-export { createHttpApp, type HttpAppDeps } from './http-app';
+export { createHttpApp, clientAddressOf, type HttpAppDeps } from './http-app';
 export { toHttpError, HTTP_STATUS, type ErrorBody } from './error-mapping';
 export { retryAfterHeader } from './error-mapping';
 export { createAnalyticsApp, type AnalyticsAppDeps } from './analytics-app';

@@ -11,22 +11,62 @@ interface Placed {
 export interface BatchingProducerOptions {
   /** Most records in one produce request. */
   readonly maxBatchRecords?: number;
-  /** A send not acknowledged by then is rejected (retriable); the caller retries with the same ids. */
+  /**
+   * A send not acknowledged this long after it was issued (queued or in flight) is rejected with
+   * KafkaUnavailableError; the caller retries with the same ids (KAFKA_SEND_TIMEOUT_MS in the apps).
+   */
   readonly sendTimeoutMs?: number;
   readonly instrument?: Instrument;
+}
+
+/** Used where no deadline is given (tests, tools); the services pass KAFKA_SEND_TIMEOUT_MS. */
+export const DEFAULT_SEND_TIMEOUT_MS = 30_000;
+
+/**
+ * How kafkajs retries a produce request: often and briefly, so that a partition whose leader moved
+ * (a broker died) is written to its new leader within a few hundred ms of the move, and a request
+ * against a broker that is gone gives up after a few seconds so the queue behind it moves on.
+ */
+const PRODUCE_RETRY = { initialRetryTime: 100, maxRetryTime: 300, retries: 20, factor: 0.2, multiplier: 1.5 };
+
+/**
+ * kafkajs bails out at once on an error that retrying cannot cure (too large, not authorised), so a
+ * retriable error or exhausted retries mean Kafka could not be reached or had no leader in time.
+ */
+function gaveUp(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return (
+    (error as { retriable?: unknown } | null)?.retriable === true ||
+    name === 'KafkaJSNumberOfRetriesExceeded' ||
+    name === 'KafkaJSConnectionError' ||
+    name === 'KafkaJSConnectionClosedError' ||
+    name === 'KafkaJSRequestTimeoutError'
+  );
 }
 
 interface Pending {
   readonly records: readonly OutgoingRecord[];
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
+  /** Answered already (acknowledged, failed, or past its deadline): later outcomes are ignored. */
+  settled: boolean;
+  timer?: NodeJS.Timeout;
 }
 
-export class SendTimeoutError extends Error {
+/**
+ * Kafka did not acknowledge a send in time (broker down, unreachable, or electing leaders). The
+ * records may still reach Kafka later: the caller retries with the same ids and consumers drop
+ * duplicates by id.
+ */
+export class KafkaUnavailableError extends Error {
   readonly retriable = true;
-  constructor(timeoutMs: number) {
-    super(`Kafka did not acknowledge the send within ${timeoutMs} ms`);
-    this.name = 'SendTimeoutError';
+  readonly code = 'KAFKA_UNAVAILABLE';
+  constructor(
+    readonly timeoutMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`Kafka did not acknowledge the send within ${timeoutMs} ms`, options);
+    this.name = 'KafkaUnavailableError';
   }
 }
 
@@ -54,10 +94,11 @@ export class BatchingProducer {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
+      retry: PRODUCE_RETRY,
     });
     this.admin = kafka.admin();
     this.maxBatchRecords = options.maxBatchRecords ?? 2_000;
-    this.sendTimeoutMs = options.sendTimeoutMs ?? 30_000;
+    this.sendTimeoutMs = options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
     this.instrument = options.instrument ?? noInstrument;
   }
 
@@ -72,9 +113,30 @@ export class BatchingProducer {
       : [records as OutgoingRecord];
     if (list.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ records: list, resolve, reject });
+      const pending: Pending = { records: list, resolve, reject, settled: false };
+      // The deadline runs from the call, not from the request: a send queued behind a request that
+      // kafkajs is still retrying (broker down) is answered in time too.
+      pending.timer = setTimeout(() => this.expire(pending), this.sendTimeoutMs);
+      this.queue.push(pending);
       this.scheduleFlush();
     });
+  }
+
+  private expire(pending: Pending): void {
+    if (pending.settled) return;
+    pending.settled = true;
+    // Still queued: it is never sent. In flight: it may still be written (see KafkaUnavailableError).
+    this.queue = this.queue.filter((p) => p !== pending);
+    this.instrument({ name: KAFKA_EVENTS.producerSendExpired, records: pending.records.length });
+    pending.reject(new KafkaUnavailableError(this.sendTimeoutMs));
+  }
+
+  private static settle(pending: Pending, error?: unknown): void {
+    if (pending.settled) return;
+    pending.settled = true;
+    clearTimeout(pending.timer);
+    if (error === undefined) pending.resolve();
+    else pending.reject(error);
   }
 
   /** Waits for queued sends, then disconnects. */
@@ -114,21 +176,20 @@ export class BatchingProducer {
     });
   }
 
+  /**
+   * One request at a time, and the next one waits until kafkajs has finished with this one (even
+   * when its senders were already answered at their deadline): that keeps per-partition order.
+   */
   private async sendBatch(batch: readonly Pending[], count: number): Promise<void> {
     const started = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new SendTimeoutError(this.sendTimeoutMs)), this.sendTimeoutMs);
-    });
-    const delivery = this.deliver(batch.flatMap((p) => p.records));
     try {
-      await Promise.race([delivery, timeout]);
+      await this.deliver(batch.flatMap((p) => p.records));
       this.instrument({
         name: KAFKA_EVENTS.producerBatchSent,
         records: count,
         durationMs: performance.now() - started,
       });
-      for (const pending of batch) pending.resolve();
+      for (const pending of batch) BatchingProducer.settle(pending);
     } catch (error) {
       this.instrument({
         name: KAFKA_EVENTS.producerBatchFailed,
@@ -136,11 +197,9 @@ export class BatchingProducer {
         durationMs: performance.now() - started,
         error,
       });
-      for (const pending of batch) pending.reject(error);
-      // Keep order: the next batch waits until kafkajs has given up on this one.
-      await delivery.catch(() => undefined);
-    } finally {
-      clearTimeout(timer);
+      // kafkajs gave up retrying (broker down, no leader): to the caller, Kafka is unavailable.
+      const answer = gaveUp(error) ? new KafkaUnavailableError(this.sendTimeoutMs, { cause: error }) : error;
+      for (const pending of batch) BatchingProducer.settle(pending, answer);
     }
   }
 

@@ -1,6 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '@parley/logging';
 import type { BatchingProducer } from './batching-producer';
+import { DEFAULT_RESTART_BACKOFF, afterCrash } from './crash-recovery';
 import { deadLetterRecord, describeError, isForGroup, type FailureStage } from './dead-letter';
 import { KAFKA_EVENTS, noInstrument, type Instrument } from './instrumentation';
 import { toIncomingRecord } from './kafkajs-records';
@@ -10,6 +11,12 @@ import { DEFAULT_BACKOFF, backoffDelay, classifyError, type BackoffOptions } fro
 export interface Decoded<T> {
   readonly record: IncomingRecord;
   readonly value: T;
+}
+
+/** A fetch returns once it has `minBytes` or after `maxWaitMs`, whichever comes first. */
+export interface FetchBatching {
+  readonly minBytes: number;
+  readonly maxWaitMs: number;
 }
 
 export interface ConsumerRunnerOptions<T> {
@@ -28,6 +35,8 @@ export interface ConsumerRunnerOptions<T> {
   /** Attempts for errors of unknown kind before they count as permanent. */
   readonly unknownErrorAttempts?: number;
   readonly backoff?: BackoffOptions;
+  /** Between rebuilds of a consumer kafkajs gave up on (default 1 s doubling up to 60 s). */
+  readonly restartBackoff?: BackoffOptions;
   readonly partitionsConsumedConcurrently?: number;
   /**
    * How often processed offsets are committed (default 1 s), and on stop. Not after every batch:
@@ -35,6 +44,12 @@ export interface ConsumerRunnerOptions<T> {
    * crash, up to this much is read again; consumers are idempotent for that anyway.
    */
   readonly commitIntervalMs?: number;
+  /**
+   * How long the broker may hold a fetch to gather `minBytes` (default: answer with the first
+   * record). A consumer whose output may lag (analytics) gets whole batches instead of one record
+   * per fetch, per transaction, at everyday rates.
+   */
+  readonly fetch?: FetchBatching;
   readonly instrument?: Instrument;
   readonly logger?: Logger;
   /** Ids that tie a log line to what it is about (an event's `eventId`, a `messageId`). */
@@ -44,7 +59,10 @@ export interface ConsumerRunnerOptions<T> {
 /** What a runner is doing, for a service's readiness (libs/observability). */
 export interface ConsumerProgress {
   readonly groupId: string;
-  /** `starting` until it joins its group; `crashed` when kafkajs gave up on it (or is restarting it). */
+  /**
+   * `starting` until it joins its group; `crashed` from a crash until it has joined again (kafkajs
+   * restarting it, or the runner rebuilding it).
+   */
   readonly state: 'starting' | 'running' | 'crashed' | 'stopped';
   /** When a chunk was last processed, or the group last (re)joined: ms since the epoch. */
   readonly lastProgressAt: number;
@@ -66,7 +84,7 @@ class StopRequested extends Error {}
  * its headers, and the partition moves on. Stopping lets the current step finish and commits it.
  */
 export class ConsumerRunner<T> {
-  private readonly consumer: Consumer;
+  private consumer: Consumer;
   private readonly options: ConsumerRunnerOptions<T>;
   private readonly instrument: Instrument;
   private readonly backoff: BackoffOptions;
@@ -80,17 +98,21 @@ export class ConsumerRunner<T> {
   private idle: (() => void) | undefined;
   private current: ConsumerProgress;
   private busySince = 0;
+  /** Rebuilds in a row: since a consumer last stayed in its group for the longest backoff delay. */
+  private rebuilds = 0;
+  /** When the current consumer last joined its group. */
+  private joinedAt: number | undefined;
+  private rebuildTimer: NodeJS.Timeout | undefined;
+  private rebuilding: Promise<void> | undefined;
+
+  private readonly kafka: Kafka;
 
   constructor(kafka: Kafka, options: ConsumerRunnerOptions<T>) {
     this.options = options;
     this.instrument = options.instrument ?? noInstrument;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
-    this.consumer = kafka.consumer({
-      groupId: options.groupId,
-      allowAutoTopicCreation: false,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
-    });
+    this.kafka = kafka;
+    this.consumer = this.createConsumer();
     this.current = { groupId: options.groupId, state: 'starting', lastProgressAt: Date.now(), assigned: [] };
   }
 
@@ -99,23 +121,11 @@ export class ConsumerRunner<T> {
     return this.inFlight > 0 ? { ...this.current, busySince: this.busySince } : this.current;
   }
 
+  /** Joins the group and starts consuming; resolves once the first join was attempted. */
   async start(): Promise<void> {
-    await this.consumer.connect();
-    await this.consumer.subscribe({
-      topics: [...this.options.topics],
-      fromBeginning: this.options.fromBeginning ?? true,
-    });
-    // A new generation: what the previous assignment processed is the new owners' business now.
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => this.toCommit.clear());
-    this.watchProgress();
     this.commitTimer = setInterval(() => void this.commit(), this.options.commitIntervalMs ?? 1_000);
     this.commitTimer.unref();
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
-      eachBatch: (payload) => this.processBatch(payload),
-    });
+    await this.launch(this.consumer);
   }
 
   /** Finishes the step in progress, commits what was processed, leaves the group. */
@@ -123,6 +133,8 @@ export class ConsumerRunner<T> {
     this.stopping = true;
     this.stopped ??= (async () => {
       clearInterval(this.commitTimer);
+      clearTimeout(this.rebuildTimer);
+      await this.rebuilding;
       if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
       await this.commit();
       await this.consumer.disconnect();
@@ -130,23 +142,110 @@ export class ConsumerRunner<T> {
     return this.stopped;
   }
 
-  /** Keeps `progress()` current from the consumer's own events (kafkajs stops, then reports a crash). */
-  private watchProgress(): void {
-    const { GROUP_JOIN, STOP, CRASH } = this.consumer.events;
+  private createConsumer(): Consumer {
+    const consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      ...(this.options.fetch
+        ? { minBytes: this.options.fetch.minBytes, maxWaitTimeInMs: this.options.fetch.maxWaitMs }
+        : {}),
+    });
+    this.watchProgress(consumer);
+    return consumer;
+  }
+
+  private async launch(consumer: Consumer): Promise<void> {
+    await consumer.connect();
+    await consumer.subscribe({
+      topics: [...this.options.topics],
+      fromBeginning: this.options.fromBeginning ?? true,
+    });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: (payload) => this.processBatch(payload),
+    });
+  }
+
+  /**
+   * Keeps `progress()` current from the consumer's own events (kafkajs stops, then reports a
+   * crash), and rebuilds the consumer when kafkajs gave up on it. Events of a consumer that was
+   * replaced are ignored.
+   */
+  private watchProgress(consumer: Consumer): void {
+    const { GROUP_JOIN, STOP, CRASH } = consumer.events;
     const { groupId } = this.options;
-    this.consumer.on(GROUP_JOIN, ({ payload }) => {
+    consumer.on(GROUP_JOIN, ({ payload }) => {
+      if (consumer !== this.consumer) return;
+      // A new generation: what the previous assignment processed is the new owners' business now.
+      this.toCommit.clear();
+      this.joinedAt = Date.now();
       const assigned = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
         partitions.map((partition) => ({ topic, partition })),
       );
       this.current = { groupId, state: 'running', lastProgressAt: Date.now(), assigned };
     });
-    this.consumer.on(STOP, () => {
+    consumer.on(STOP, () => {
+      if (consumer !== this.consumer) return;
       this.current = { ...this.current, state: 'stopped', assigned: [] };
     });
-    this.consumer.on(CRASH, ({ payload }) => {
-      const crash = `${describeError(payload.error)}${payload.restart ? ' (restarting)' : ''}`;
-      this.current = { ...this.current, state: 'crashed', assigned: [], crash };
+    consumer.on(CRASH, ({ payload }) => {
+      if (consumer !== this.consumer) return;
+      this.crashed(payload.error, payload.restart);
     });
+  }
+
+  /** The consumer crashed (or could not be launched again): rebuild it unless kafkajs restarts it. */
+  private crashed(error: unknown, restartedByKafkajs: boolean): void {
+    const reason = describeError(error);
+    const upForMs = this.joinedAt === undefined ? undefined : Date.now() - this.joinedAt;
+    this.joinedAt = undefined;
+    const action = afterCrash(
+      { restartedByKafkajs, stopping: this.stopping, previousAttempts: this.rebuilds, upForMs },
+      this.options.restartBackoff ?? DEFAULT_RESTART_BACKOFF,
+    );
+    if (action.kind === 'leave') {
+      const crash = restartedByKafkajs ? `${reason} (restarting)` : reason;
+      this.current = { ...this.current, state: 'crashed', assigned: [], crash };
+      return;
+    }
+    this.rebuilds = action.attempt;
+    const crash = `${reason} (rebuilding the consumer in ${action.delayMs} ms)`;
+    this.current = { ...this.current, state: 'crashed', assigned: [], crash };
+    this.options.logger?.error(
+      { groupId: this.options.groupId, err: error, attempt: this.rebuilds, delayMs: action.delayMs },
+      'consumer crashed and kafkajs will not restart it: rebuilding it',
+    );
+    this.instrument({
+      name: KAFKA_EVENTS.consumerRestart,
+      groupId: this.options.groupId,
+      attempt: this.rebuilds,
+      delayMs: action.delayMs,
+      error,
+    });
+    clearTimeout(this.rebuildTimer);
+    this.rebuildTimer = setTimeout(() => {
+      this.rebuilding = this.rebuild().finally(() => (this.rebuilding = undefined));
+    }, action.delayMs);
+  }
+
+  /** A new kafkajs consumer in place of the dead one; failing to launch counts as another crash. */
+  private async rebuild(): Promise<void> {
+    if (this.stopping) return;
+    // kafkajs disconnected it before reporting the crash; this only makes sure.
+    await this.consumer.disconnect().catch(() => undefined);
+    const consumer = this.createConsumer();
+    this.consumer = consumer;
+    try {
+      await this.launch(consumer);
+    } catch (error) {
+      if (this.stopping || consumer !== this.consumer) return;
+      await consumer.disconnect().catch(() => undefined);
+      this.crashed(error, false);
+    }
   }
 
   /** Commits the processed offsets gathered since the last commit; a failure leaves them for the next. */
@@ -331,6 +430,7 @@ export class ConsumerRunner<T> {
           partition: record.partition,
           attempt,
           delayMs,
+          verdict,
           error,
         });
         await sleepWithHeartbeats(delayMs, payload, live);

@@ -1,10 +1,21 @@
-export { createKafka, type KafkaClientOptions } from './kafka-client';
-export { BatchingProducer, SendTimeoutError, type BatchingProducerOptions } from './batching-producer';
+export {
+  createKafka,
+  kafkaSecurityConfig,
+  type KafkaClientOptions,
+  type KafkaSecurityOptions,
+} from './kafka-client';
+export {
+  BatchingProducer,
+  DEFAULT_SEND_TIMEOUT_MS,
+  KafkaUnavailableError,
+  type BatchingProducerOptions,
+} from './batching-producer';
 export {
   ConsumerRunner,
   type ConsumerProgress,
   type ConsumerRunnerOptions,
   type Decoded,
+  type FetchBatching,
 } from './consumer-runner';
 export {
   KafkaAdmin,
@@ -15,6 +26,7 @@ export {
   type CatalogueTopicReport,
   type CommittedOffset,
 } from './kafka-admin';
+export { afterCrash, DEFAULT_RESTART_BACKOFF, type CrashAction, type CrashFacts } from './crash-recovery';
 export { readTopic } from './read-topic';
 export {
   readRange,

@@ -2,9 +2,11 @@
 export const KAFKA_EVENTS = {
   producerBatchSent: 'producer.batch_sent',
   producerBatchFailed: 'producer.batch_failed',
+  producerSendExpired: 'producer.send_expired',
   consumerBatchProcessed: 'consumer.batch_processed',
   consumerRetry: 'consumer.retry',
   consumerDeadLettered: 'consumer.dead_lettered',
+  consumerRestart: 'consumer.restart',
 } as const;
 
 export type KafkaInstrumentationEvent =
@@ -18,6 +20,11 @@ export type KafkaInstrumentationEvent =
       readonly records: number;
       readonly durationMs: number;
       readonly error: unknown;
+    }
+  | {
+      /** A send was answered KafkaUnavailableError at its deadline. */
+      readonly name: typeof KAFKA_EVENTS.producerSendExpired;
+      readonly records: number;
     }
   | {
       readonly name: typeof KAFKA_EVENTS.consumerBatchProcessed;
@@ -36,6 +43,8 @@ export type KafkaInstrumentationEvent =
       readonly partition: number;
       readonly attempt: number;
       readonly delayMs: number;
+      /** Why the step is tried again: 'transient' ones are retried for as long as it takes. */
+      readonly verdict: 'transient' | 'unknown';
       readonly error: unknown;
     }
   | {
@@ -45,6 +54,15 @@ export type KafkaInstrumentationEvent =
       readonly partition: number;
       readonly offset: string;
       readonly reason: string;
+    }
+  | {
+      /** kafkajs gave up on a consumer (crashed without restarting it): the runner builds a new one. */
+      readonly name: typeof KAFKA_EVENTS.consumerRestart;
+      readonly groupId: string;
+      /** Rebuilds in a row since the group was last joined. */
+      readonly attempt: number;
+      readonly delayMs: number;
+      readonly error: unknown;
     };
 
 export type Instrument = (event: KafkaInstrumentationEvent) => void;

@@ -1,4 +1,11 @@
-import { backoffDelay, classifyError } from '@parley/kafka';
+import { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs';
+import { DomainError } from '@parley/domain';
+import { KafkaUnavailableError, backoffDelay, classifyError } from '@parley/kafka';
+
+/** What the schema registry client (mappersmith) throws: socket errors become "status 400" answers. */
+function registryError(status: number, message: string): Error {
+  return Object.assign(new Error(`parley - ${message}`), { name: 'ResponseError', status });
+}
 
 describe('classifyError', () => {
   it('honours an explicit retriable flag', () => {
@@ -29,6 +36,70 @@ describe('classifyError', () => {
     ).toBe('transient');
     expect(classifyError(new Error('who knows'))).toBe('unknown');
     expect(classifyError('a string')).toBe('unknown');
+  });
+});
+
+describe('classifyError: transient failures are never dead-lettered', () => {
+  it('given the schema registry refusing connections (wrapped as status 400), then it is transient', () => {
+    const error = registryError(400, 'connect ECONNREFUSED 127.0.0.1:8081');
+    expect(classifyError(error)).toBe('transient');
+  });
+
+  it('given the schema registry answering 5xx, 408 or 429, then it is transient', () => {
+    for (const status of [500, 502, 503, 504, 408, 429])
+      expect(classifyError(registryError(status, `Error, status ${status}`))).toBe('transient');
+  });
+
+  it('given the schema registry answering 404 or 422, then it is not transient', () => {
+    expect(classifyError(registryError(404, 'Schema not found'))).toBe('unknown');
+    expect(classifyError(registryError(422, 'Invalid schema'))).toBe('unknown');
+  });
+
+  it('given a lost or refused PostgreSQL connection, then it is transient', () => {
+    expect(classifyError(new Error('Connection terminated unexpectedly'))).toBe('transient');
+    expect(classifyError(new Error('timeout exceeded when trying to connect'))).toBe('transient');
+    expect(classifyError(new Error('Connection terminated due to connection timeout'))).toBe('transient');
+    expect(classifyError(Object.assign(new Error('x'), { code: '57P01' }))).toBe('transient');
+    expect(classifyError(Object.assign(new Error('x'), { code: '57P03' }))).toBe('transient');
+    expect(classifyError(Object.assign(new Error('x'), { code: '53300' }))).toBe('transient');
+    expect(classifyError(Object.assign(new Error('x'), { code: '08001' }))).toBe('transient');
+  });
+
+  it('given a network error code or one named only in the message, then it is transient', () => {
+    for (const code of ['ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET'])
+      expect(classifyError(Object.assign(new Error(code), { code }))).toBe('transient');
+    expect(classifyError(new Error('read ECONNRESET'))).toBe('transient');
+    expect(classifyError(new Error('socket hang up'))).toBe('transient');
+  });
+
+  it('given Kafka retriable errors, exhausted kafkajs retries, or the producer deadline, then they are transient', () => {
+    expect(classifyError(new KafkaJSConnectionError('Connection error'))).toBe('transient');
+    // kafkajs builds protocol errors from its error table; the type declares only `Error`.
+    const leaderless = new KafkaJSProtocolError({
+      type: 'NOT_LEADER_OR_FOLLOWER',
+      code: 6,
+      retriable: true,
+      message: 'not leader',
+    } as unknown as Error);
+    expect(classifyError(leaderless)).toBe('transient');
+    expect(
+      classifyError(new KafkaJSNumberOfRetriesExceeded(leaderless, { retryCount: 5, retryTime: 1 })),
+    ).toBe('transient');
+    expect(classifyError(new KafkaUnavailableError(2_000))).toBe('transient');
+  });
+
+  it('given exhausted kafkajs retries around a permanent error, then it stays permanent', () => {
+    const tooLarge = new TypeError('bad input');
+    expect(classifyError(new KafkaJSNumberOfRetriesExceeded(tooLarge, { retryCount: 5, retryTime: 1 }))).toBe(
+      'permanent',
+    );
+  });
+
+  it('given a refusal of the domain or a constraint violation, then it is permanent', () => {
+    expect(classifyError(new DomainError('invalid', 'TEXT_INVALID', 'no'))).toBe('permanent');
+    expect(
+      classifyError(Object.assign(new Error('invalid byte sequence ECONNREFUSED'), { code: '22021' })),
+    ).toBe('permanent');
   });
 });
 

@@ -5,6 +5,7 @@ import {
   type BatchingProducer,
   type ConsumerProgress,
   type Decoded,
+  type Instrument,
   type KafkaClient,
 } from '@parley/kafka';
 import type { Logger } from '@parley/logging';
@@ -19,6 +20,7 @@ export interface LiveRelayOptions {
   readonly publisher: ChannelPublisher;
   readonly topicPrefix: string;
   readonly logger?: Logger;
+  readonly instrument?: Instrument;
 }
 
 /** How many of the newest covered messages a read reports to their senders. */
@@ -47,6 +49,7 @@ export class LiveRelay {
       deadLetters: options.deadLetters,
       fromBeginning: false,
       ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.instrument ? { instrument: options.instrument } : {}),
     });
   }
 

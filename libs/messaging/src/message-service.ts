@@ -261,6 +261,7 @@ export class MessageService {
       senderId,
       recipientId: request.target.kind === 'recipient' ? request.target.recipientId : null,
       text: request.text,
+      replyToMessageId: null,
     };
     const ids = { messageId: request.messageId, eventId: event.eventId, conversationId };
     try {

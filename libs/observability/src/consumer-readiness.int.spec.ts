@@ -1,8 +1,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BatchingProducer, ConsumerRunner, KafkaAdmin } from '@parley/kafka';
+import { BatchingProducer, ConsumerRunner, KAFKA_EVENTS, KafkaAdmin, readTopic } from '@parley/kafka';
 import { ServiceMetrics, consumerChecks, startOpsServer } from '@parley/observability';
 import { createTestWorld, waitFor, type TestWorld } from '@parley/testing';
+import { deadLetterTopicOf } from '@parley/topics';
 
 describe('/readyz names a consumer of the service that is stuck (real Kafka)', () => {
   let world: TestWorld;
@@ -96,4 +97,72 @@ describe('/readyz names a consumer of the service that is stuck (real Kafka)', (
     await runner.stop();
     expect(await readyz()).toEqual({ status: 503, checks: { [check]: 'stopped' } });
   });
+
+  it(
+    'rebuilds a consumer kafkajs gave up on: not ready while it is down, consuming and ready again after',
+    async () => {
+      // A real crash kafkajs does not restart from: the dead-letter topic refuses every record
+      // (max.message.bytes far below a record), MESSAGE_TOO_LARGE is not retriable, so writing the
+      // poison record's dead letter fails out of eachBatch and kafkajs disconnects the consumer for good.
+      const topic = world.topic('chat.messages');
+      const dlq = deadLetterTopicOf(topic);
+      const raw = world.kafka.admin();
+      await raw.connect();
+      const dlqMaxBytes = (value: string) =>
+        raw.alterConfigs({
+          validateOnly: false,
+          // 2 is ConfigResourceTypes.TOPIC (kafkajs is imported by libs/kafka only).
+          resources: [{ type: 2, name: dlq, configEntries: [{ name: 'max.message.bytes', value }] }],
+        });
+      await dlqMaxBytes('100');
+      const crashGroup = `${world.prefix}parley.crash-probe`;
+      const seen: string[] = [];
+      const restarts: number[] = [];
+      const crashing = new ConsumerRunner<string>(world.kafka, {
+        groupId: crashGroup,
+        topics: [topic],
+        decode: (record) => record.value?.toString() ?? '',
+        handle: async (items) => {
+          if (items.some((item) => item.value === 'poison'))
+            throw Object.assign(new Error('poison cannot be handled'), { retriable: false });
+          seen.push(...items.map((item) => item.value));
+        },
+        deadLetters: producer,
+        maxRecordsPerCall: 1, // 'after' waits behind the poison record's dead letter
+        restartBackoff: { initialMs: 200, maxMs: 1_000 },
+        instrument: (event) => {
+          if (event.name === KAFKA_EVENTS.consumerRestart) restarts.push(event.attempt);
+        },
+      });
+      const ready = consumerChecks({ admin, consumers: [crashing], stallAfterMs: 60_000 })[
+        `consumer ${crashGroup}`
+      ] as () => Promise<void>;
+      try {
+        await producer.send(
+          ['before', 'poison', 'after'].map((value) => ({ topic, key: 'c1', value: Buffer.from(value) })),
+        );
+        await crashing.start();
+        // Crashed, rebuilt, and crashed again on the same record while the cause lasts: not ready.
+        await waitFor(() => restarts.length >= 2, { what: 'two rebuilds', timeoutMs: 60_000 });
+        expect(restarts.slice(0, 2)).toEqual([1, 2]);
+        await waitFor(() => crashing.progress().state === 'crashed', { what: 'the crashed state' });
+        await expect(ready()).rejects.toThrow(/^crashed: .*larger than.*rebuilding the consumer in \d+ ms/i);
+        expect(seen).not.toContain('after');
+
+        await dlqMaxBytes('1048588');
+        await waitFor(() => seen.includes('after'), {
+          what: 'the rebuilt consumer to consume again',
+          timeoutMs: 60_000 /* the last backoff (up to 1 s) and a group join on a loaded machine */,
+        });
+        const deadLetters = await readTopic(world.kafka, dlq, (records) => records.length >= 1);
+        expect(deadLetters.map((r) => r.value?.toString())).toEqual(['poison']);
+        await waitFor(() => crashing.progress().state === 'running', { what: 'the running state' });
+        await expect(ready()).resolves.toBeUndefined();
+      } finally {
+        await crashing.stop();
+        await raw.disconnect();
+      }
+    },
+    150_000 /* several rebuilds with group joins; the machine is shared */,
+  );
 });

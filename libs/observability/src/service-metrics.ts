@@ -15,6 +15,8 @@ export class ServiceMetrics {
   readonly consumerLag: Gauge<'group' | 'topic' | 'partition'>;
   readonly projectionLag: Gauge<'projection' | 'topic' | 'partition'>;
   readonly deadLettered: Gauge<'topic'>;
+  readonly consumerRetries: Counter<'group' | 'verdict'>;
+  readonly consumerRestarts: Counter<'group'>;
 
   constructor(readonly service: string) {
     this.registry.setDefaultLabels({ service });
@@ -55,7 +57,34 @@ export class ServiceMetrics {
       labelNames: ['topic'],
       registers: [this.registry],
     });
+    this.consumerRetries = new Counter({
+      name: 'parley_consumer_retries_total',
+      help: 'Consumer steps retried after a failure, by group and verdict (transient: never dead-lettered)',
+      labelNames: ['group', 'verdict'],
+      registers: [this.registry],
+    });
+    this.consumerRestarts = new Counter({
+      name: 'parley_consumer_restarts_total',
+      help: 'Consumers rebuilt after kafkajs gave up on them (crashed without restarting), by group',
+      labelNames: ['group'],
+      registers: [this.registry],
+    });
   }
+
+  /**
+   * Counts what the Kafka consumers report (an `Instrument` of libs/kafka, typed structurally):
+   * every retried step, by group and verdict ('transient' ones are retried for as long as it takes),
+   * and every consumer rebuilt after a crash.
+   */
+  readonly kafkaInstrument = (event: {
+    readonly name: string;
+    readonly groupId?: string;
+    readonly verdict?: string;
+  }) => {
+    if (event.name === 'consumer.retry')
+      this.consumerRetries.inc({ group: event.groupId ?? '', verdict: event.verdict ?? 'unknown' });
+    else if (event.name === 'consumer.restart') this.consumerRestarts.inc({ group: event.groupId ?? '' });
+  };
 
   /** A gauge read when scraped (open sessions, for example). */
   gauge(name: string, help: string, read: () => number): void {

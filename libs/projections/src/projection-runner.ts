@@ -5,6 +5,7 @@ import {
   type BatchingProducer,
   type ConsumerProgress,
   type Decoded,
+  type FetchBatching,
   type Instrument,
   type KafkaClient,
 } from '@parley/kafka';
@@ -22,6 +23,8 @@ export interface ProjectionRunnerOptions<Returned = unknown> {
   readonly topicPrefix: string;
   /** Defaults to `<topic prefix>parley.projection.<name>`, so environments sharing a cluster stay apart. */
   readonly groupId?: string;
+  /** Fetch batching for a projection whose output may lag (see ConsumerRunnerOptions.fetch). */
+  readonly fetch?: FetchBatching;
   readonly logger?: Logger;
   readonly instrument?: Instrument;
   /**
@@ -62,6 +65,7 @@ export class ProjectionRunner<Returned = unknown> {
         ...('messageId' in event ? { messageId: event.messageId } : {}),
       }),
       deadLetters: options.deadLetters,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.partitionsConcurrently
         ? { partitionsConsumedConcurrently: options.partitionsConcurrently }
         : {}),

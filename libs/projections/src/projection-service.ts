@@ -6,6 +6,8 @@ import {
   KafkaAdmin,
   createKafka,
   type ConsumerProgress,
+  type FetchBatching,
+  type Instrument,
   type KafkaClient,
 } from '@parley/kafka';
 import type { Logger } from '@parley/logging';
@@ -19,8 +21,14 @@ export interface ProjectionServiceOptions {
   readonly config: Config;
   readonly logger: Logger;
   /** What to run; each under its own group (default `<prefix>parley.projection.<name>`). */
-  readonly runs: readonly { readonly projection: Projection; readonly groupId?: string }[];
+  readonly runs: readonly {
+    readonly projection: Projection;
+    readonly groupId?: string;
+    readonly fetch?: FetchBatching;
+  }[];
   readonly poolSize: number;
+  /** Sees the consumers' retries and dead letters (ServiceMetrics.kafkaInstrument). */
+  readonly instrument?: Instrument;
 }
 
 export interface ProjectionService {
@@ -50,15 +58,16 @@ export async function startProjectionService(options: ProjectionServiceOptions):
   const kafka = createKafka({
     brokers: config.kafka.brokers,
     clientId: `${config.kafka.clientId}-${options.service}`,
+    security: config.kafka.security,
     logger,
   });
   const pool = new Pool({ connectionString: config.postgres.url, max: options.poolSize });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
-  const deadLetters = new BatchingProducer(kafka);
+  const deadLetters = new BatchingProducer(kafka, { sendTimeoutMs: config.kafka.sendTimeoutMs });
   await deadLetters.connect();
   const serde = new EventSerde(config.schemaRegistry.url);
   const runners = options.runs.map(
-    ({ projection, groupId }) =>
+    ({ projection, groupId, fetch }) =>
       new ProjectionRunner({
         kafka,
         pool,
@@ -67,6 +76,8 @@ export async function startProjectionService(options: ProjectionServiceOptions):
         projection,
         topicPrefix: config.kafka.topicPrefix,
         ...(groupId ? { groupId } : {}),
+        ...(fetch ? { fetch } : {}),
+        ...(options.instrument ? { instrument: options.instrument } : {}),
         logger,
       }),
   );

@@ -1,5 +1,6 @@
+import { UnavailableError } from '@parley/domain';
 import { EVENT_TOPIC, type EventSerde, type ParleyEvent } from '@parley/events';
-import type { BatchingProducer } from '@parley/kafka';
+import { KafkaUnavailableError, type BatchingProducer } from '@parley/kafka';
 import { prefixedTopic } from '@parley/topics';
 
 /** The Kafka key of an event: conversation events share their conversation's partition, the rest their user's. */
@@ -7,15 +8,20 @@ export function eventKey(event: ParleyEvent): string {
   return 'conversationId' in event ? event.conversationId : event.userId;
 }
 
+/** What a client is told to wait before sending again while Kafka does not take events. */
+export const KAFKA_RETRY_AFTER_MS = 1_000;
+
 /**
  * Encodes events (Confluent wire format) and sends them to their topics through the batching
- * producer; resolves once Kafka has acknowledged all of them (acks=all).
+ * producer; resolves once Kafka has acknowledged all of them (acks=all). Kafka not acknowledging
+ * in time (KAFKA_SEND_TIMEOUT_MS) is an UnavailableError: 503 UNAVAILABLE with `retryAfterMs`.
  */
 export class EventPublisher {
   constructor(
     private readonly producer: BatchingProducer,
     private readonly serde: EventSerde,
     private readonly topicPrefix: string,
+    private readonly retryAfterMs: number = KAFKA_RETRY_AFTER_MS,
   ) {}
 
   /**
@@ -32,7 +38,16 @@ export class EventPublisher {
     } finally {
       order?.handedOver();
     }
-    await acknowledged;
+    try {
+      await acknowledged;
+    } catch (error) {
+      if (!(error instanceof KafkaUnavailableError)) throw error;
+      throw new UnavailableError(
+        'the event log (Kafka) is unavailable; try again (resending the same messageId is safe)',
+        this.retryAfterMs,
+        { cause: error },
+      );
+    }
   }
 
   private encode(events: readonly ParleyEvent[]) {

@@ -10,7 +10,9 @@ import { registryRoutes } from './registry-routes';
 import { RegistryStore } from './registry-store';
 
 export const REGISTRY_MIGRATIONS = {
-  dir: resolve(__dirname, '../migrations'),
+  // From the repository root, so the path holds from the source and from a service's build
+  // (dist/apps/<name>/, as deep as libs/<lib>/src/).
+  dir: resolve(__dirname, '../../../libs/schema-registry/migrations'),
   table: 'registry_migrations',
 } as const;
 

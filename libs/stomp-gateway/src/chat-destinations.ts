@@ -9,24 +9,40 @@ import {
 import type { MessageService } from '@parley/messaging';
 import type { SendContext } from './stomp-session';
 
-/** PROTOCOL §3: the `/app/...` destinations a client SENDs to, served by the MessageService. */
+type Handler = (messages: MessageService, context: SendContext) => Promise<void>;
+
+/**
+ * PROTOCOL §3: the `/app/...` destinations a client SENDs to, served by the MessageService. This table
+ * is the list (the authorisation and fuzz specs enumerate it, so a destination cannot be forgotten).
+ */
+const HANDLERS = {
+  '/app/chat.send': async (messages, { userId, sessionId, body }) => {
+    // Called before the first await: the session's sends keep their order (see MessageService.send).
+    await messages.send(userId, parseSendRequest(parseJsonObject(body)), { session: sessionId });
+  },
+  '/app/chat.read': (messages, { userId, body }) =>
+    messages.read(userId, parseReadRequest(parseJsonObject(body))),
+  '/app/chat.delete': (messages, { userId, body }) =>
+    messages.delete(userId, parseDeleteRequest(parseJsonObject(body))),
+  '/app/chat.typing': (messages, { userId, body }) =>
+    messages.typing(userId, parseClientId(parseJsonObject(body).conversationId, 'conversationId')),
+} satisfies Record<string, Handler>;
+
+export type ChatDestination = keyof typeof HANDLERS;
+export const CHAT_DESTINATIONS = Object.keys(HANDLERS) as readonly ChatDestination[];
+
 export function chatDestinations(messages: MessageService): (context: SendContext) => Promise<void> {
-  return async ({ userId, sessionId, destination, body }) => {
-    switch (destination) {
-      case '/app/chat.send':
-        // Called before the first await: the session's sends keep their order (see MessageService.send).
-        await messages.send(userId, parseSendRequest(parseJsonObject(body)), { session: sessionId });
-        return;
-      case '/app/chat.read':
-        return messages.read(userId, parseReadRequest(parseJsonObject(body)));
-      case '/app/chat.delete':
-        return messages.delete(userId, parseDeleteRequest(parseJsonObject(body)));
-      case '/app/chat.typing': {
-        const conversationId = parseClientId(parseJsonObject(body).conversationId, 'conversationId');
-        return messages.typing(userId, conversationId);
-      }
-      default:
-        throw new DomainError('invalid', 'UNKNOWN_DESTINATION', `nothing is served at ${destination}`);
-    }
+  return async (context) => {
+    const { destination } = context;
+    const handler: Handler | undefined = Object.hasOwn(HANDLERS, destination)
+      ? HANDLERS[destination as ChatDestination]
+      : undefined;
+    if (!handler)
+      throw new DomainError(
+        'invalid',
+        'UNKNOWN_DESTINATION',
+        `nothing is served at ${destination.slice(0, 100)}`,
+      );
+    return handler(messages, context);
   };
 }

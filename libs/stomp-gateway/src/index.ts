@@ -1,6 +1,7 @@
 export {
   attachStompEndpoint,
   STOMP_SUBPROTOCOLS,
+  DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
   type StompEndpointDeps,
   type StompEndpoint,
 } from './stomp-endpoint';
@@ -17,5 +18,6 @@ export {
   REFRESH_DESTINATION,
 } from './stomp-session';
 export { parseSubscription, USER_QUEUES, type Destination, type UserQueue } from './destinations';
-export { chatDestinations } from './chat-destinations';
+export { chatDestinations, CHAT_DESTINATIONS, type ChatDestination } from './chat-destinations';
 export { SessionRegistry } from './session-registry';
+export { ConnectionsPerAddress } from './connection-limit';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { bearerToken } from '@parley/auth';
-import { DomainError, parseClientId } from '@parley/domain';
+import { DomainError, UnavailableError, parseClientId } from '@parley/domain';
 import type { Logger } from '@parley/logging';
 import {
   FrameParser,
@@ -9,6 +9,7 @@ import {
   encodeFrame,
   negotiateHeartBeats,
   negotiateVersion,
+  type FrameParserOptions,
   type StompFrame,
 } from '@parley/stomp';
 import { parseSubscription, type Destination } from './destinations';
@@ -20,6 +21,8 @@ export interface Transport {
   /** Stop reading the socket (the session holds as many SENDs as it may); `resume` reads again. */
   pause?(): void;
   resume?(): void;
+  /** Bytes handed to `send` that the socket has not yet passed to the kernel (a reader that stalls). */
+  buffered?(): number;
 }
 
 /** A SEND to an application destination, with the sender the session authenticated. */
@@ -38,6 +41,11 @@ export interface InboxContext {
   readonly autoAck: boolean;
   /** Writes one item: a MESSAGE frame with `ack` and `inbox-position`. */
   push(position: number, body: unknown): void;
+  /**
+   * Undefined while the socket can take more; otherwise resolves once half its outbound buffer is
+   * free (or the session ended): a replay waits for it, so a large one never fills the buffer.
+   */
+  ready(): Promise<void> | undefined;
 }
 
 /** A device's inbox subscription, as the session drives it. */
@@ -64,16 +72,49 @@ export interface SessionLimits {
   readonly maxSubscriptions: number;
   /** SENDs one session may have in progress at once; beyond it the socket is not read. */
   readonly maxSendsInFlight: number;
+  /**
+   * Bytes waiting in the socket's outbound buffer above which a live notice is dropped and anything
+   * else (an inbox item, a RECEIPT, a heart-beat) ends the session with ERROR `SLOW_CONSUMER`.
+   */
+  readonly maxBufferedBytes: number;
 }
 
 export const DEFAULT_SESSION_LIMITS: SessionLimits = {
   connectTimeoutMs: 10_000,
   maxSubscriptions: 64,
   maxSendsInFlight: 128,
+  maxBufferedBytes: 4 * 1024 * 1024,
 };
+
+/** Parser options, one object per frame limit (a node has one limit and many sessions). */
+const parserOptionsByLimit = new Map<number, FrameParserOptions>();
+function parserOptions(maxFrameBytes: number): FrameParserOptions {
+  let options = parserOptionsByLimit.get(maxFrameBytes);
+  if (!options) parserOptionsByLimit.set(maxFrameBytes, (options = { maxFrameBytes }));
+  return options;
+}
+
+/** Limits completed with the defaults, once per set of limits (sessions share it). */
+const completed = new WeakMap<Partial<SessionLimits>, SessionLimits>();
+function completeLimits(limits: Partial<SessionLimits> | undefined): SessionLimits {
+  if (!limits) return DEFAULT_SESSION_LIMITS;
+  let complete = completed.get(limits);
+  if (!complete) completed.set(limits, (complete = { ...DEFAULT_SESSION_LIMITS, ...limits }));
+  return complete;
+}
+
+/**
+ * What a frame is to a client that stopped reading: a live notice (conversation feeds, typing,
+ * receipts, presence) may be dropped, since history and statuses hold the same facts; anything else
+ * may not, so the session ends instead; an ERROR frame is the last word and always goes out.
+ */
+type Delivery = 'live' | 'required' | 'last';
 
 /** Where a client hands a session a fresh token before its current one expires. */
 export const REFRESH_DESTINATION = '/app/session.refresh';
+
+/** How often a replay waiting for the socket's buffer looks again. */
+const OUTBOUND_POLL_MS = 20;
 
 /** setTimeout's longest delay; a later expiry is looked at again then. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -137,18 +178,22 @@ export class StompSession {
   private deviceId: string | undefined;
   private readonly subscriptions = new Map<string, Subscription>();
   private queue: Promise<void> = Promise.resolve();
-  /** SENDs being served: they run concurrently, each answered (RECEIPT or refusal) when it is done. */
-  private readonly sendsInFlight = new Set<Promise<void>>();
+  /**
+   * SENDs being served: they run concurrently, each answered (RECEIPT or refusal) when it is done.
+   * Made on the first SEND: most sessions only receive, and an empty Set costs a hundred bytes.
+   */
+  private sendsInFlight: Set<Promise<void>> | undefined;
   private lastReceived = Date.now();
   private lastSent = Date.now();
   private timers: NodeJS.Timeout[] = [];
   private expiryTimer: NodeJS.Timeout | undefined;
   private stopUserWatch: (() => void) | undefined;
   private readonly limits: SessionLimits;
+  private roomAwaited: Promise<void> | undefined;
 
   constructor(private readonly deps: StompSessionDeps) {
-    this.parser = new FrameParser({ maxFrameBytes: deps.maxFrameBytes });
-    this.limits = { ...DEFAULT_SESSION_LIMITS, ...deps.limits };
+    this.parser = new FrameParser(parserOptions(deps.maxFrameBytes));
+    this.limits = completeLimits(deps.limits);
     // A socket that never sends CONNECT would hold its memory and descriptor forever.
     this.expiryTimer = setTimeout(() => {
       if (this.state === 'awaiting-connect') this.fail('CONNECT_TIMEOUT', undefined, 'no CONNECT in time');
@@ -224,7 +269,7 @@ export class StompSession {
           return this.fail('transactions are not supported', frame);
         case 'DISCONNECT':
           // The RECEIPT says every earlier frame was handled: the SENDs still running included.
-          await Promise.all(this.sendsInFlight);
+          if (this.sendsInFlight) await Promise.all(this.sendsInFlight);
           this.receipt(frame);
           return this.close();
         default:
@@ -289,7 +334,9 @@ export class StompSession {
     });
     this.startHeartBeats(heartBeats.outgoingMs, heartBeats.incomingMs);
     this.expireAt(user.expiresAtMs);
-    this.stopUserWatch = this.deps.watchUser?.(this.userId, (queue, body) => this.pushToQueue(queue, body));
+    this.stopUserWatch = this.deps.watchUser?.(this.userId, (queue, body) =>
+      this.pushToQueue(queue, body, {}, 'live'),
+    );
     this.deps.onOpen?.(this);
   }
 
@@ -306,11 +353,12 @@ export class StompSession {
     const running = this.serveSend(frame, destination).catch((error: unknown) =>
       this.handlingFailed(frame, error),
     );
-    this.sendsInFlight.add(running);
-    void running.then(() => this.sendsInFlight.delete(running));
-    if (this.sendsInFlight.size < this.limits.maxSendsInFlight) return;
+    const inFlight = (this.sendsInFlight ??= new Set());
+    inFlight.add(running);
+    void running.then(() => inFlight.delete(running));
+    if (inFlight.size < this.limits.maxSendsInFlight) return;
     this.deps.transport.pause?.();
-    while (this.sendsInFlight.size >= this.limits.maxSendsInFlight) await Promise.race(this.sendsInFlight);
+    while (inFlight.size >= this.limits.maxSendsInFlight) await Promise.race(inFlight);
     if (this.state !== 'closed') this.deps.transport.resume?.();
   }
 
@@ -323,7 +371,7 @@ export class StompSession {
     if (this.deps.mayAct && !this.deps.mayAct(this.userId as string))
       return this.fail('ACCOUNT_DISABLED', frame, 'this account is no longer active');
     if (!this.deps.handleSend)
-      return this.refuse(frame, 'UNKNOWN_DESTINATION', `nothing is served at ${destination}`);
+      return this.refuse(frame, 'UNKNOWN_DESTINATION', `nothing is served at ${quoted(destination)}`);
     try {
       await this.deps.handleSend({
         userId: this.userId as string,
@@ -334,6 +382,8 @@ export class StompSession {
       });
     } catch (error) {
       if (error instanceof DomainError) return this.refuse(frame, error.code, error.message, error.details);
+      if (error instanceof UnavailableError)
+        return this.refuse(frame, error.code, error.message, { retryAfterMs: error.retryAfterMs });
       this.deps.logger?.error(
         { err: error, destination, session: this.id, messageId: messageIdOf(frame.body) },
         'SEND failed',
@@ -407,13 +457,14 @@ export class StompSession {
   private async subscribe(frame: StompFrame<string>): Promise<void> {
     const id = this.required(frame, 'id');
     const destination = this.required(frame, 'destination');
-    if (this.subscriptions.has(id)) throw new StompProtocolError(`subscription id ${id} is already in use`);
+    if (this.subscriptions.has(id))
+      throw new StompProtocolError(`subscription id ${quoted(id)} is already in use`);
     const ack = frame.headers.ack ?? 'auto';
     if (!(ACK_MODES as readonly string[]).includes(ack))
-      throw new StompProtocolError(`invalid ack mode "${ack}"`);
+      throw new StompProtocolError(`invalid ack mode "${quoted(ack)}"`);
     const target = parseSubscription(destination);
     if (target.kind === 'unknown')
-      return this.refuse(frame, 'UNKNOWN_DESTINATION', `cannot subscribe to ${destination}`);
+      return this.refuse(frame, 'UNKNOWN_DESTINATION', `cannot subscribe to ${quoted(destination)}`);
     if (this.subscriptions.size >= this.limits.maxSubscriptions)
       return this.refuse(
         frame,
@@ -443,20 +494,10 @@ export class StompSession {
           return this.refuse(frame, 'INVALID_POSITION', 'from-position must be a non-negative integer');
         fromPosition = Number(from);
       }
-      inbox = this.deps.openInbox({
-        userId: this.userId as string,
-        deviceId: this.deviceId as string,
-        autoAck: ackMode === 'auto',
-        push: (position, body) => this.pushInboxItem(id, destination, ackMode, position, body),
-      });
+      inbox = this.openInboxFeed(id, destination, ackMode);
     }
     const stopFeed =
-      target.kind === 'conversation'
-        ? this.deps.watchConversation?.(target.conversationId, (body) => {
-            // A notice already on its way when the feed ended is not delivered.
-            if (this.subscriptions.get(id)?.stopFeed === stopFeed) this.message(id, destination, body);
-          })
-        : undefined;
+      target.kind === 'conversation' ? this.watchFeed(id, destination, target.conversationId) : undefined;
     this.subscriptions.set(id, {
       id,
       destination,
@@ -475,6 +516,27 @@ export class StompSession {
     });
   }
 
+  // The callbacks a subscription keeps for its whole life are made here, apart from `subscribe`,
+  // so that they do not keep the SUBSCRIBE frame alive with them.
+  private openInboxFeed(id: string, destination: string, ackMode: Subscription['ack']): InboxFeed {
+    if (!this.deps.openInbox) throw new Error('no inbox to open');
+    return this.deps.openInbox({
+      userId: this.userId as string,
+      deviceId: this.deviceId as string,
+      autoAck: ackMode === 'auto',
+      push: (position, body) => this.pushInboxItem(id, destination, ackMode, position, body),
+      ready: () => this.outboundReady(),
+    });
+  }
+
+  private watchFeed(id: string, destination: string, conversationId: string): (() => void) | undefined {
+    const stopFeed = this.deps.watchConversation?.(conversationId, (body) => {
+      // A notice already on its way when the feed ended is not delivered.
+      if (this.subscriptions.get(id)?.stopFeed === stopFeed) this.message(id, destination, body, {}, 'live');
+    });
+    return stopFeed;
+  }
+
   private unsubscribe(id: string): void {
     const subscription = this.subscriptions.get(id);
     subscription?.inbox?.stop();
@@ -491,18 +553,22 @@ export class StompSession {
     destination: string,
     body: unknown,
     headers: Record<string, string> = {},
+    delivery: Delivery = 'required',
   ): void {
-    this.write({
-      command: 'MESSAGE',
-      headers: {
-        destination,
-        subscription,
-        'message-id': randomUUID(),
-        'content-type': 'application/json',
-        ...headers,
+    this.write(
+      {
+        command: 'MESSAGE',
+        headers: {
+          destination,
+          subscription,
+          'message-id': randomUUID(),
+          'content-type': 'application/json',
+          ...headers,
+        },
+        body: Buffer.from(JSON.stringify(body)),
       },
-      body: Buffer.from(JSON.stringify(body)),
-    });
+      delivery,
+    );
   }
 
   /** ACK/NACK: `id` is the `ack` header of a MESSAGE (here, the inbox position). */
@@ -552,10 +618,17 @@ export class StompSession {
   }
 
   /** Sends a JSON body to every subscription of one of the user's queues. */
-  pushToQueue(queue: string, body: unknown, headers: Record<string, string> = {}): void {
+  pushToQueue(
+    queue: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+    delivery: Delivery = 'required',
+  ): void {
+    // What other nodes and the log tell on the errors queue (a feed ended) is never dropped.
+    const how = queue === 'errors' ? 'required' : delivery;
     for (const subscription of this.subscriptions.values()) {
       if (subscription.target.kind !== 'user-queue' || subscription.target.queue !== queue) continue;
-      this.message(subscription.id, subscription.destination, body, headers);
+      this.message(subscription.id, subscription.destination, body, headers, how);
     }
   }
 
@@ -593,12 +666,46 @@ export class StompSession {
     }
   }
 
-  private write(frame: StompFrame<string>): void {
-    this.send(encodeFrame(frame));
+  private outboundReady(): Promise<void> | undefined {
+    const half = this.limits.maxBufferedBytes / 2;
+    const free = () => this.state === 'closed' || (this.deps.transport.buffered?.() ?? 0) < half;
+    if (free()) return undefined;
+    // One poll for everyone waiting: the socket says nothing when its buffer empties through ws.
+    return (this.roomAwaited ??= new Promise((resolve) => {
+      const poll = setInterval(() => {
+        if (!free()) return;
+        clearInterval(poll);
+        this.roomAwaited = undefined;
+        resolve();
+      }, OUTBOUND_POLL_MS);
+    }));
   }
 
-  private send(data: Buffer | string): void {
+  private write(frame: StompFrame<string>, delivery: Delivery = 'required'): void {
+    this.send(encodeFrame(frame), delivery);
+  }
+
+  /**
+   * A frame is written while fewer than `maxBufferedBytes` wait in the socket's buffer, so what the
+   * node holds for one socket stays under that plus one frame and the ERROR that ends it. The inbox
+   * waits at half of it (`ready`), so only a reader that stalls gets there.
+   */
+  private send(data: Buffer | string, delivery: Delivery = 'required'): void {
     if (this.state === 'closed') return;
+    if (delivery !== 'last' && (this.deps.transport.buffered?.() ?? 0) >= this.limits.maxBufferedBytes) {
+      if (delivery === 'live') return;
+      this.deps.logger?.warn(
+        { session: this.id, user: this.userId, buffered: this.deps.transport.buffered?.() },
+        'closing a session that stopped reading',
+      );
+      return this.fail(
+        'SLOW_CONSUMER',
+        undefined,
+        `more than ${this.limits.maxBufferedBytes} bytes waited for this connection to read them; ` +
+          'the session is closed. Inbox items not ACKed are delivered again on the next connection; ' +
+          'live notices (feeds, typing, receipts) that did not fit were dropped.',
+      );
+    }
     this.lastSent = Date.now();
     this.deps.transport.send(data);
   }
@@ -607,15 +714,18 @@ export class StompSession {
   private fail(message: string, frame?: StompFrame<string>, detail?: string): void {
     if (this.state === 'closed') return;
     const receiptId = frame?.headers.receipt;
-    this.write({
-      command: 'ERROR',
-      headers: {
-        message: message.slice(0, 200),
-        'content-type': 'text/plain',
-        ...(receiptId ? { 'receipt-id': receiptId } : {}),
+    this.write(
+      {
+        command: 'ERROR',
+        headers: {
+          message: message.slice(0, 200),
+          'content-type': 'text/plain',
+          ...(receiptId ? { 'receipt-id': receiptId } : {}),
+        },
+        body: Buffer.from(detail ?? message),
       },
-      body: Buffer.from(detail ?? message),
-    });
+      'last',
+    );
     this.close();
   }
 
@@ -624,6 +734,11 @@ export class StompSession {
     this.deps.transport.close();
     this.closed();
   }
+}
+
+/** A client's value in an answer: at most 100 characters, so a refusal never echoes a whole frame back. */
+function quoted(value: string): string {
+  return value.length <= 100 ? value : `${value.slice(0, 100)}…`;
 }
 
 /** The messageId of a SEND body, if it has one, so a client can match a refusal to its message. */

@@ -36,6 +36,12 @@ class FakeTransport implements Transport {
   private cursor = 0;
   /** Messages sent after close() was called: a closed socket takes nothing. */
   readonly sentAfterClose: string[] = [];
+  /** What the socket holds unsent (a test sets it to play a client that stopped reading). */
+  waiting = 0;
+
+  buffered(): number {
+    return this.waiting;
+  }
 
   send(data: Buffer | string): void {
     const raw = Buffer.isBuffer(data) ? data.toString('utf8') : data;
@@ -103,6 +109,12 @@ function frame(command: string, headers: Record<string, string | undefined>, bod
 function errorOf(out: Out | undefined) {
   expect(out?.command).toBe('ERROR');
   return { message: out?.headers.message, receiptId: out?.headers['receipt-id'], body: out?.body };
+}
+
+/** Polls a condition that a timer of the session makes true (a few of its 20 ms ticks). */
+async function waitUntil(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(check()).toBe(true);
 }
 
 /** Lets the session's promise chain run (every fake collaborator answers in microtasks). */
@@ -756,7 +768,15 @@ describe('StompSession', () => {
         receipt: 'r-1',
       });
       expect(h.openInbox.mock.calls).toEqual([
-        [{ userId: USER, deviceId: 'phone-1', autoAck: false, push: expect.any(Function) }],
+        [
+          {
+            userId: USER,
+            deviceId: 'phone-1',
+            autoAck: false,
+            push: expect.any(Function),
+            ready: expect.any(Function),
+          },
+        ],
       ]);
       expect(h.inboxes[0]?.feed.start.mock.calls).toEqual([[42]]);
       const out = h.transport.take();
@@ -984,6 +1004,17 @@ describe('StompSession', () => {
         expect(h.transport.closes).toBe(0);
       },
     );
+
+    it('when it subscribes to a destination of 400 characters then the refusal quotes only its first 100', async () => {
+      const h = await connected();
+      await withErrorsQueue(h);
+      const destination = `/queue/${'x'.repeat(393)}`;
+      await h.send('SUBSCRIBE', { id: 'x', destination });
+      expect(refusalIn(h.transport.take())).toEqual({
+        code: 'UNKNOWN_DESTINATION',
+        message: `cannot subscribe to ${destination.slice(0, 100)}…`,
+      });
+    });
 
     it('when a refusal has no /user/queue/errors subscription to go to then nothing is sent', async () => {
       const h = await connected();
@@ -1492,6 +1523,85 @@ describe('StompSession', () => {
       expect(errorOf(error).message).toBe('TOO_MANY_SESSIONS');
       expect(close?.command).toBe('close');
       expect(h.onOpen).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('given a client that stopped reading (the socket buffer at its cap)', () => {
+    const CAP = 1_000;
+    const stalled = async () => {
+      const h = await connected({}, { limits: { maxBufferedBytes: CAP } });
+      await h.send('SUBSCRIBE', { id: 'in', destination: '/user/queue/messages', ack: 'client-individual' });
+      await h.send('SUBSCRIBE', { id: 'feed', destination: '/topic/conversation.c-1' });
+      await h.send('SUBSCRIBE', { id: 'typing', destination: '/user/queue/typing' });
+      await withErrorsQueue(h);
+      return h;
+    };
+
+    it('when live notices come below the cap they are written; at the cap they are dropped and the session stays', async () => {
+      const h = await stalled();
+      h.transport.waiting = CAP - 1;
+      h.conversationWatches[0]?.deliver({ n: 1 });
+      h.userWatch.deliver?.('typing', { n: 2 });
+      expect(h.transport.trace()).toEqual(['MESSAGE', 'MESSAGE']);
+      h.transport.waiting = CAP;
+      h.conversationWatches[0]?.deliver({ n: 3 });
+      h.userWatch.deliver?.('typing', { n: 4 });
+      expect(h.transport.trace()).toEqual([]);
+      h.transport.waiting = 0;
+      h.conversationWatches[0]?.deliver({ n: 5 });
+      expect(h.transport.take().map((o) => JSON.parse(o.body) as unknown)).toEqual([{ n: 5 }]);
+      expect(h.onClose).not.toHaveBeenCalled();
+    });
+
+    it('when an inbox item comes at the cap then ERROR SLOW_CONSUMER says items come again, the socket closes and the feeds stop', async () => {
+      const h = await stalled();
+      h.transport.waiting = CAP;
+      h.inboxes[0]?.context.push(7, { kind: 'message', messageId: 'm-7' });
+      const [error, close, ...rest] = h.transport.take();
+      expect(rest).toEqual([]);
+      const { message, body } = errorOf(error);
+      expect(message).toBe('SLOW_CONSUMER');
+      expect(body).toMatch(/more than 1000 bytes waited/);
+      expect(body).toMatch(/not ACKed are delivered again on the next connection/);
+      expect(close?.command).toBe('close');
+      expect(h.inboxes[0]?.feed.stop).toHaveBeenCalled();
+      expect(h.conversationWatches[0]?.stop).toHaveBeenCalled();
+      expect(h.onClose.mock.calls).toEqual([[h.session]]);
+      h.inboxes[0]?.context.push(8, { kind: 'message', messageId: 'm-8' });
+      expect(h.transport.trace()).toEqual([]);
+    });
+
+    it('when half the buffer is taken then the inbox is told to wait, and told to go on once it drains (or the session ends)', async () => {
+      const h = await stalled();
+      const context = h.inboxes[0]!.context;
+      h.transport.waiting = CAP / 2 - 1;
+      expect(context.ready()).toBeUndefined();
+      h.transport.waiting = CAP / 2;
+      let resumed = false;
+      void context.ready()?.then(() => (resumed = true));
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      expect(resumed).toBe(false);
+      h.transport.waiting = 0;
+      await waitUntil(() => resumed);
+
+      h.transport.waiting = CAP;
+      let released = false;
+      void context.ready()?.then(() => (released = true));
+      h.session.closed();
+      await waitUntil(() => released);
+    });
+
+    it('when a notice for /user/queue/errors or a RECEIPT comes at the cap then it is not dropped: SLOW_CONSUMER', async () => {
+      const notice = await stalled();
+      notice.transport.waiting = CAP;
+      notice.userWatch.deliver?.('errors', { code: 'SUBSCRIPTION_ENDED' });
+      expect(notice.transport.trace()).toEqual(['ERROR', 'close']);
+
+      const receipt = await stalled();
+      receipt.transport.waiting = CAP;
+      await receipt.send('UNSUBSCRIBE', { id: 'typing', receipt: 'r-1' });
+      const [error] = receipt.transport.take();
+      expect(errorOf(error).message).toBe('SLOW_CONSUMER');
     });
   });
 

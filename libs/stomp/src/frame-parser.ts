@@ -36,6 +36,14 @@ interface FrameHead {
  * (for the LF ending each head line, then for the body's NUL), each search resuming where the last
  * push left it, and each head line is decoded once, when its LF arrives.
  */
+/** One set per list of commands, shared by every parser that reads them (one parser per connection). */
+const commandSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+function commandSet(commands: readonly string[]): ReadonlySet<string> {
+  let set = commandSets.get(commands);
+  if (!set) commandSets.set(commands, (set = new Set(commands)));
+  return set;
+}
+
 export class FrameParser {
   private readonly bytes = new ByteQueue();
   private broken = false;
@@ -52,7 +60,7 @@ export class FrameParser {
   private head: FrameHead | undefined;
 
   constructor(private readonly options: FrameParserOptions) {
-    this.commands = new Set(options.commands ?? CLIENT_COMMANDS);
+    this.commands = commandSet(options.commands ?? CLIENT_COMMANDS);
     this.maxHeaders = options.maxHeaders ?? 64;
   }
 
@@ -167,7 +175,8 @@ export class FrameParser {
     const headers = parseHeaders(this.lines.slice(1), escapesHeaders(command));
     const declared = headers['content-length'];
     if (declared === undefined) return { command, headers, bodyStart, nulAt: undefined };
-    if (!/^\d{1,10}$/.test(declared)) throw new StompProtocolError(`invalid content-length "${declared}"`);
+    if (!/^\d{1,10}$/.test(declared))
+      throw new StompProtocolError(`invalid content-length "${declared.slice(0, 40)}"`);
     const nulAt = bodyStart + Number(declared);
     if (nulAt + 1 > this.options.maxFrameBytes) this.tooLarge();
     return { command, headers, bodyStart, nulAt };

@@ -7,3 +7,12 @@ export {
   type TestWorld,
   type StackEnv,
 } from './test-world';
+export {
+  FuzzRandom,
+  fuzzFrame,
+  splitRandomly,
+  STOMP_MUTATIONS,
+  type FuzzedFrame,
+  type StompFuzzContext,
+  type StompMutation,
+} from './stomp-fuzz';

@@ -34,7 +34,11 @@ export function createCliContext(io: CliIo): CliContext & { readonly close: () =
   const connect = async (): Promise<Clients> => {
     if (clients) return clients;
     const config = loadConfig(io.env ?? process.env);
-    const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-cli` });
+    const kafka = createKafka({
+      brokers: config.kafka.brokers,
+      clientId: `${config.kafka.clientId}-cli`,
+      security: config.kafka.security,
+    });
     const admin = new KafkaAdmin(kafka);
     try {
       await admin.connect();

@@ -157,7 +157,7 @@ export interface MessageRead {
   readonly upToSeq: number;
 }
 
-/** A user sent a message; Kafka holds it durably from here on. (chat.messages, schema v1) */
+/** A user sent a message; Kafka holds it durably from here on. (chat.messages, schema v2) */
 export interface MessageSent {
   readonly type: 'MessageSent';
   /** Unique id of this event (UUID); consumers use it to drop duplicates. */
@@ -174,6 +174,8 @@ export interface MessageSent {
   readonly recipientId: null | string;
   /** Message text, 1 to 4000 characters. */
   readonly text: string;
+  /** The message this one answers (its messageId, in the same conversation); null when it answers none. Added in v2: records written before read as null. */
+  readonly replyToMessageId: null | string;
 }
 
 /** Online while any session of the user is open. */

@@ -22,6 +22,7 @@ const examples: ParleyEvent[] = [
     senderId: 'u1',
     recipientId: 'u2',
     text: 'hello ✓',
+    replyToMessageId: null,
   },
   {
     type: 'MessageDelivered',

@@ -14,6 +14,7 @@ describe('messages projection (pure)', () => {
         senderId: 'u-1',
         recipientId: null,
         text: 'hi',
+        replyToMessageId: null,
       },
       position(41),
     );

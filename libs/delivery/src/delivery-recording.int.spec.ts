@@ -1,0 +1,123 @@
+// An ACK's MessageDelivered survives a failure between the mark and the publish: the row stays
+// marked, the delivery worker's catch-up publishes the event, and the TTL never fails the message.
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { Pool } from 'pg';
+import { EVENT_TOPIC, EventSerde, type ParleyEvent } from '@parley/events';
+import { BatchingProducer, KafkaAdmin, readTopic } from '@parley/kafka';
+import { PresenceTracker } from '@parley/presence';
+import { EventPublisher } from '@parley/publishing';
+import { createTestWorld, waitFor, type TestWorld } from '@parley/testing';
+import { DeliveryJobs } from './delivery-jobs';
+import { DeliveryReceipts } from './delivery-receipts';
+import { InboxStore } from './inbox-store';
+
+/** The real publisher, failing its first `failures` calls as Kafka would when unavailable. */
+class FlakyPublisher extends EventPublisher {
+  failures = 1;
+  override async publish(events: readonly ParleyEvent[]): Promise<void> {
+    if (this.failures-- > 0) throw new Error('Kafka unavailable (injected)');
+    return super.publish(events);
+  }
+}
+
+describe('MessageDelivered after a failure between the mark and the publish', () => {
+  let world: TestWorld;
+  let pool: Pool;
+  let producer: BatchingProducer;
+  let serde: EventSerde;
+  let redis: Redis;
+
+  beforeAll(async () => {
+    world = await createTestWorld('delivery-recording', { database: true });
+    pool = new Pool({ connectionString: world.databaseUrl });
+    producer = new BatchingProducer(world.kafka);
+    await producer.connect();
+    serde = new EventSerde(world.env.schemaRegistryUrl);
+    await serde.registerAll();
+    redis = new Redis(world.env.redisUrl);
+  });
+
+  afterAll(async () => {
+    redis.disconnect();
+    await producer.disconnect();
+    await pool.end();
+    await world.dispose();
+  });
+
+  /** Every event on the messages topic so far. */
+  const messageEvents = async (): Promise<ParleyEvent[]> => {
+    const topic = world.topic(EVENT_TOPIC.MessageDelivered);
+    const admin = new KafkaAdmin(world.kafka);
+    await admin.connect();
+    const total = (await admin.topicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
+    await admin.disconnect();
+    const records = await readTopic(world.kafka, topic, (r) => r.length >= total);
+    return Promise.all(records.map((r) => serde.decode(r.value as Buffer)));
+  };
+
+  it('given an ACK whose MessageDelivered publish fails, then the catch-up records it, once past the TTL no MessageFailed follows', async () => {
+    const userId = `u-${randomUUID()}`;
+    const messageId = randomUUID();
+    const conversationId = `c-${randomUUID()}`;
+    const body = {
+      kind: 'message',
+      messageId,
+      conversationId,
+      senderId: 'sender-1',
+      seq: 1,
+      text: 'hello',
+      sentAt: new Date(Date.now() - 7_200_000).toISOString(),
+    };
+    // Two hours old: past the one-second TTL the jobs below run with.
+    await pool.query(
+      `INSERT INTO inbox_items (user_id, position, kind, message_id, conversation_id, body, created_at)
+       VALUES ($1, 1, 'message', $2, $3, $4, now() - interval '2 hours')`,
+      [userId, messageId, conversationId, body],
+    );
+    const flaky = new FlakyPublisher(producer, serde, world.prefix);
+    const receipts = new DeliveryReceipts({ store: new InboxStore(pool), publisher: flaky });
+
+    receipts.acknowledged(userId, 'phone', [1]);
+    await receipts.drained();
+    const row = async () =>
+      (
+        await pool.query<{
+          delivered_at: Date | null;
+          delivered_device_id: string | null;
+          delivery_recorded_at: Date | null;
+          failed_at: Date | null;
+        }>('SELECT * FROM inbox_items WHERE user_id = $1 AND position = 1', [userId])
+      ).rows[0];
+    // The state a crash between the mark and the publish leaves: marked, not recorded.
+    expect(flaky.failures).toBe(0); // the one publish was tried, and failed
+    expect(await row()).toMatchObject({ delivered_device_id: 'phone', delivery_recorded_at: null });
+    expect((await row())?.delivered_at).toBeInstanceOf(Date);
+
+    const publisher = new EventPublisher(producer, serde, world.prefix);
+    const jobs = new DeliveryJobs({
+      pool,
+      publisher,
+      presence: new PresenceTracker(redis, world.prefix, publisher, {
+        sessionTtlMs: 3_000,
+        offlineGraceMs: 500,
+      }),
+      ttlMs: 1_000,
+      intervalMs: 100,
+      deliveredCatchUpAfterMs: 0,
+    });
+    jobs.start();
+    try {
+      await waitFor(async () => (await row())?.delivery_recorded_at, { what: 'the catch-up records it' });
+      // The expiry runs on every tick after the catch-up: let several pass over the two-hour-old row.
+      const recordedAt = Date.now();
+      await waitFor(() => Date.now() - recordedAt > 1_000, { intervalMs: 100 });
+    } finally {
+      await jobs.stop();
+    }
+    expect((await row())?.failed_at).toBeNull();
+    const events = (await messageEvents()).filter((e) => 'messageId' in e && e.messageId === messageId);
+    expect(events.map((e) => e.type)).toEqual(['MessageDelivered']);
+    expect(events[0]).toMatchObject({ recipientId: userId, deviceId: 'phone', seq: 1 });
+  });
+});

@@ -1,0 +1,85 @@
+// The pure parts of the end-to-end benchmark: the open-loop schedule, latency summaries, order
+// checks and CPU per message. (The I/O around them is in e2e-bench.ts.)
+import { percentile } from './latency';
+import type { StackProcess } from './process-cpu';
+
+/**
+ * Open loop: send j (0, 1, 2, ...) is due `j / rate` seconds after the start, whatever happened to
+ * the sends before it. Latency is measured from this scheduled moment, not from when the load
+ * generator got round to it, so a stalled system is not hidden by a stalled generator
+ * (coordinated omission).
+ */
+export function scheduledOffsetMs(index: number, ratePerSecond: number): number {
+  return (index * 1000) / ratePerSecond;
+}
+
+/** How many of `total` sends are due `elapsedMs` after the start (send 0 is due at once). */
+export function dueCount(elapsedMs: number, ratePerSecond: number, total: number): number {
+  if (elapsedMs < 0) return 0;
+  return Math.min(total, Math.floor((elapsedMs * ratePerSecond) / 1000 + 1e-9) + 1);
+}
+
+export interface LatencySummary {
+  readonly count: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly p999: number;
+  readonly max: number;
+}
+
+/** p50, p99, p99.9 and max of unsorted latencies (NaN when there are none). */
+export function summarize(latencies: readonly number[]): LatencySummary {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return {
+    count: sorted.length,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    p999: percentile(sorted, 99.9),
+    max: sorted.length === 0 ? NaN : (sorted[sorted.length - 1] as number),
+  };
+}
+
+/** How many items arrived after an item that was sent later (0: the order was kept). */
+export function outOfOrder(sentIndexes: readonly number[]): number {
+  let highest = -Infinity;
+  let late = 0;
+  for (const index of sentIndexes) {
+    if (index < highest) late++;
+    else highest = index;
+  }
+  return late;
+}
+
+/**
+ * CPU seconds each kind of process used between two samples of /proc. Deltas are taken per
+ * process, so one that ended in between (another stack's broker, say) takes nothing away, and one
+ * that started in between (a restarted service) counts from zero.
+ */
+export function cpuUsedByKind(
+  before: readonly StackProcess[],
+  after: readonly StackProcess[],
+): Map<string, number> {
+  const earlier = new Map(before.map((p) => [`${p.kind}/${p.pid}`, p.cpuSeconds]));
+  const used = new Map<string, number>();
+  for (const p of after)
+    used.set(p.kind, (used.get(p.kind) ?? 0) + p.cpuSeconds - (earlier.get(`${p.kind}/${p.pid}`) ?? 0));
+  return used;
+}
+
+/**
+ * CPU microseconds per delivered message for each process: what it used during the run minus what
+ * it uses idle over the same time (`idlePerSecond` × `seconds`), divided by the messages.
+ */
+export function cpuPerMessageUs(
+  used: ReadonlyMap<string, number>,
+  idlePerSecond: ReadonlyMap<string, number>,
+  seconds: number,
+  delivered: number,
+): Map<string, number> {
+  const perMessage = new Map<string, number>();
+  for (const [kind, cpuSeconds] of used) {
+    const aboveIdle = cpuSeconds - (idlePerSecond.get(kind) ?? 0) * seconds;
+    perMessage.set(kind, delivered > 0 ? (aboveIdle / delivered) * 1e6 : NaN);
+  }
+  return perMessage;
+}

@@ -1,0 +1,97 @@
+import {
+  cpuPerMessageUs,
+  cpuUsedByKind,
+  dueCount,
+  outOfOrder,
+  scheduledOffsetMs,
+  summarize,
+} from './open-loop';
+
+describe('the open-loop schedule', () => {
+  it('given 1,000 msgs/s, then send j is due j ms after the start, whatever happened before', () => {
+    expect([0, 1, 999].map((j) => scheduledOffsetMs(j, 1_000))).toEqual([0, 1, 999]);
+    expect(scheduledOffsetMs(5, 50)).toBe(100);
+  });
+
+  it('given a load generator on time, then one send is due per interval, the first at once', () => {
+    expect(dueCount(0, 200, 1_000)).toBe(1);
+    expect(dueCount(4.99, 200, 1_000)).toBe(1);
+    expect(dueCount(5, 200, 1_000)).toBe(2);
+    expect(dueCount(-1, 200, 1_000)).toBe(0);
+  });
+
+  it('given a load generator that fell behind, then every missed send is due at once (none skipped)', () => {
+    expect(dueCount(100, 5_000, 10_000)).toBe(501);
+  });
+
+  it('given the run is over, then no more than the total is due', () => {
+    expect(dueCount(60_000, 1_000, 2_000)).toBe(2_000);
+  });
+
+  it('given any rate, then at the scheduled moment of send j, send j is due (no rounding leaves it behind)', () => {
+    for (const rate of [3, 7, 50, 200, 333, 1_000, 2_000, 4_999, 5_000])
+      for (let j = 0; j < 20_000; j += 7) expect(dueCount(scheduledOffsetMs(j, rate), rate, 1e9)).toBe(j + 1);
+  });
+});
+
+describe('summarize (latency percentiles)', () => {
+  it('given 1,000 latencies in any order, then p50, p99, p99.9 and max are nearest-rank', () => {
+    const latencies = Array.from({ length: 1_000 }, (_, i) => 1_000 - i);
+    expect(summarize(latencies)).toEqual({ count: 1_000, p50: 500, p99: 990, p999: 999, max: 1_000 });
+  });
+
+  it('given no latencies, then every figure is NaN (printed as "-")', () => {
+    expect(summarize([])).toEqual({ count: 0, p50: NaN, p99: NaN, p999: NaN, max: NaN });
+  });
+
+  it('does not reorder the caller’s array', () => {
+    const latencies = [3, 1, 2];
+    summarize(latencies);
+    expect(latencies).toEqual([3, 1, 2]);
+  });
+});
+
+describe('outOfOrder', () => {
+  it('given items received in send order (with gaps), then none is out of order', () => {
+    expect(outOfOrder([0, 1, 2, 5, 9])).toBe(0);
+  });
+
+  it('given an item overtaken by later ones, then each item received after a later one counts', () => {
+    expect(outOfOrder([0, 2, 3, 1, 4])).toBe(1);
+    expect(outOfOrder([3, 0, 1, 2])).toBe(3);
+  });
+});
+
+describe('CPU per message', () => {
+  const map = (entries: Record<string, number>) => new Map(Object.entries(entries));
+  const proc = (kind: string, pid: number, cpuSeconds: number) => ({ kind, pid, cpuSeconds });
+
+  it("given two samples, then each kind used the sum of its processes' deltas", () => {
+    const before = [proc('postgresql', 1, 5), proc('postgresql', 2, 1), proc('gateway', 3, 10)];
+    const after = [proc('postgresql', 1, 5.5), proc('postgresql', 2, 1.25), proc('gateway', 3, 12)];
+    expect(cpuUsedByKind(before, after)).toEqual(map({ postgresql: 0.75, gateway: 2 }));
+  });
+
+  it('given a process that ended between the samples, then it takes nothing away from its kind', () => {
+    const before = [proc('kafka broker', 1, 100), proc('kafka broker', 2, 1_000)];
+    expect(cpuUsedByKind(before, [proc('kafka broker', 1, 101)])).toEqual(map({ 'kafka broker': 1 }));
+  });
+
+  it('given a process that started between the samples (a restart), then it counts from zero', () => {
+    const after = [proc('gateway', 3, 10), proc('gateway', 4, 0.5)];
+    expect(cpuUsedByKind([proc('gateway', 3, 9)], after)).toEqual(map({ gateway: 1.5 }));
+  });
+
+  it('given CPU used and idle rates, then µs per message is the use above idle over the messages', () => {
+    const used = map({ gateway: 2, postgresql: 0.5 });
+    const idle = map({ gateway: 0.01, postgresql: 0.005 });
+    // 10 s: gateway 2 s - 0.1 s idle = 1.9 s over 1,000 messages; postgresql 0.5 - 0.05 = 0.45 s.
+    const perMessage = cpuPerMessageUs(used, idle, 10, 1_000);
+    expect(perMessage.get('gateway')).toBeCloseTo(1_900, 6);
+    expect(perMessage.get('postgresql')).toBeCloseTo(450, 6);
+  });
+
+  it('given no message delivered, then the cost per message is unknown (NaN), not infinite', () => {
+    expect(cpuPerMessageUs(map({ a: 1 }), map({}), 1, 0).get('a')).toBeNaN();
+  });
+});
