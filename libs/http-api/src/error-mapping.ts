@@ -1,4 +1,5 @@
 import { DomainError, UnavailableError, type DomainErrorKind } from '@parley/domain';
+import { classifyError } from '@parley/kafka';
 
 export const HTTP_STATUS: Readonly<Record<DomainErrorKind, number>> = {
   invalid: 400,
@@ -54,11 +55,23 @@ export function toHttpError(error: unknown): { status: number; body: ErrorBody }
       body: { error: { code: 'MALFORMED_BODY', message: 'request body could not be read' } },
     };
   }
+  // A dependency that is away for a moment (PostgreSQL restarting, a connection refused): the
+  // same answer as for Kafka away, so a client backs off and repeats instead of giving up.
+  if (classifyError(error) === 'transient') {
+    const message = 'a service Parley depends on is unavailable for a moment; try again';
+    return {
+      status: 503,
+      body: { error: { code: 'UNAVAILABLE', message, retryAfterMs: DEPENDENCY_RETRY_AFTER_MS } },
+    };
+  }
   return {
     status: 500,
     body: { error: { code: 'INTERNAL', message: 'something went wrong on our side; try again' } },
   };
 }
+
+/** What a client is told to wait when a database or cache connection failed. */
+const DEPENDENCY_RETRY_AFTER_MS = 1_000;
 
 /** `Retry-After` (whole seconds, rounded up) for an error that says when to try again. */
 export function retryAfterHeader(body: ErrorBody): Record<string, string> {

@@ -1,5 +1,5 @@
 // Bodies the JSON parser cannot read are the client's fault: a 4xx with a code, never 500 INTERNAL.
-import { toHttpError } from './error-mapping';
+import { retryAfterHeader, toHttpError } from './error-mapping';
 
 /** What body-parser throws (an http-errors error: a status, `expose` for 4xx, and a type when it has one). */
 const bodyParserError = (status: number, type?: string) =>
@@ -39,5 +39,18 @@ describe('toHttpError: bodies that cannot be read', () => {
       body: { error: { code: 'INTERNAL', message: 'something went wrong on our side; try again' } },
     });
     expect(toHttpError(bodyParserError(503)).status).toBe(500);
+  });
+
+  it.each([
+    [
+      'PostgreSQL shutting down (57P01)',
+      Object.assign(new Error('terminating connection'), { code: '57P01' }),
+    ],
+    ['a refused connection', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })],
+  ])('given %s, then the answer is 503 UNAVAILABLE with retryAfterMs, not 500', (_what, error) => {
+    const answer = toHttpError(error);
+    expect(answer.status).toBe(503);
+    expect(answer.body.error).toMatchObject({ code: 'UNAVAILABLE', retryAfterMs: 1_000 });
+    expect(retryAfterHeader(answer.body)).toEqual({ 'Retry-After': '1' });
   });
 });
