@@ -159,14 +159,15 @@ export async function startBenchWorld(
       for (const client of clients) client.close();
       await producer.disconnect().catch(() => undefined);
       await pool.end();
-      await stack.teardown();
-      // The benchmark's topics go; its database stays for a look until the next run.
+      // The benchmark's topics go (before the stack, which stops a broker it started); its database
+      // stays for a look until the next run.
       const admin = new KafkaAdmin(kafka);
       await admin.connect();
       await admin
         .deleteTopics(TOPIC_CATALOGUE.map((t) => prefixedTopic(prefix, t.name)))
         .catch(() => undefined);
       await admin.disconnect();
+      await stack.teardown();
     },
   };
 }

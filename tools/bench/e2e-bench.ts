@@ -90,9 +90,10 @@ export async function runE2eBench(argv: readonly string[], log: Log): Promise<vo
     if (has('sessions'))
       await scenario('idle sessions', () => idleSessions(world, users.slice(pairUsers + 4), results, log));
   } finally {
+    // The tables first: a failure while the stack goes down must not lose a run's numbers.
+    print(opts, results, (performance.now() - started) / 1000);
     await world.dispose();
   }
-  print(opts, results, (performance.now() - started) / 1000);
 }
 
 /** One STOMP connection per user, 100 connecting at a time. */
