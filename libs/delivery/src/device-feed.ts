@@ -1,4 +1,5 @@
 import type { Logger } from '@parley/logging';
+import { withDefaults } from '@parley/runtime';
 import type { InboxNotifications } from './inbox-notifications';
 import type { InboxItem, InboxStore } from './inbox-store';
 
@@ -46,13 +47,7 @@ export interface RetryBudget {
 export const DEFAULT_RETRY_BUDGET: RetryBudget = { initialMs: 2_000, maxMs: 60_000, maxAttempts: 30 };
 
 /** A budget completed with the defaults, once per given budget (every feed of a node shares it). */
-const completedBudgets = new WeakMap<Partial<RetryBudget>, RetryBudget>();
-function completeBudget(budget: Partial<RetryBudget> | undefined): RetryBudget {
-  if (!budget) return DEFAULT_RETRY_BUDGET;
-  let complete = completedBudgets.get(budget);
-  if (!complete) completedBudgets.set(budget, (complete = { ...DEFAULT_RETRY_BUDGET, ...budget }));
-  return complete;
-}
+const completeBudget = withDefaults(DEFAULT_RETRY_BUDGET);
 
 /**
  * One device's view of its user's inbox, for as long as its subscription to `/user/queue/messages`

@@ -1,3 +1,4 @@
 export { runService, type StopService } from './run-service';
 export { MicroBatcher, type MicroBatcherOptions } from './micro-batcher';
 export { RedisBuckets } from './redis-buckets';
+export { withDefaults } from './with-defaults';

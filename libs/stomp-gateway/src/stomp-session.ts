@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { bearerToken } from '@parley/auth';
 import { DomainError, UnavailableError, parseClientId } from '@parley/domain';
 import type { Logger } from '@parley/logging';
+import { withDefaults } from '@parley/runtime';
 import {
   FrameParser,
   HEARTBEAT,
@@ -95,13 +96,7 @@ function parserOptions(maxFrameBytes: number): FrameParserOptions {
 }
 
 /** Limits completed with the defaults, once per set of limits (sessions share it). */
-const completed = new WeakMap<Partial<SessionLimits>, SessionLimits>();
-function completeLimits(limits: Partial<SessionLimits> | undefined): SessionLimits {
-  if (!limits) return DEFAULT_SESSION_LIMITS;
-  let complete = completed.get(limits);
-  if (!complete) completed.set(limits, (complete = { ...DEFAULT_SESSION_LIMITS, ...limits }));
-  return complete;
-}
+const completeLimits = withDefaults(DEFAULT_SESSION_LIMITS);
 
 /**
  * What a frame is to a client that stopped reading: a live notice (conversation feeds, typing,
