@@ -135,6 +135,46 @@ describe('ProjectionRunner', () => {
     expect(await counts()).toEqual(expected);
     expect(await appliedThrough()).toBe(seenBefore);
   });
+
+  it('moves its positions past records it ignores without changing a row, and a replay of them changes nothing', async () => {
+    const topic = world.topic('chat.conversations');
+    const before = { counts: await counts(), through: Number(await appliedThrough()) };
+    // ConversationCreated is not a member change: every chunk of these changes nothing.
+    const ignored: ParleyEvent[] = Array.from({ length: 40 }, (_, i) => ({
+      type: 'ConversationCreated',
+      eventId: randomUUID(),
+      occurredAt: Date.now(),
+      conversationId: `quiet-${i}`,
+      kind: 'GROUP',
+      title: 'quiet',
+      createdBy: 'x',
+      memberIds: ['x'],
+    }));
+    await producer.send(
+      await Promise.all(ignored.map(async (e) => ({ topic, key: keyOf(e), value: await serde.encode(e) }))),
+    );
+    const admin = new KafkaAdmin(world.kafka);
+    await admin.connect();
+    const ends = await admin.topicOffsets(topic);
+    await admin.disconnect();
+    const positionsAtEnd = async () => {
+      const { rows } = await pool.query<{ partition: number; next_offset: string }>(
+        'SELECT partition, next_offset FROM consumer_positions WHERE topic = $1',
+        [topic],
+      );
+      return ends.every(
+        (end) => rows.find((row) => row.partition === end.partition)?.next_offset === end.high,
+      );
+    };
+    expect(await positionsAtEnd()).toBe(false);
+    const live = runner(randomName('g-quiet'));
+    await live.start();
+    // Their positions are written within a second, in one statement, without a transaction each.
+    await waitFor(positionsAtEnd, { what: 'every position to pass the ignored records' });
+    await live.stop();
+    expect(await counts()).toEqual(before.counts);
+    expect(Number(await appliedThrough())).toBeGreaterThanOrEqual(before.through + ignored.length);
+  });
 });
 
 function keyOf(event: ParleyEvent): string {

@@ -13,6 +13,10 @@ import type { Logger } from '@parley/logging';
 import { prefixedTopic } from '@parley/topics';
 import { applyEntries } from './apply-entries';
 import type { Projection } from './projection';
+import { changesRows, QuietPositions } from './quiet-positions';
+
+/** How often the positions reached by chunks that changed nothing are written (one statement). */
+const QUIET_POSITIONS_EVERY_MS = 1_000;
 
 export interface ProjectionRunnerOptions<Returned = unknown> {
   readonly kafka: KafkaClient;
@@ -49,6 +53,9 @@ export interface ProjectionRunnerOptions<Returned = unknown> {
  */
 export class ProjectionRunner<Returned = unknown> {
   private readonly consumer: ConsumerRunner<ParleyEvent>;
+  private readonly quiet = new QuietPositions();
+  private quietTimer: NodeJS.Timeout | undefined;
+  private writingQuiet: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ProjectionRunnerOptions<Returned>) {
     const { projection } = options;
@@ -75,11 +82,15 @@ export class ProjectionRunner<Returned = unknown> {
   }
 
   start(): Promise<void> {
+    this.quietTimer ??= setInterval(() => void this.writeQuietPositions(), QUIET_POSITIONS_EVERY_MS);
+    this.quietTimer.unref();
     return this.consumer.start();
   }
 
-  stop(): Promise<void> {
-    return this.consumer.stop();
+  async stop(): Promise<void> {
+    await this.consumer.stop();
+    clearInterval(this.quietTimer);
+    await this.writeQuietPositions();
   }
 
   /** Its consumer's state and progress (for the service's readiness). */
@@ -87,20 +98,60 @@ export class ProjectionRunner<Returned = unknown> {
     return this.consumer.progress();
   }
 
+  /**
+   * Writes the positions passed by chunks that changed nothing, in one statement. They only ever move
+   * forward; a failure keeps them for the next time (reading those records again changes nothing).
+   */
+  private writeQuietPositions(): Promise<void> {
+    this.writingQuiet = this.writingQuiet.then(async () => {
+      const positions = this.quiet.take();
+      if (positions.length === 0) return;
+      try {
+        await this.options.pool.query({
+          name: 'consumer_positions_quiet',
+          text: `INSERT INTO consumer_positions (projection, topic, partition, next_offset)
+                 SELECT $1, t, p, o FROM unnest($2::text[], $3::integer[], $4::bigint[]) AS x(t, p, o)
+                 ON CONFLICT (projection, topic, partition) DO UPDATE
+                   SET next_offset = GREATEST(consumer_positions.next_offset, EXCLUDED.next_offset), updated_at = now()
+                   WHERE consumer_positions.next_offset < EXCLUDED.next_offset`,
+          values: [
+            this.options.projection.name,
+            positions.map((p) => p.topic),
+            positions.map((p) => p.partition),
+            positions.map((p) => String(p.nextOffset)),
+          ],
+        });
+      } catch (error) {
+        for (const p of positions) this.quiet.passed(p.topic, p.partition, p.nextOffset);
+        this.options.logger?.debug(
+          { err: error, projection: this.options.projection.name },
+          'quiet positions not written yet',
+        );
+      }
+    });
+    return this.writingQuiet;
+  }
+
   private async applyChunk(items: readonly Decoded<ParleyEvent>[]): Promise<void> {
-    if (items.length === 0) return;
+    const last = items[items.length - 1];
+    if (!last) return;
+    const entries = items.map(({ record, value }) => ({
+      event: value,
+      position: { topic: record.topic, partition: record.partition, offset: record.offset },
+    }));
+    const { topic, partition } = last.record;
+    const nextOffset = BigInt(last.record.offset) + 1n;
+    // At everyday rates most chunks are one record the projection ignores: no transaction for those.
+    if (!changesRows(this.options.projection, entries)) {
+      this.quiet.passed(topic, partition, nextOffset);
+      return;
+    }
     const client = await this.options.pool.connect();
     try {
       await client.query('BEGIN');
-      const returned = await applyEntries(
-        client,
-        this.options.projection,
-        items.map(({ record, value }) => ({
-          event: value,
-          position: { topic: record.topic, partition: record.partition, offset: record.offset },
-        })),
-      );
+      const returned = await applyEntries(client, this.options.projection, entries);
       await client.query('COMMIT');
+      this.quiet.written(topic, partition, nextOffset);
       if (returned.length > 0 && this.options.onCommitted) {
         try {
           const read = this.options.projection.returned as (row: Record<string, unknown>) => Returned;
