@@ -43,7 +43,14 @@ const CONVERSATION_CASES = {
 const HTTP_RECIPES: Readonly<Record<string, HttpRecipe>> = {
   'POST /v1/auth/register': { access: 'public' },
   'POST /v1/auth/login': { access: 'public' },
+  'GET /v1/openapi.json': { access: 'public' },
   'GET /v1/users/me': { access: 'signed-in', allowed: 'member' },
+  // Any signed-in user may look any (not deleted) user up by the exact username.
+  'GET /v1/users': {
+    access: 'signed-in',
+    request: (w) => ({ query: `username=${w.users.owner.username}` }),
+    allowed: 'outsider',
+  },
   'PUT /v1/admin/users/:userId/status': {
     access: 'admin',
     request: (w) => ({ params: { userId: w.users.carol.userId }, body: { status: 'active' } }),
@@ -295,7 +302,12 @@ describe('authorisation matrix', () => {
         const recipe = HTTP_RECIPES[route.key]!;
         if (recipe.access === 'public') {
           // Served without a token (the answer is about the body, never about a token).
-          const answer = await call(route.method, route.path, undefined, {});
+          const answer = await call(
+            route.method,
+            route.path,
+            undefined,
+            route.method === 'GET' ? undefined : {},
+          );
           if (answer.status === 401 && /^TOKEN_/.test(answer.body?.error?.code))
             failures.push(`${route.key} wants a token`);
           continue;

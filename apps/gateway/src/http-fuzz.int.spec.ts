@@ -34,7 +34,9 @@ interface Recipe {
 const RECIPES: Readonly<Record<string, Recipe>> = {
   'POST /v1/auth/register': { fields: ['username', 'password', 'displayName'], public: true },
   'POST /v1/auth/login': { fields: ['username', 'password'], public: true },
+  'GET /v1/openapi.json': { public: true },
   'GET /v1/users/me': {},
+  'GET /v1/users': { query: ['username'] },
   'PUT /v1/admin/users/:userId/status': {
     fields: ['status', 'reason'],
     params: (w) => ({ userId: [w.victim.userId] }),

@@ -6,6 +6,7 @@ import { bearerToken, type TokenService } from '@parley/auth';
 import { DomainError } from '@parley/domain';
 import type { Logger } from '@parley/logging';
 import { toHttpError } from './error-mapping';
+import { ANALYTICS_OPENAPI } from './openapi/analytics-openapi';
 
 export interface AnalyticsAppDeps {
   readonly pool: Pool;
@@ -24,6 +25,11 @@ export function createAnalyticsApp(deps: AnalyticsAppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   if (deps.ops) app.use(deps.ops);
+
+  // Public documentation of the routes below (outside /v1/analytics, so no token is asked for).
+  app.get('/v1/openapi.json', (_req, res) => {
+    res.json(ANALYTICS_OPENAPI);
+  });
 
   app.use('/v1/analytics', async (req: Request, _res: Response, next: NextFunction) => {
     const userId = await deps.tokens.verify(bearerToken(req.header('authorization')));

@@ -6,6 +6,7 @@ import { asObject, clientAddressKey, parseClientId } from '@parley/domain';
 import type { Logger } from '@parley/logging';
 import { retryAfterHeader, toHttpError } from './error-mapping';
 import { messagingRoutes, userOf, type MessagingRoutesDeps } from './messaging-routes';
+import { GATEWAY_OPENAPI } from './openapi/gateway-openapi';
 
 export interface HttpAppDeps {
   readonly accounts: AccountService;
@@ -59,6 +60,11 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   app.post('/v1/auth/login', async (req: Request, res: Response) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     res.json(await deps.accounts.login(body, signInClient(req)));
+  });
+
+  // The API's own description is public documentation (the routes it describes check tokens).
+  app.get('/v1/openapi.json', (_req, res) => {
+    res.json(GATEWAY_OPENAPI);
   });
 
   // Everything else under /v1 needs a valid bearer token of an active account.

@@ -10,6 +10,7 @@ import {
   parseSendRequest,
   parseSeq,
   parseStatusChange,
+  parseUsername,
 } from '@parley/domain';
 import type { ConversationService, Directory, MessageService } from '@parley/messaging';
 import type { Pool } from 'pg';
@@ -17,6 +18,7 @@ import {
   conversationMessages,
   decodeConversationCursor,
   decodeSinceCursor,
+  findUserByUsername,
   listConversations,
   messagesSince,
 } from '@parley/read-models';
@@ -122,6 +124,14 @@ export function messagingRoutes(deps: MessagingRoutesDeps): Router {
   router.delete('/conversations/:conversationId/members/:userId', async (req, res) => {
     await deps.conversations.removeMember(userOf(res), pathId(req, 'conversationId'), pathId(req, 'userId'));
     res.status(204).end();
+  });
+
+  // Start a direct chat by username: an exact match only (no search, so no way to list users).
+  router.get('/users', async (req, res) => {
+    const username = parseUsername(query(req, 'username'));
+    const user = await findUserByUsername(deps.pool, username);
+    if (!user) throw notFound('user', username);
+    res.json(user);
   });
 
   router.get('/users/:userId/presence', async (req, res) => {
