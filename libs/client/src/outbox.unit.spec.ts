@@ -1,5 +1,5 @@
 import { Outbox } from './outbox';
-import { MemoryStorage, type ClientStorage } from './storage';
+import { MemoryStorage } from './storage';
 import { FakeTransport, type FakeConnection } from './testing/fake-transport';
 
 const SEND = '/app/chat.send';
@@ -150,7 +150,7 @@ describe('Outbox with a fake transport', () => {
     await flush();
     outbox.close();
 
-    const restarted = new Outbox(storage as ClientStorage);
+    const restarted = new Outbox(storage);
     await restarted.load();
     expect(restarted.entries.getSnapshot().map((e) => e.messageId)).toEqual(['m2']);
     const after = online(restarted, transport);
