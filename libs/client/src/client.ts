@@ -77,6 +77,8 @@ export interface ParleyClientOptions {
   readonly deviceId?: string;
   /** Most messages one `gap` backfill reads through history (default 5,000). */
   readonly gapBackfillLimit?: number;
+  /** The source of jitter (default `Math.random`; tests pin it). */
+  readonly random?: () => number;
   /** Connect as soon as a session exists (restored, registered or logged in). Default true. */
   readonly autoConnect?: boolean;
 }
@@ -176,11 +178,13 @@ export class ParleyClient {
         await this.accounts.renewNow();
       },
       ...(options.reconnectBackoff ? { backoff: options.reconnectBackoff } : {}),
+      ...(options.random ? { random: options.random } : {}),
       onOnline: (connection) => this.online(connection),
       onOffline: () => this.offline(),
     });
     this.outboxQueue = new Outbox(this.storage, {
       ...options.outbox,
+      ...(options.random ? { random: options.random } : {}),
       onSent: (entry) => this.sent(entry),
       onFailed: (entry) => this.failedForGood(entry),
     });
