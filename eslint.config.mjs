@@ -64,7 +64,32 @@ export default tseslint.config(
               onlyDependOnLibsWithTags: ['layer:pure'],
               bannedExternalImports: IO_LIBRARIES,
             },
+            // The client SDK is published on its own: it imports no other Parley lib, and nothing
+            // of the server's I/O (its Node entry's `ws` is allowed by the rule below).
+            {
+              sourceTag: 'layer:client',
+              onlyDependOnLibsWithTags: [],
+              bannedExternalImports: IO_LIBRARIES.filter((name) => name !== 'ws'),
+            },
           ],
+        },
+      ],
+    },
+  },
+  {
+    // The SDK's browser entry and everything it reaches: no Node module, no `ws` (only
+    // libs/client/src/node.ts and libs/client/src/node/ may use them).
+    files: ['libs/client/src/**/*.ts'],
+    ignores: ['libs/client/src/node.ts', 'libs/client/src/node/**', 'libs/client/src/**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'the browser entry of @parley/client imports no Node module' },
+            { group: ['ws'], message: 'the browser entry of @parley/client uses the global WebSocket' },
+          ],
+          paths: ['fs', 'path', 'os', 'crypto', 'net', 'http', 'https', 'url', 'events', 'stream', 'buffer'],
         },
       ],
     },

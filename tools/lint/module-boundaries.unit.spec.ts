@@ -28,6 +28,17 @@ const probes: Probe[] = [
   ['a domain service imports another', 'libs/delivery/src', "import '@parley/presence';", true],
   ['a domain service imports infrastructure', 'libs/presence/src', "import '@parley/kafka';", true],
   ['a pure lib imports a pure lib', 'libs/config/src', "import '@parley/topics';", true],
+  ['the client SDK imports another Parley lib', 'libs/client/src', "import '@parley/domain';", false],
+  ['the client SDK imports a server I/O library', 'libs/client/src', "import 'pg';", false],
+  ['the client SDK’s browser entry imports a Node module', 'libs/client/src', "import 'node:fs';", false],
+  ['the client SDK’s browser entry imports ws', 'libs/client/src', "import 'ws';", false],
+  ['the client SDK imports stompjs', 'libs/client/src', "import '@stomp/stompjs';", true],
+  [
+    'the client SDK’s Node entry imports ws and Node modules',
+    'libs/client/src/node',
+    "import 'ws';\nimport 'node:fs';",
+    true,
+  ],
 ].map(([what, dir, source, allowed]) => ({ what, dir, source, allowed }) as Probe);
 
 const files = probes.map((probe, i) => join(root, probe.dir, `boundary-probe-${i}.ts`));
@@ -53,7 +64,9 @@ beforeAll(() => {
     errorsByFile = new Map(
       results.map((r) => [
         r.filePath,
-        r.messages.filter((m) => m.ruleId === '@nx/enforce-module-boundaries').map((m) => m.message),
+        r.messages
+          .filter((m) => m.ruleId === '@nx/enforce-module-boundaries' || m.ruleId === 'no-restricted-imports')
+          .map((m) => m.message),
       ]),
     );
   } finally {

@@ -1,0 +1,310 @@
+import { ParleyClient, type InboxEvent } from './client';
+import { directConversationId } from './direct-id';
+import type { FetchLike } from './http-api';
+import { MemoryStorage } from './storage';
+import { FakeTransport } from './testing/fake-transport';
+
+const ADA = '00000000-0000-4000-8000-00000000000a';
+const BOB = '00000000-0000-4000-8000-00000000000b';
+const DIRECT = directConversationId(ADA, BOB);
+const SESSION = { userId: ADA, username: 'ada', token: 'token-1', expiresAt: '2999-01-01T00:00:00.000Z' };
+
+const message = (n: number, extra: Record<string, unknown> = {}) => ({
+  kind: 'message',
+  messageId: `msg-${n}`,
+  conversationId: DIRECT,
+  seq: n * 10,
+  senderId: BOB,
+  text: `hello ${n}`,
+  sentAt: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(),
+  ...extra,
+});
+
+/** The server's HTTP side: answers by path, records the calls. */
+function fakeHttp(routes: Record<string, unknown> = {}) {
+  const calls: string[] = [];
+  const fetch: FetchLike = async (url, init) => {
+    const path = url.replace('http://parley.test', '');
+    calls.push(`${init.method} ${path}`);
+    const key = Object.keys(routes).find((prefix) => path.startsWith(prefix));
+    const body = key
+      ? routes[key]
+      : path.startsWith('/v1/conversations')
+        ? { conversations: [], messages: [] }
+        : {};
+    return { status: 200, text: async () => JSON.stringify(body) };
+  };
+  return { fetch, calls };
+}
+
+const settle = async () => {
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+};
+
+describe('ParleyClient with a fake transport', () => {
+  let storage: MemoryStorage;
+  let transport: FakeTransport;
+  let clients: ParleyClient[];
+
+  const start = async (routes: Record<string, unknown> = {}, options: { random?: () => number } = {}) => {
+    const http = fakeHttp(routes);
+    const client = new ParleyClient({
+      baseUrl: 'http://parley.test',
+      storage,
+      transport,
+      fetch: http.fetch,
+      reconnectBackoff: { initialMs: 1_000, maxMs: 8_000 },
+      ...options,
+    });
+    clients.push(client);
+    await client.start();
+    await settle();
+    return { client, http };
+  };
+
+  beforeEach(async () => {
+    storage = new MemoryStorage();
+    await storage.set('session', SESSION);
+    transport = new FakeTransport();
+    clients = [];
+  });
+  afterEach(async () => {
+    for (const client of clients) await client.close();
+    jest.useRealTimers();
+  });
+
+  it('given a kept session, when started, then it connects with the token and a device id that survives a restart', async () => {
+    const { client } = await start();
+    const headers = transport.last.connectHeaders;
+    expect(headers.Authorization).toBe('Bearer token-1');
+    expect(headers['device-id']).toMatch(/^[0-9a-f-]{36}$/);
+    await client.close();
+    await start();
+    expect(transport.last.connectHeaders['device-id']).toBe(headers['device-id']);
+  });
+
+  it('given online, then errors are subscribed first and the inbox with client-individual ACKs', async () => {
+    await start();
+    transport.last.accept();
+    const destinations = [...transport.last.subscriptions.keys()];
+    expect(destinations[0]).toBe('/user/queue/errors');
+    expect(transport.last.subscriptions.get('/user/queue/messages')?.headers).toEqual({
+      ack: 'client-individual',
+    });
+  });
+
+  it('given items handled, when the connection drops and comes back, then the inbox resumes from the last ACKed position', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick'] });
+    await start({}, { random: () => 1 });
+    const first = transport.last;
+    first.accept();
+    for (const n of [1, 2, 3]) first.pushInbox(n, message(n));
+    await settle();
+    expect(first.acks).toEqual(['1', '2', '3']);
+    first.drop();
+    jest.advanceTimersByTime(1_000);
+    await settle();
+    const second = transport.last;
+    expect(second).not.toBe(first);
+    second.accept();
+    expect(second.subscriptions.get('/user/queue/messages')?.headers).toEqual({
+      ack: 'client-individual',
+      'from-position': '3',
+    });
+  });
+
+  it('given an item delivered twice, then the app is told once, and both deliveries are ACKed', async () => {
+    const { client } = await start();
+    const told: InboxEvent[] = [];
+    client.onInbox((event) => void told.push(event));
+    transport.last.accept();
+    transport.last.pushInbox(1, message(1));
+    transport.last.pushInbox(1, message(1));
+    await settle();
+    expect(told).toHaveLength(1);
+    expect(transport.last.acks).toEqual(['1', '1']);
+    expect(
+      client
+        .conversation(DIRECT)
+        .view.getSnapshot()
+        .messages.map((m) => m.messageId),
+    ).toEqual(['msg-1']);
+  });
+
+  it('given the app has not finished with an item, then it is not ACKed yet; a listener that throws NACKs it', async () => {
+    const { client } = await start();
+    let release: () => void = () => undefined;
+    client.onInbox((event) =>
+      event.kind === 'message' && event.message.messageId === 'msg-1'
+        ? new Promise<void>((resolve) => (release = resolve))
+        : event.kind === 'message' && event.message.messageId === 'msg-2'
+          ? Promise.reject(new Error('app failed'))
+          : undefined,
+    );
+    transport.last.accept();
+    transport.last.pushInbox(1, message(1));
+    await settle();
+    expect(transport.last.acks).toEqual([]);
+    release();
+    transport.last.pushInbox(2, message(2));
+    await settle();
+    expect(transport.last.acks).toEqual(['1']);
+    expect(transport.last.nacks).toEqual(['2']);
+  });
+
+  it('given a restart, then the stored position and seen items carry over: duplicates are dropped after it too', async () => {
+    const { client } = await start();
+    transport.last.accept();
+    transport.last.pushInbox(1, message(1));
+    await settle();
+    await client.close();
+    const { client: again } = await start();
+    const told: InboxEvent[] = [];
+    again.onInbox((event) => void told.push(event));
+    transport.last.accept();
+    expect(transport.last.subscriptions.get('/user/queue/messages')?.headers['from-position']).toBe('1');
+    transport.last.pushInbox(1, message(1));
+    transport.last.pushInbox(2, message(2));
+    await settle();
+    expect(told.map((e) => (e.kind === 'message' ? e.message.messageId : e.kind))).toEqual(['msg-2']);
+  });
+
+  it('given a gap item, then what others sent since the newest handled message is read through history, and the position moves past the gap', async () => {
+    const { client, http } = await start({
+      '/v1/messages?since=': {
+        messages: [message(5), message(6, { senderId: ADA, text: 'my own' }), message(7)],
+      },
+    });
+    const told: string[] = [];
+    client.onInbox(
+      (event) => void told.push(event.kind === 'message' ? event.message.messageId : event.kind),
+    );
+    transport.last.accept();
+    transport.last.pushInbox(1, message(1));
+    transport.last.push(
+      '/user/queue/messages',
+      { kind: 'gap', fromPosition: 2, toPosition: 40 },
+      { 'inbox-position': '40', ack: '40' },
+    );
+    transport.last.pushInbox(41, message(8));
+    await settle();
+    expect(http.calls).toContain(
+      `GET /v1/messages?since=${encodeURIComponent(message(1).sentAt)}&limit=1000`,
+    );
+    expect(told).toEqual(['msg-1', 'msg-5', 'msg-7', 'msg-8']);
+    transport.last.drop();
+    await client.close();
+    const { client: _again } = await start();
+    transport.last.accept();
+    expect(transport.last.subscriptions.get('/user/queue/messages')?.headers['from-position']).toBe('41');
+  });
+
+  it('given a send, then it shows as sending, goes out with its messageId, and reaches delivered then read through receipts', async () => {
+    const { client } = await start();
+    transport.last.accept();
+    const sent = await client.send({ recipientId: BOB, text: 'hi bob' });
+    const statusOf = () =>
+      client
+        .conversation(DIRECT)
+        .view.getSnapshot()
+        .messages.find((m) => m.messageId === sent.messageId)?.status;
+    expect(statusOf()).toBe('sending');
+    const [frame] = transport.last.bodies('/app/chat.send');
+    expect(frame).toEqual(
+      expect.objectContaining({ messageId: sent.messageId, recipientId: BOB, text: 'hi bob' }),
+    );
+    transport.last.receipt(frame!.receipt);
+    expect(statusOf()).toBe('sent');
+    const receipt = (status: string) => ({
+      messageId: sent.messageId,
+      conversationId: DIRECT,
+      recipientId: BOB,
+      status,
+      seq: 10,
+      at: '2026-01-01T00:00:00.000Z',
+    });
+    transport.last.push('/user/queue/receipts', receipt('delivered'));
+    expect(statusOf()).toBe('delivered');
+    transport.last.push('/user/queue/receipts', receipt('read'));
+    transport.last.push('/user/queue/receipts', receipt('delivered'));
+    expect(statusOf()).toBe('read');
+    expect(client.conversation(DIRECT).view.getSnapshot().messages[0]?.seq).toBe(10);
+  });
+
+  it('given a refusal that cannot be fixed, then the message is failed with its code and the next one is sent', async () => {
+    const { client } = await start();
+    transport.last.accept();
+    const bad = await client.send({ conversationId: DIRECT, text: 'x'.repeat(4_001) });
+    const good = await client.send({ conversationId: DIRECT, text: 'fine' });
+    const [first] = transport.last.bodies('/app/chat.send');
+    transport.last.refuse({
+      code: 'TEXT_TOO_LONG',
+      message: 'over 4,000',
+      receiptId: first!.receipt,
+      messageId: bad.messageId,
+    });
+    const messages = client.conversation(DIRECT).view.getSnapshot().messages;
+    expect(messages.find((m) => m.messageId === bad.messageId)).toEqual(
+      expect.objectContaining({
+        status: 'failed',
+        failure: { code: 'TEXT_TOO_LONG', message: 'over 4,000' },
+      }),
+    );
+    expect(transport.last.bodies('/app/chat.send').map((b) => b.messageId)).toEqual([
+      bad.messageId,
+      good.messageId,
+    ]);
+  });
+
+  it('given messages from others, then unread counts them; markRead sends the read and counts what is after it', async () => {
+    const { client } = await start();
+    transport.last.accept();
+    for (const n of [1, 2, 3]) transport.last.pushInbox(n, message(n));
+    await settle();
+    const summary = () => client.conversations.getSnapshot().find((c) => c.conversationId === DIRECT);
+    expect(summary()).toEqual(expect.objectContaining({ unreadCount: 3, kind: 'direct' }));
+    expect(summary()?.lastMessage?.messageId).toBe('msg-3');
+    client.markRead(DIRECT, 20);
+    expect(summary()?.unreadCount).toBe(1);
+    expect(transport.last.bodies('/app/chat.read')).toEqual([
+      expect.objectContaining({ conversationId: DIRECT, seq: 20 }),
+    ]);
+  });
+
+  it('given the connection drops, then the state is offline with the next attempt, and it reconnects after the backoff', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick'] });
+    const { client } = await start({}, { random: () => 0 });
+    transport.last.accept();
+    expect(client.connection.getSnapshot().state).toBe('online');
+    transport.last.drop({ message: 'socket closed' });
+    const status = client.connection.getSnapshot();
+    expect(status).toEqual(expect.objectContaining({ state: 'offline', failures: 1 }));
+    expect(status.error?.code).toBe('NETWORK');
+    expect(transport.connections).toHaveLength(1);
+    jest.advanceTimersByTime(499);
+    await settle();
+    expect(transport.connections).toHaveLength(1);
+    jest.advanceTimersByTime(1);
+    await settle();
+    expect(transport.connections).toHaveLength(2);
+    expect(client.connection.getSnapshot().state).toBe('connecting');
+    transport.last.drop({ beforeConnected: true });
+    expect(client.connection.getSnapshot().failures).toBe(2);
+    expect(client.connection.getSnapshot().retryAt! - Date.now()).toBe(1_000);
+  });
+
+  it('given the server refuses the account, then the state is refused with the code, and no attempt follows', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick'] });
+    const { client } = await start();
+    transport.last.drop({
+      code: 'ACCOUNT_DISABLED',
+      message: 'this account is blocked',
+      beforeConnected: true,
+    });
+    expect(client.connection.getSnapshot()).toEqual(expect.objectContaining({ state: 'refused' }));
+    expect(client.connection.getSnapshot().error?.code).toBe('ACCOUNT_DISABLED');
+    jest.advanceTimersByTime(60_000);
+    await settle();
+    expect(transport.connections).toHaveLength(1);
+  });
+});
