@@ -16,8 +16,9 @@ function dependenciesAreCurrent() {
 }
 
 const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < 20 || (major === 20 && minor < 11)) {
-  console.error(`Parley needs Node.js 20.11 or newer; this is ${process.version}.`);
+// 20.19: Vite 8, which builds the web app, needs it (it loads ES modules with require).
+if (major < 20 || (major === 20 && minor < 19)) {
+  console.error(`Parley needs Node.js 20.19 or newer; this is ${process.version}.`);
   process.exit(1);
 }
 

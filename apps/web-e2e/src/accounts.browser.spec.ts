@@ -24,6 +24,8 @@ describe('the web app: accounts (served by the gateway, in Chromium)', () => {
 
   const newPage = async (viewport = { width: 1280, height: 800 }): Promise<Page> => {
     const context = await browser.newContext({ baseURL: fixture.baseUrl, viewport });
+    // Shorter than Playwright's 30 s: everything here takes well under a second.
+    context.setDefaultTimeout(10_000);
     contexts.push(context);
     const page = await context.newPage();
     page.on('pageerror', (error) => pageProblems.push(`uncaught: ${error.message}`));
@@ -34,7 +36,6 @@ describe('the web app: accounts (served by the gateway, in Chromium)', () => {
   };
 
   const screenshot = async (page: Page, name: string) => {
-    if (!SCREENSHOTS) return;
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: resolve(SCREENSHOTS, `${name}.png`) });
   };
@@ -108,7 +109,7 @@ describe('the web app: accounts (served by the gateway, in Chromium)', () => {
     // Signed out, the app's address leads to the sign-in screen.
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/sign-in');
-    await screenshot(page, 'sign-in');
+    if (SCREENSHOTS) await screenshot(page, 'sign-in');
 
     await page.getByRole('link', { name: 'Create an account' }).click();
     await page.getByRole('heading', { name: 'Create an account' }).waitFor();
@@ -119,7 +120,12 @@ describe('the web app: accounts (served by the gateway, in Chromium)', () => {
     expect(await banner.textContent()).toContain('@ada');
     expect(await page.getByRole('navigation', { name: 'Conversations' }).isVisible()).toBe(true);
     expect(await page.getByRole('main', { name: 'Chat' }).isVisible()).toBe(true);
-    await screenshot(page, 'app-shell');
+    if (SCREENSHOTS) {
+      await screenshot(page, 'app-shell');
+      await page.setViewportSize(PHONE);
+      await screenshot(page, 'app-shell-phone');
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
 
     await page.reload();
     await page.getByRole('heading', { name: 'Conversations' }).waitFor();
@@ -162,10 +168,11 @@ describe('the web app: accounts (served by the gateway, in Chromium)', () => {
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Create account' }).click();
     const username = page.getByLabel('Username');
-    await page.getByText('Username must be 3 to 32 of a-z 0-9 _ . -.').waitFor();
+    await page.getByText('Username must be 3 to 32 of a-z 0-9 _ . -').waitFor();
     expect(await username.getAttribute('aria-invalid')).toBe('true');
     expect(await descriptionOf(page, 'Username')).toContain('Username must be 3 to 32');
     expect(await username.evaluate((input) => input === document.activeElement)).toBe(true);
+    if (SCREENSHOTS) await screenshot(page, 'sign-up-refused');
 
     await username.fill(uniqueUsername());
     await page.getByLabel('Password').fill('short');
@@ -255,7 +262,6 @@ describe('the web app: accounts (served by the gateway, in Chromium)', () => {
     // The longest username there can be, and a display name without spaces to break at.
     await signUp(page, 'z'.repeat(32), 'W'.repeat(64));
     expect(await hasHorizontalScroll(page)).toBe(false);
-    await screenshot(page, 'app-shell-phone');
   });
 
   it('shows a banner while the browser is offline', async () => {

@@ -27,7 +27,8 @@ const FIELD_OF_CODE: Readonly<Record<string, AccountField>> = {
 const sentence = (message: string): string => {
   const trimmed = message.trim();
   const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
-  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+  // A full stop after a word; not after a list of characters (`a-z 0-9 _ . -`).
+  return /[\p{L}\p{N})]$/u.test(capital) ? `${capital}.` : capital;
 };
 
 /** The names the server gives the fields in its messages, and the forms' labels of them. */

@@ -6,7 +6,7 @@ describe('signUpErrors: the server refuses one field at a time, shown next to it
       'INVALID_USERNAME',
       'username must be 3 to 32 of a-z 0-9 _ . -',
       'username',
-      'Username must be 3 to 32 of a-z 0-9 _ . -.',
+      'Username must be 3 to 32 of a-z 0-9 _ . -',
     ],
     [
       'INVALID_DISPLAY_NAME',
