@@ -2,6 +2,7 @@
 // tag, and imports only go down the layers (docs/architecture.md):
 //   app → edge (HTTP, STOMP sessions) → service (domain services) → infra (clients, runners) → pure
 // Pure libs import no I/O library; test support (libs/testing, chat-traffic) is for specs and tools.
+// The web app (layer:web) runs in browsers: it may import only the client SDK and pure libs.
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
@@ -58,6 +59,11 @@ export default tseslint.config(
             {
               sourceTag: 'layer:testing',
               onlyDependOnLibsWithTags: ['layer:testing', 'layer:infra', 'layer:pure'],
+            },
+            {
+              sourceTag: 'layer:web',
+              onlyDependOnLibsWithTags: ['layer:client', 'layer:pure'],
+              bannedExternalImports: IO_LIBRARIES,
             },
             {
               sourceTag: 'layer:pure',

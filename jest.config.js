@@ -1,6 +1,7 @@
-// Two tiers, named by file suffix: `*.unit.spec.ts` needs no infrastructure,
+// Three tiers, named by file suffix: `*.unit.spec.ts` needs no infrastructure,
 // `*.int.spec.ts` talks to the real Kafka, schema registry, PostgreSQL and Redis that
-// `npm test` brings up (tools/stack) and describes through environment variables.
+// `npm test` brings up (tools/stack) and describes through environment variables, and
+// `*.browser.spec.ts` drives the web app in headless Chromium against a gateway on that stack.
 const { pathsToModuleNameMapper } = require('ts-jest');
 const { compilerOptions } = require('./tsconfig.base.json');
 
@@ -19,6 +20,13 @@ module.exports = {
       ...shared,
       displayName: 'int',
       testMatch: ['**/*.int.spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/tools/jest/int-setup.js'],
+      slowTestThreshold: 30,
+    },
+    {
+      ...shared,
+      displayName: 'browser',
+      testMatch: ['**/*.browser.spec.ts'],
       setupFilesAfterEnv: ['<rootDir>/tools/jest/int-setup.js'],
       slowTestThreshold: 30,
     },

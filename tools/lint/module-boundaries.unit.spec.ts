@@ -39,6 +39,9 @@ const probes: Probe[] = [
     "import 'ws';\nimport 'node:fs';",
     true,
   ],
+  ['the web app imports a domain service', 'apps/web/src', "import '@parley/accounts';", false],
+  ['the web app imports an I/O library', 'apps/web/src', "import 'pg';", false],
+  ['the web app imports a pure lib', 'apps/web/src', "import '@parley/domain';", true],
 ].map(([what, dir, source, allowed]) => ({ what, dir, source, allowed }) as Probe);
 
 const files = probes.map((probe, i) => join(root, probe.dir, `boundary-probe-${i}.ts`));

@@ -51,9 +51,19 @@ async function fuzz(extraArgs: readonly string[]): Promise<number> {
   return test([...FUZZ_SPECS, '--verbose', ...extraArgs], { checks: false });
 }
 
+/** The README's pictures of the web app (docs/screenshots/), taken by its browser specs. */
+async function screenshots(extraArgs: readonly string[]): Promise<number> {
+  process.env.PARLEY_SCREENSHOTS = '1';
+  return test(['apps/web-e2e', '--selectProjects', 'browser', ...extraArgs], { checks: false });
+}
+
 async function test(extraArgs: readonly string[], options = { checks: true }): Promise<number> {
   const checks: [string, string, string[], string][] = [
     ['Type-checking (tsc)', 'tsc', ['-p', 'tsconfig.json'], 'type errors'],
+    // The web app is browser code (DOM, JSX, ES modules), and its browser specs run code in pages:
+    // projects of their own, so the DOM's types stay out of the services'.
+    ['Type-checking the web app (tsc)', 'tsc', ['-p', 'apps/web/tsconfig.json'], 'type errors'],
+    ['Type-checking the browser specs (tsc)', 'tsc', ['-p', 'apps/web-e2e/tsconfig.json'], 'type errors'],
     // The module-boundary rule reads Nx's project graph and silently skips itself when none is cached
     // (as on a fresh clone): compute it first.
     ['Computing the project graph (nx)', 'nx', ['show', 'projects'], 'Nx errors'],
@@ -116,6 +126,9 @@ async function main(argv: readonly string[]): Promise<void> {
     case 'fuzz':
       process.exitCode = await fuzz(rest);
       return;
+    case 'screenshots':
+      process.exitCode = await screenshots(rest);
+      return;
     case 'bench': {
       const [which, ...args] = rest;
       if (which === 'send') return (await import('../bench/send-bench')).runSendBench(args, log);
@@ -132,7 +145,7 @@ async function main(argv: readonly string[]): Promise<void> {
       process.exitCode = await (await import('../soak/soak-cli')).runSoakCli(rest, log);
       return;
     default:
-      console.error('usage: tools/stack/cli.ts <start|test|fuzz|bench|soak> [arguments]');
+      console.error('usage: tools/stack/cli.ts <start|test|fuzz|screenshots|bench|soak> [arguments]');
       process.exitCode = 2;
   }
 }

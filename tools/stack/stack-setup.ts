@@ -9,6 +9,7 @@ import { REPO_ROOT, STATE_DIR, startCluster, stopCluster } from '@parley/kafka-i
 import { PROJECT_MIGRATIONS, ensureDatabase, migrate, redact } from '@parley/postgres';
 import { installationSecret } from './installation-secret';
 import { buildServices } from './build-services';
+import { buildWebApp } from './build-web';
 import { startService, type ServiceProcess } from './service-process';
 import { Supervisor, type Log } from './supervisor';
 
@@ -76,10 +77,18 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
     // A JWT_SECRET of the environment that the services would refuse stops the set-up here, with their message.
     loadConfig({ ...process.env, JWT_SECRET: jwtSecret }, { jwtSecret: 'required' });
 
-    step(log, 2, 'Building the services');
+    step(log, 2, 'Building the services and the web app');
     const built = performance.now();
     await buildServices();
-    log(`  compiled to dist/apps/ in ${Math.round(performance.now() - built)} ms`);
+    log(`  services compiled to dist/apps/ in ${Math.round(performance.now() - built)} ms`);
+    log('  web app (vite build apps/web)...');
+    const web = await buildWebApp();
+    log(
+      web.built
+        ? `  web app built into dist/apps/web in ${web.ms} ms`
+        : '  web app up to date (dist/apps/web)',
+    );
+    if (web.built && web.warnings) log(web.warnings.replace(/^/gm, '  '));
 
     step(log, 3, 'Kafka');
     if (process.env.KAFKA_BROKERS) {
@@ -221,6 +230,7 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
       config,
       env,
       endpoints: [
+        { name: 'Web app', url: `http://127.0.0.1:${gatewayPort}/` },
         { name: 'HTTP API', url: `http://127.0.0.1:${gatewayPort}/v1` },
         { name: 'Kafka bootstrap', url: env.KAFKA_BROKERS },
         { name: 'Schema registry', url: registryUrl },

@@ -20,7 +20,7 @@ import {
 } from '@parley/delivery';
 import type { TokenBucketLimit } from '@parley/domain';
 import type { EventSerde } from '@parley/events';
-import { clientAddressOf, createHttpApp } from '@parley/http-api';
+import { clientAddressOf, createHttpApp, serveWebApp } from '@parley/http-api';
 import type { BatchingProducer, KafkaClient } from '@parley/kafka';
 import {
   AccessWatch,
@@ -89,6 +89,8 @@ export interface GatewayOptions {
   /** Wraps what accounts publish through (tests put a Kafka fault in front of the real producer). */
   readonly accountsPublisher?: (publisher: EventPublisher) => AccountEventPublisher;
   readonly port: number;
+  /** Where the built web app is (`dist/apps/web`), served at `/`; without it, no web app is served. */
+  readonly webAppDir?: string;
   readonly maxFrameBytes: number;
   readonly heartBeatMs: number;
   readonly presence: PresenceOptions;
@@ -319,6 +321,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     ...(logger ? { logger } : {}),
     ops: opsMiddleware(opsOptions, PUBLIC_OPS_ENDPOINTS),
+    ...(options.webAppDir ? { webApp: serveWebApp(options.webAppDir) } : {}),
   });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(options.port, '127.0.0.1', () => resolve(s));

@@ -1,4 +1,5 @@
-// Wiring only: configuration in, one gateway node (HTTP /v1 and STOMP /ws) out.
+// Wiring only: configuration in, one gateway node (the web app, HTTP /v1 and STOMP /ws) out.
+import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import { TokenService } from '@parley/auth';
@@ -9,6 +10,12 @@ import { createLogger } from '@parley/logging';
 import { LagCollector, ServiceMetrics, dependencyChecks } from '@parley/observability';
 import { runService, type StopService } from '@parley/runtime';
 import { startGateway } from './gateway';
+
+/**
+ * The web app's build (`npm run build`), served at `/`. The gateway runs from dist/apps/gateway/ or,
+ * under tsx, from apps/gateway/src/: three levels below the repository either way.
+ */
+const WEB_APP_DIR = resolve(__dirname, '../../../dist/apps/web');
 
 async function start(): Promise<StopService> {
   // Signs and checks tokens: refuses to start without JWT_SECRET.
@@ -54,6 +61,7 @@ async function start(): Promise<StopService> {
     passwordHashing: config.accounts.passwordHashing,
     trustProxy: config.accounts.trustProxy,
     port: config.gateway.port,
+    webAppDir: WEB_APP_DIR,
     maxFrameBytes: config.gateway.maxFrameBytes,
     heartBeatMs: config.gateway.heartBeatMs,
     sessionLimits: config.gateway.sessionLimits,
@@ -71,7 +79,7 @@ async function start(): Promise<StopService> {
   });
   logger.info(
     { port: gateway.port, opsPort: gateway.opsPort, opsHost: config.ops.host },
-    'gateway listening (HTTP /v1, STOMP /ws; /readyz and /metrics on the ops port)',
+    'gateway listening (web app /, HTTP /v1, STOMP /ws; /readyz and /metrics on the ops port)',
   );
 
   return async () => {

@@ -61,6 +61,8 @@ export interface GatewayFixtureOptions {
   readonly sendTimeoutMs?: number;
   /** `/readyz` checks Kafka too, as main.ts wires it (default: PostgreSQL and Redis only). */
   readonly kafkaReadiness?: boolean;
+  /** Serve the web app built there at `/`, as main.ts serves dist/apps/web (default: none). */
+  readonly webAppDir?: string;
 }
 
 export async function startGatewayFixture(
@@ -131,6 +133,7 @@ export async function startGatewayFixture(
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     ...(options.accountsPublisher ? { accountsPublisher: options.accountsPublisher } : {}),
     port: 0,
+    ...(options.webAppDir ? { webAppDir: options.webAppDir } : {}),
     maxFrameBytes: options.maxFrameBytes ?? 64 * 1024,
     heartBeatMs: options.heartBeatMs ?? 10_000,
     presence: presenceOptions,

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { AccountService } from '@parley/accounts';
 import { bearerToken } from '@parley/auth';
 import { asObject, clientAddressKey, parseClientId } from '@parley/domain';
@@ -24,6 +24,11 @@ export interface HttpAppDeps {
    * login and registration are limited by (default: nobody; the socket's address counts).
    */
   readonly trustProxy?: false | number | readonly string[];
+  /**
+   * Answers what no API route did, before the JSON 404: the gateway serves the built web app
+   * (`serveWebApp`), which leaves `/v1` and the operator paths alone.
+   */
+  readonly webApp?: RequestHandler;
 }
 
 /** The client's address as sign-in limits count it (behind trusted proxies: what they forwarded). */
@@ -86,6 +91,7 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   });
 
   if (deps.messaging) app.use('/v1', messagingRoutes(deps.messaging));
+  if (deps.webApp) app.use(deps.webApp);
 
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'NOT_FOUND', message: 'no such endpoint' } });

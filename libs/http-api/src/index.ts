@@ -5,3 +5,4 @@ export { createAnalyticsApp, type AnalyticsAppDeps } from './analytics-app';
 export { GATEWAY_OPENAPI } from './openapi/gateway-openapi';
 export { ANALYTICS_OPENAPI } from './openapi/analytics-openapi';
 export type { JsonObject } from './openapi/document-parts';
+export { serveWebApp, contentSecurityPolicy } from './web-app';

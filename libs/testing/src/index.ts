@@ -16,3 +16,4 @@ export {
   type StompFuzzContext,
   type StompMutation,
 } from './stomp-fuzz';
+export { launchBrowser, chromiumPath, CHROMIUM_ARGS } from './browser';
