@@ -23,10 +23,18 @@ export async function applyEntries(
   const first = entries[0];
   if (!first) return [];
   const { topic, partition } = first.position;
-  const next = await lockPosition(client, projection.name, topic, partition);
-  const fresh = entries.filter(({ position }) => BigInt(position.offset) >= next);
-  const lastEntry = fresh[fresh.length - 1];
-  if (!lastEntry) return [];
+  const last = entries[entries.length - 1] as PositionedEvent;
+  // One round trip locks the position row, reads where it stood and moves it past this chunk: the
+  // statements below run in the same transaction, so either all of it commits or none.
+  const previous = await advancePosition(
+    client,
+    projection.name,
+    topic,
+    partition,
+    BigInt(last.position.offset) + 1n,
+  );
+  const fresh = entries.filter(({ position }) => BigInt(position.offset) >= previous);
+  if (fresh.length === 0) return [];
   const statements = projection.applyChunk
     ? projection.applyChunk(fresh)
     : fresh.flatMap(({ event, position }) => projection.apply(event, position));
@@ -40,12 +48,6 @@ export async function applyEntries(
     });
     returned.push(...result.rows);
   }
-  await client.query({
-    name: 'consumer_positions_advance',
-    text: `UPDATE consumer_positions SET next_offset = $4, updated_at = now()
-            WHERE projection = $1 AND topic = $2 AND partition = $3`,
-    values: [projection.name, topic, partition, String(BigInt(lastEntry.position.offset) + 1n)],
-  });
   return returned;
 }
 
@@ -61,18 +63,31 @@ function statementName(text: string): string {
   return name;
 }
 
-async function lockPosition(
+/**
+ * Locks the projection's position row in the partition, moves it to `nextOffset` (never back) and
+ * returns where it stood: records below that were applied before (read again after a crash or a
+ * rebalance). Another transaction holding the row makes this wait, then read what that one wrote.
+ */
+async function advancePosition(
   client: PoolClient,
   projection: string,
   topic: string,
   partition: number,
+  nextOffset: bigint,
 ): Promise<bigint> {
-  const select = {
-    name: 'consumer_positions_lock',
-    text: `SELECT next_offset FROM consumer_positions WHERE projection = $1 AND topic = $2 AND partition = $3 FOR UPDATE`,
-    values: [projection, topic, partition],
+  const advance = {
+    name: 'consumer_positions_lock_advance',
+    text: `WITH previous AS (
+             SELECT next_offset FROM consumer_positions
+              WHERE projection = $1 AND topic = $2 AND partition = $3 FOR UPDATE)
+           UPDATE consumer_positions p
+              SET next_offset = GREATEST(p.next_offset, $4::bigint), updated_at = now()
+             FROM previous
+            WHERE p.projection = $1 AND p.topic = $2 AND p.partition = $3
+           RETURNING previous.next_offset`,
+    values: [projection, topic, partition, String(nextOffset)],
   };
-  let { rows } = await client.query<{ next_offset: string }>(select);
+  let { rows } = await client.query<{ next_offset: string }>(advance);
   if (rows.length === 0) {
     // The partition's first chunk: one round trip more, once.
     await client.query(
@@ -80,7 +95,7 @@ async function lockPosition(
        ON CONFLICT DO NOTHING`,
       [projection, topic, partition],
     );
-    ({ rows } = await client.query<{ next_offset: string }>(select));
+    ({ rows } = await client.query<{ next_offset: string }>(advance));
   }
   return BigInt(rows[0]?.next_offset ?? '0');
 }
