@@ -16,6 +16,11 @@ process.on('SIGUSR2', () => {
     global.gc();
   }
   const usage = { ...process.memoryUsage(), collected: typeof global.gc === 'function', at: Date.now() };
+  // For finding what a session holds: a heap snapshot per probe, to compare by constructor.
+  if (process.env.PARLEY_BENCH_HEAP_SNAPSHOTS)
+    require('node:v8').writeHeapSnapshot(
+      join(process.env.PARLEY_BENCH_HEAP_SNAPSHOTS, `${process.pid}-${Date.now()}.heapsnapshot`),
+    );
   writeFileSync(`${file}.tmp`, JSON.stringify(usage));
   renameSync(`${file}.tmp`, file);
 });

@@ -55,13 +55,24 @@ const completeBudget = withDefaults(DEFAULT_RETRY_BUDGET);
  * they are announced; tracks ACKs and stores the position up to which every item is ACKed; sends
  * NACKed and unACKed items again (with backoff) while the device stays.
  */
+interface Unacked {
+  readonly item: InboxItem;
+  attempts: number;
+  dueAt: number;
+}
+
+const NOTHING_UNACKED: ReadonlyMap<number, Unacked> = new Map();
+
 export class DeviceFeed {
   /** The highest position written to the device. */
   private sent = 0;
   /** Every item up to here is ACKed (and stored, eventually). */
   private acked = 0;
-  /** Written and not ACKed yet, with how often each was written. */
-  private readonly unacked = new Map<number, { item: InboxItem; attempts: number; dueAt: number }>();
+  /**
+   * Written and not ACKed yet, with how often each was written. Made when the first item goes out and
+   * dropped when the last is ACKed: an idle device holds no Map (its table alone is ~250 bytes).
+   */
+  private unackedItems: Map<number, Unacked> | undefined;
   /** ACKed above the watermark (out of order); made when first needed, as most ACKs come in order. */
   private ackedAhead: Set<number> | undefined;
   private pumping: Promise<void> | undefined;
@@ -76,6 +87,10 @@ export class DeviceFeed {
   /** The newest position announced: above `sent`, items wait in the inbox (the window is full). */
   private latest = 0;
   private readonly retry: RetryBudget;
+
+  private get unacked(): ReadonlyMap<number, Unacked> {
+    return this.unackedItems ?? NOTHING_UNACKED;
+  }
   private readonly window: number;
 
   constructor(private readonly deps: DeviceFeedDeps) {
@@ -187,7 +202,8 @@ export class DeviceFeed {
 
   /** The item is done with for this device (ACKed, or its retry budget spent): the watermark may move. */
   private settle(position: number): boolean {
-    if (!this.unacked.delete(position)) return false;
+    if (!this.unackedItems?.delete(position)) return false;
+    if (this.unackedItems.size === 0) this.unackedItems = undefined;
     if (position === this.acked + 1) this.acked++;
     else (this.ackedAhead ??= new Set()).add(position);
     while (this.ackedAhead?.delete(this.acked + 1)) this.acked++;
@@ -258,7 +274,7 @@ export class DeviceFeed {
     if (this.stopped || item.position <= this.sent) return;
     this.sent = item.position;
     const dueAt = Date.now() + this.retry.initialMs;
-    this.unacked.set(item.position, { item, attempts: 1, dueAt });
+    (this.unackedItems ??= new Map()).set(item.position, { item, attempts: 1, dueAt });
     this.deps.push(item);
     if (this.deps.autoAck) this.ack(item.position);
     else this.armRetry(dueAt);

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '@parley/logging';
+import { LeanMultimap } from '@parley/runtime';
 
 /** Every Redis pub/sub channel of live delivery, under the environment's key prefix: named here and nowhere else. */
 export const channels = {
@@ -24,7 +25,7 @@ export interface UserNotice {
  * however many sessions listen to it, dropped when the last one stops.
  */
 export class ChannelHub {
-  private readonly listeners = new Map<string, Set<(message: string) => void>>();
+  private readonly listeners = new LeanMultimap<string, (message: string) => void>();
   private readonly subscribed = new Map<string, Promise<void>>();
 
   constructor(
@@ -32,15 +33,13 @@ export class ChannelHub {
     private readonly logger?: Logger,
   ) {
     subscriber.on('message', (channel: string, message: string) => {
-      for (const listener of this.listeners.get(channel) ?? []) listener(message);
+      this.listeners.forEach(channel, (listener) => listener(message));
     });
   }
 
   /** `ready` resolves once Redis has the subscription; `stop` ends this listener. */
   watch(channel: string, listener: (message: string) => void): { ready: Promise<void>; stop: () => void } {
-    let set = this.listeners.get(channel);
-    if (!set) {
-      this.listeners.set(channel, (set = new Set()));
+    if (this.listeners.add(channel, listener)) {
       this.subscribed.set(
         channel,
         this.subscriber.subscribe(channel).then(
@@ -49,12 +48,9 @@ export class ChannelHub {
         ),
       );
     }
-    set.add(listener);
     const ready = this.subscribed.get(channel) ?? Promise.resolve();
     const stop = () => {
-      const current = this.listeners.get(channel);
-      if (!current?.delete(listener) || current.size > 0) return;
-      this.listeners.delete(channel);
+      if (!this.listeners.delete(channel, listener)) return;
       this.subscribed.delete(channel);
       this.subscriber.unsubscribe(channel).catch(() => undefined);
     };

@@ -1,27 +1,23 @@
+import { LeanMultimap } from '@parley/runtime';
 import type { StompSession } from './stomp-session';
 
 /** The STOMP sessions connected to this gateway node, by user. */
 export class SessionRegistry {
-  private readonly byUser = new Map<string, Set<StompSession>>();
+  // Most users have one session on a node: held without a Set of its own (see LeanMultimap).
+  private readonly byUser = new LeanMultimap<string, StompSession>();
 
   add(session: StompSession): void {
     const userId = session.user;
-    if (!userId) return;
-    let sessions = this.byUser.get(userId);
-    if (!sessions) this.byUser.set(userId, (sessions = new Set()));
-    sessions.add(session);
+    if (userId) this.byUser.add(userId, session);
   }
 
   remove(session: StompSession): void {
     const userId = session.user;
-    const sessions = userId ? this.byUser.get(userId) : undefined;
-    if (!sessions || !userId) return;
-    sessions.delete(session);
-    if (sessions.size === 0) this.byUser.delete(userId);
+    if (userId) this.byUser.delete(userId, session);
   }
 
   sessionsOf(userId: string): readonly StompSession[] {
-    return [...(this.byUser.get(userId) ?? [])];
+    return this.byUser.get(userId);
   }
 
   /** Ends every session of the user on this node with an ERROR naming the reason. */
@@ -39,8 +35,6 @@ export class SessionRegistry {
   }
 
   get size(): number {
-    let total = 0;
-    for (const sessions of this.byUser.values()) total += sessions.size;
-    return total;
+    return this.byUser.size;
   }
 }

@@ -71,8 +71,7 @@ export function attachStompEndpoint(server: Server, deps: StompEndpointDeps): St
       deps.logger?.debug({ address }, 'WebSocket upgrade refused: too many connections from the address');
       return refuseTooManyConnections(socket, connections.max);
     }
-    // The slot is the TCP connection's: given back however it ends (upgraded or refused by ws).
-    socket.once('close', () => connections.closed(address));
+    releaseOnClose(socket, connections, address);
     wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
   });
   // What every session shares, made once: a session's deps are an object with one field of its own
@@ -102,6 +101,16 @@ export function attachStompEndpoint(server: Server, deps: StompEndpointDeps): St
     deps.logger?.warn({ err: error, session: sessionOf(this).id }, 'websocket error');
   }
   return { wss, registry, connections };
+}
+
+/**
+ * The slot is the TCP connection's: given back however it ends (upgraded or refused by ws). Made
+ * outside the upgrade handler on purpose: closures made in one function share one context, so a
+ * listener made there would keep the upgrade request (its headers, raw headers and their strings,
+ * about 1.5 KB) alive for as long as the connection lasts.
+ */
+function releaseOnClose(socket: Duplex, connections: ConnectionsPerAddress, address: string): void {
+  socket.once('close', () => connections.closed(address));
 }
 
 /**
