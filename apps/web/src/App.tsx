@@ -69,7 +69,8 @@ export function App() {
 
   return (
     <>
-      <OfflineBanner />
+      {/* Signed in, the shell shows the banner with the live connection's state. */}
+      {!session && <OfflineBanner />}
       {session ? (
         <AppShell session={session} onSignOut={() => signOut()} />
       ) : screenPath === '/sign-up' ? (
