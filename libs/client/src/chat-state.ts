@@ -196,10 +196,37 @@ export function replaceSummaries(
   const merged = fresh.map((c) => {
     const known = local.get(c.conversationId);
     local.delete(c.conversationId);
-    return known?.readSeq !== undefined ? { ...c, readSeq: known.readSeq } : c;
+    const read = known?.readSeq !== undefined ? { ...c, readSeq: known.readSeq } : c;
+    return known && isBehind(c, known) ? keepNewer(read, known) : read;
   });
   const notListedYet = [...local.values()].filter((c) => c.provisional);
   return sortSummaries([...merged, ...notListedYet]);
+}
+
+/**
+ * The server's list is read from a read model that may follow the inbox by a moment: it can answer
+ * a conversation without the message this client already shows (or before it counted it unread).
+ */
+function isBehind(server: ConversationSummary, local: ConversationSummary): boolean {
+  const mine = local.lastMessage;
+  if (!mine) return false;
+  const theirs = server.lastMessage;
+  if (mine.seq === undefined) return mine.own && theirs?.messageId !== mine.messageId;
+  return theirs?.seq === undefined || theirs.seq < mine.seq;
+}
+
+/** The server's entry with what this client knows newer: the last message, its time, its unread count. */
+function keepNewer(server: ConversationSummary, local: ConversationSummary): ConversationSummary {
+  const readAll =
+    server.readSeq !== undefined &&
+    local.lastMessage?.seq !== undefined &&
+    server.readSeq >= local.lastMessage.seq;
+  return {
+    ...server,
+    ...(local.lastMessage ? { lastMessage: local.lastMessage } : {}),
+    updatedAt: local.updatedAt > server.updatedAt ? local.updatedAt : server.updatedAt,
+    unreadCount: readAll ? 0 : Math.max(server.unreadCount, local.unreadCount),
+  };
 }
 
 /** A conversation the user lost (left, or removed from the group) leaves the list. */

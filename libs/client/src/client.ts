@@ -764,8 +764,13 @@ export class ParleyClient {
           };
         });
       } catch (error) {
-        // Not a member (any more): PROTOCOL §2 answers 404 exactly as for no such conversation.
-        if (error instanceof ParleyError && error.code === 'NOT_FOUND')
+        // A group the list held answers 404: the user is no longer a member (PROTOCOL §2). A direct
+        // conversation's members never change; one answering 404 has no message yet, and is kept.
+        if (
+          error instanceof ParleyError &&
+          error.code === 'NOT_FOUND' &&
+          this.summaries.getSnapshot().some((c) => c.conversationId === conversationId && c.kind === 'group')
+        )
           this.forgetConversation(conversationId);
         store.update((view) => ({
           ...view,

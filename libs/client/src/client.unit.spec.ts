@@ -395,4 +395,33 @@ describe('ParleyClient with a fake transport', () => {
     expect(await client.http.findUser('bob')).toEqual({ userId: BOB, username: 'bob', displayName: 'Bob' });
     expect(http.calls).toContain('GET /v1/users?username=bob');
   });
+
+  it('given history answers 404, then a group the list held is forgotten, and a direct chat without messages yet is not', async () => {
+    const group = {
+      conversationId: 'group-1',
+      kind: 'group',
+      title: 'Trip',
+      memberIds: [ADA, BOB],
+      unreadCount: 0,
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    };
+    const notFound: FetchLike = async (url) => {
+      if (url.includes('/messages'))
+        return {
+          status: 404,
+          text: async () => JSON.stringify({ error: { code: 'NOT_FOUND', message: 'no' } }),
+        };
+      return { status: 200, text: async () => JSON.stringify({ conversations: [group] }) };
+    };
+    const client = new ParleyClient({ baseUrl: 'http://parley.test', storage, transport, fetch: notFound });
+    clients.push(client);
+    await client.start();
+    transport.last.accept();
+    await settle();
+    await expect(client.conversation(DIRECT).refresh()).rejects.toThrow();
+    expect(client.conversation(DIRECT).view.getSnapshot().removed).toBeUndefined();
+    await expect(client.conversation('group-1').refresh()).rejects.toThrow();
+    expect(client.conversation('group-1').view.getSnapshot().removed).toBe(true);
+    expect(client.conversations.getSnapshot()).toEqual([]);
+  });
 });

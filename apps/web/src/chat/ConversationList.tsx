@@ -10,8 +10,9 @@ export interface ConversationListProps {
   readonly directory: Directory;
   readonly selected: string | undefined;
   readonly onOpen: (summary: ConversationSummary) => void;
-  /** The button of the selected conversation, to take the focus back to from the chat. */
-  readonly selectedRef: Ref<HTMLButtonElement>;
+  /** The conversation open now or last: its button takes the focus back from the chat. */
+  readonly focusTarget: string | undefined;
+  readonly focusRef: Ref<HTMLButtonElement>;
 }
 
 /** The conversations, newest activity first: title, presence, last message, unread count. */
@@ -21,7 +22,8 @@ export function ConversationList({
   directory,
   selected,
   onOpen,
-  selectedRef,
+  focusTarget,
+  focusRef,
 }: ConversationListProps) {
   const conversations = useStore(client.conversations);
   const presence = useStore(client.presence);
@@ -55,7 +57,7 @@ export function ConversationList({
               type="button"
               className="conversation"
               aria-current={isSelected ? 'true' : undefined}
-              ref={isSelected ? selectedRef : undefined}
+              ref={summary.conversationId === focusTarget ? focusRef : undefined}
               onClick={() => onOpen(summary)}
             >
               <span className="conversation-title">

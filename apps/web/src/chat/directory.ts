@@ -62,3 +62,9 @@ export function addOwnedGroup(store: KeyValueStore, conversationId: string): voi
   const owned = readOwnedGroups(store);
   if (!owned.includes(conversationId)) store.setItem(OWNED_KEY, JSON.stringify([...owned, conversationId]));
 }
+
+/** Forgets the names and the groups (at sign-out). */
+export function forgetDirectory(store: Pick<Storage, 'removeItem'>): void {
+  store.removeItem(USERS_KEY);
+  store.removeItem(OWNED_KEY);
+}

@@ -1,10 +1,20 @@
-import { addOwnedGroup, nameOf, readDirectory, readOwnedGroups, remember, writeDirectory } from './directory';
+import {
+  addOwnedGroup,
+  forgetDirectory,
+  nameOf,
+  readDirectory,
+  readOwnedGroups,
+  remember,
+  writeDirectory,
+} from './directory';
 
 const memory = () => {
   const data = new Map<string, string>();
   return {
     getItem: (k: string) => data.get(k) ?? null,
     setItem: (k: string, v: string) => void data.set(k, v),
+    removeItem: (k: string) => void data.delete(k),
+    size: () => data.size,
   };
 };
 
@@ -37,5 +47,13 @@ describe('the directory of known users', () => {
     addOwnedGroup(store, 'g1');
     addOwnedGroup(store, 'g1');
     expect(readOwnedGroups(store)).toEqual(['g1']);
+  });
+
+  it('given a sign-out, then nothing is left', () => {
+    const store = memory();
+    writeDirectory(store, remember({}, { userId: 'u1', username: 'ada' }));
+    addOwnedGroup(store, 'g1');
+    forgetDirectory(store);
+    expect(store.size()).toBe(0);
   });
 });

@@ -112,6 +112,8 @@ function Chats({ client, session }: { readonly client: ParleyClient; readonly se
   const listHeading = useRef<HTMLHeadingElement>(null);
   /** Where the focus goes after the next render: the chat's heading, or back to the list. */
   const focusNext = useRef<'chat' | 'list' | undefined>(undefined);
+  /** The conversation last open, whose button in the list takes the focus when the chat closes. */
+  const [lastOpen, setLastOpen] = useState(open?.conversationId);
 
   useEffect(() => {
     learn({
@@ -123,7 +125,10 @@ function Chats({ client, session }: { readonly client: ParleyClient; readonly se
 
   useEffect(() => {
     document.title = 'Conversations · Parley';
-    if (!open) listHeading.current?.focus();
+    // The loading screen's heading had the focus and is gone: its successor takes it, unless the
+    // user has moved on (to Sign out) meanwhile.
+    const lost = document.activeElement === null || document.activeElement === document.body;
+    if (!open && lost) listHeading.current?.focus();
   }, []);
 
   useEffect(() => {
@@ -143,6 +148,7 @@ function Chats({ client, session }: { readonly client: ParleyClient; readonly se
     (next: OpenChat | undefined) => {
       focusNext.current = next ? 'chat' : 'list';
       writeOpen(selfId, next);
+      if (next) setLastOpen(next.conversationId);
       setOpen(next);
     },
     [selfId],
@@ -194,7 +200,8 @@ function Chats({ client, session }: { readonly client: ParleyClient; readonly se
           directory={directory}
           selected={open?.conversationId}
           onOpen={openSummary}
-          selectedRef={selectedButton}
+          focusTarget={lastOpen}
+          focusRef={selectedButton}
         />
       </nav>
       <main className="chat-pane" id="chat" tabIndex={-1} aria-label="Chat">
