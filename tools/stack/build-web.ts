@@ -7,9 +7,10 @@ const ROOT = resolve(__dirname, '../..');
 /** Where the web app is built, and what the gateway serves at `/` (apps/gateway/src/main.ts). */
 export const WEB_APP_BUILD = resolve(ROOT, 'dist/apps/web');
 
-/** What the build reads: the app, and the lock file (a new Vite or React changes the output). */
+/** What the build reads: the app, the SDK it bundles, and the lock file (a new Vite or React changes the output). */
 const WEB_APP_SOURCES = [
   'apps/web/src',
+  'libs/client/src',
   'apps/web/public',
   'apps/web/index.html',
   'apps/web/vite.config.mts',

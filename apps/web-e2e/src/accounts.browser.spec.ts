@@ -204,7 +204,9 @@ describe('the web app: accounts (served by the gateway, in Chromium)', () => {
           outline: getComputedStyle(element).outlineStyle,
         };
       });
-    // The username field has the focus from the start.
+    // The username field has the focus from the start (once the app has started).
+    await page.getByLabel('Username').waitFor();
+    expect(await focused()).toEqual({ label: 'username', outline: expect.any(String) as string });
     await page.keyboard.type(username);
     await page.keyboard.press('Tab');
     expect(await focused()).toEqual({ label: 'password', outline: 'solid' });

@@ -1,11 +1,14 @@
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { ApiError, checkToken, type SignedIn } from './api';
+import { forgetDirectory } from './chat/directory';
 import { OfflineBanner } from './components/OfflineBanner';
 import { useRoute } from './router';
-import { AppShell } from './screens/AppShell';
 import { SignIn } from './screens/SignIn';
 import { SignUp } from './screens/SignUp';
 import { clearSession, readSession, writeSession, type Session } from './session-store';
+
+// The chat screens (and the SDK) load once signed in: the account screens start without them.
+const AppShell = lazy(() => import('./screens/AppShell').then((module) => ({ default: module.AppShell })));
 
 const load = () => readSession(window.localStorage, Date.now());
 
@@ -31,6 +34,8 @@ export function App() {
   const signOut = useCallback(
     (why?: string) => {
       clearSession(window.localStorage);
+      // Signed out, the browser keeps nothing of the user's in localStorage (the names learnt too).
+      forgetDirectory(window.localStorage);
       setSession(null);
       setNotice(why);
       navigate('/sign-in');
@@ -69,9 +74,12 @@ export function App() {
 
   return (
     <>
-      <OfflineBanner />
+      {/* Signed in, the shell shows the banner with the live connection's state. */}
+      {!session && <OfflineBanner />}
       {session ? (
-        <AppShell session={session} onSignOut={() => signOut()} />
+        <Suspense fallback={<p className="empty">Loading…</p>}>
+          <AppShell session={session} onSignOut={() => signOut()} />
+        </Suspense>
       ) : screenPath === '/sign-up' ? (
         <SignUp onSignedUp={signedIn} onSignIn={() => navigate('/sign-in')} />
       ) : (

@@ -40,6 +40,8 @@ export interface ConversationSummary {
   readonly updatedAt: string;
   /** The highest `seq` this device marked read. */
   readonly readSeq?: number;
+  /** Known only from a message so far: the server's list has not shown it yet. */
+  readonly provisional?: boolean;
 }
 
 export function messageFromWire(message: WireMessage, selfId: string): ChatMessage {
@@ -180,7 +182,12 @@ export function sortSummaries(list: readonly ConversationSummary[]): readonly Co
   );
 }
 
-/** The server's list replaces what is known, keeping a local read position the server has not seen yet. */
+/**
+ * The server's list replaces what is known, keeping a local read position the server has not seen
+ * yet. A conversation the server no longer lists is gone (the user left or was removed from the
+ * group), unless the server has not listed it yet: it is known only from a message (the list's read
+ * model may follow the inbox by a moment, and a first direct message may still be in the outbox).
+ */
 export function replaceSummaries(
   current: readonly ConversationSummary[],
   fresh: readonly ConversationSummary[],
@@ -189,9 +196,46 @@ export function replaceSummaries(
   const merged = fresh.map((c) => {
     const known = local.get(c.conversationId);
     local.delete(c.conversationId);
-    return known?.readSeq !== undefined ? { ...c, readSeq: known.readSeq } : c;
+    const read = known?.readSeq !== undefined ? { ...c, readSeq: known.readSeq } : c;
+    return known && isBehind(c, known) ? keepNewer(read, known) : read;
   });
-  return sortSummaries([...merged, ...local.values()]);
+  const notListedYet = [...local.values()].filter((c) => c.provisional);
+  return sortSummaries([...merged, ...notListedYet]);
+}
+
+/**
+ * The server's list is read from a read model that may follow the inbox by a moment: it can answer
+ * a conversation without the message this client already shows (or before it counted it unread).
+ */
+function isBehind(server: ConversationSummary, local: ConversationSummary): boolean {
+  const mine = local.lastMessage;
+  if (!mine) return false;
+  const theirs = server.lastMessage;
+  if (mine.seq === undefined) return mine.own && theirs?.messageId !== mine.messageId;
+  return theirs?.seq === undefined || theirs.seq < mine.seq;
+}
+
+/** The server's entry with what this client knows newer: the last message, its time, its unread count. */
+function keepNewer(server: ConversationSummary, local: ConversationSummary): ConversationSummary {
+  const readAll =
+    server.readSeq !== undefined &&
+    local.lastMessage?.seq !== undefined &&
+    server.readSeq >= local.lastMessage.seq;
+  return {
+    ...server,
+    ...(local.lastMessage ? { lastMessage: local.lastMessage } : {}),
+    updatedAt: local.updatedAt > server.updatedAt ? local.updatedAt : server.updatedAt,
+    unreadCount: readAll ? 0 : Math.max(server.unreadCount, local.unreadCount),
+  };
+}
+
+/** A conversation the user lost (left, or removed from the group) leaves the list. */
+export function withoutSummary(
+  list: readonly ConversationSummary[],
+  conversationId: string,
+): readonly ConversationSummary[] {
+  const next = list.filter((c) => c.conversationId !== conversationId);
+  return next.length === list.length ? list : next;
 }
 
 /**
@@ -211,6 +255,7 @@ export function applyMessageToSummaries(
       : {
           conversationId: message.conversationId,
           ...guess(),
+          provisional: true,
           unreadCount: 0,
           updatedAt: message.sentAt ?? new Date(0).toISOString(),
         };

@@ -14,6 +14,7 @@ import {
   updateLastMessage,
   updateMessage,
   withoutMessage,
+  withoutSummary,
   type ChatMessage,
   type ConversationSummary,
 } from './chat-state';
@@ -43,6 +44,7 @@ import {
   addTypist,
   expireTypists,
   mayNotifyTyping,
+  removeTypist,
   TYPING_SEND_INTERVAL_MS,
   TYPING_SHOWN_MS,
   type TypingState,
@@ -93,6 +95,8 @@ export interface ConversationView {
   readonly loading: boolean;
   /** The last history call's error, if it failed. */
   readonly error?: ParleyError;
+  /** The user is no longer a member (removed from the group, or left): nothing more comes. */
+  readonly removed?: boolean;
 }
 
 /** A message to send: to a conversation, or directly to a user. */
@@ -153,6 +157,10 @@ export class ParleyClient {
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
   private started: Promise<void> | undefined;
   private closed = false;
+  /** Conversations whose live feed is watched (a screen shows them), with how many watch each. */
+  private readonly watched = new Map<string, number>();
+  private readonly feeds = new Map<string, () => void>();
+  private listRefresh: Promise<void> | undefined;
 
   constructor(private readonly options: ParleyClientOptions) {
     this.storage = options.storage ?? new MemoryStorage();
@@ -298,6 +306,14 @@ export class ParleyClient {
     this.connectionManager.reconnectNow();
   }
 
+  /**
+   * The app knows the network is gone (a browser's `offline` event): the connection counts as lost
+   * at once (state `offline`) instead of once heart-beats miss; call `reconnectNow()` when it is back.
+   */
+  connectionLost(): void {
+    this.connectionManager.connectionLost();
+  }
+
   /** Ends the connection without signing out. */
   disconnect(): void {
     this.connectionManager.stop('idle');
@@ -326,6 +342,7 @@ export class ParleyClient {
       ack: 'client-individual',
       ...(position !== undefined ? { 'from-position': String(position) } : {}),
     });
+    for (const conversationId of this.watched.keys()) this.subscribeFeed(connection, conversationId);
     this.outboxQueue.attach(connection);
     this.flushReads();
     // Live notices are not kept (PROTOCOL §3.5): what changed while away is read over HTTP.
@@ -339,6 +356,7 @@ export class ParleyClient {
   private offline(): void {
     this.outboxQueue.detach();
     this.readsInFlight.clear();
+    this.feeds.clear();
   }
 
   // ---- sending -------------------------------------------------------------------------------
@@ -369,7 +387,11 @@ export class ParleyClient {
       own: true,
       status: 'sending',
     };
-    this.showMessages(conversationId, [message]);
+    this.showMessages(
+      conversationId,
+      [message],
+      draft.recipientId !== undefined ? [selfId, draft.recipientId] : undefined,
+    );
     await this.outboxQueue.enqueue({
       messageId,
       conversationId,
@@ -482,6 +504,7 @@ export class ParleyClient {
     if (this.cursor.hasSeen(key)) return;
     const message = messageFromWire(wire, this.selfId());
     this.showMessages(message.conversationId, [message]);
+    this.typingStore.update((state) => removeTypist(state, message.conversationId, message.senderId));
     await this.tell({ kind: 'message', message });
     this.cursor.remember(key, wire.sentAt);
   }
@@ -540,6 +563,13 @@ export class ParleyClient {
 
   private handleRefusal(refusal: WireRefusal): void {
     if (this.outboxQueue.handleRefusal(refusal)) return;
+    if (
+      refusal.code === 'SUBSCRIPTION_ENDED' &&
+      refusal.destination?.startsWith(DESTINATIONS.conversationFeed)
+    ) {
+      // Removed from the group, or left it on another device (PROTOCOL §3.8).
+      this.forgetConversation(refusal.destination.slice(DESTINATIONS.conversationFeed.length));
+    }
     const read = refusal.receiptId ? this.readsInFlight.get(refusal.receiptId) : undefined;
     if (read && refusal.receiptId) {
       this.readsInFlight.delete(refusal.receiptId);
@@ -734,6 +764,14 @@ export class ParleyClient {
           };
         });
       } catch (error) {
+        // A group the list held answers 404: the user is no longer a member (PROTOCOL §2). A direct
+        // conversation's members never change; one answering 404 has no message yet, and is kept.
+        if (
+          error instanceof ParleyError &&
+          error.code === 'NOT_FOUND' &&
+          this.summaries.getSnapshot().some((c) => c.conversationId === conversationId && c.kind === 'group')
+        )
+          this.forgetConversation(conversationId);
         store.update((view) => ({
           ...view,
           loading: false,
@@ -756,7 +794,48 @@ export class ParleyClient {
         this.send({ conversationId, text, ...(messageId ? { messageId } : {}) }),
       markRead: (seq?: number) => this.markRead(conversationId, seq),
       notifyTyping: () => this.notifyTyping(conversationId),
+      /** Watches the conversation's live feed while a screen shows it (see {@link ParleyClient.watch}). */
+      watch: () => this.watch(conversationId),
     };
+  }
+
+  /**
+   * Watches a conversation's live feed (`/topic/conversation.{id}`) until the returned function is
+   * called, across reconnects. Its one use here: a member removed from a group learns it at once
+   * (the feed ends with `SUBSCRIPTION_ENDED`), and the conversation leaves the list with its view
+   * `removed`. Everything else the feed tells comes through the inbox and the user queues.
+   */
+  watch(conversationId: string): () => void {
+    this.watched.set(conversationId, (this.watched.get(conversationId) ?? 0) + 1);
+    const connection = this.connectionManager.current;
+    if (connection && !this.feeds.has(conversationId)) this.subscribeFeed(connection, conversationId);
+    let watching = true;
+    return () => {
+      if (!watching) return;
+      watching = false;
+      const count = (this.watched.get(conversationId) ?? 1) - 1;
+      if (count > 0) {
+        this.watched.set(conversationId, count);
+        return;
+      }
+      this.watched.delete(conversationId);
+      this.feeds.get(conversationId)?.();
+      this.feeds.delete(conversationId);
+    };
+  }
+
+  private subscribeFeed(connection: Connection, conversationId: string): void {
+    this.feeds.set(
+      conversationId,
+      connection.subscribe(`${DESTINATIONS.conversationFeed}${conversationId}`, () => undefined),
+    );
+  }
+
+  /** The user lost a conversation: it leaves the list, its view says so, its feed is dropped. */
+  private forgetConversation(conversationId: string): void {
+    this.summaries.update((list) => withoutSummary(list, conversationId));
+    this.views.get(conversationId)?.update((view) => ({ ...view, removed: true, loading: false }));
+    this.feeds.delete(conversationId);
   }
 
   private viewStore(conversationId: string): WritableStore<ConversationView> {
@@ -790,20 +869,42 @@ export class ParleyClient {
       }));
   }
 
-  private showMessages(conversationId: string, messages: readonly ChatMessage[]): void {
+  /**
+   * Shows messages in their conversation and the list. A conversation the list does not hold yet
+   * (a group the user was added to, a first direct message) is added with what is known (for a
+   * direct send, `directMembers`), and the list is read again for its title and members.
+   */
+  private showMessages(
+    conversationId: string,
+    messages: readonly ChatMessage[],
+    directMembers?: readonly string[],
+  ): void {
     this.viewStore(conversationId).update((view) => ({
       ...view,
       messages: mergeMessages(view.messages, messages),
     }));
     const selfId = this.selfId();
+    const known = this.summaries.getSnapshot().some((c) => c.conversationId === conversationId);
     for (const message of messages)
       this.summaries.update((list) =>
         applyMessageToSummaries(list, message, () =>
-          message.own || directConversationId(selfId, message.senderId) === conversationId
-            ? { kind: 'direct', memberIds: message.own ? [selfId] : [message.senderId, selfId] }
-            : { kind: 'group', memberIds: [message.senderId, selfId] },
+          directMembers
+            ? { kind: 'direct', memberIds: directMembers }
+            : message.own || directConversationId(selfId, message.senderId) === conversationId
+              ? { kind: 'direct', memberIds: message.own ? [selfId] : [message.senderId, selfId] }
+              : { kind: 'group', memberIds: [message.senderId, selfId] },
         ),
       );
+    if (!known && messages.some((m) => m.seq !== undefined)) this.refreshListSoon();
+  }
+
+  /** One list refresh at a time: a burst of messages in new conversations costs one or two reads. */
+  private refreshListSoon(): void {
+    this.listRefresh ??= this.refreshConversations()
+      .catch(() => undefined)
+      .finally(() => {
+        this.listRefresh = undefined;
+      });
   }
 
   /** Creates a group (the creator is a member) and returns its id. */

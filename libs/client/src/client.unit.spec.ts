@@ -307,4 +307,121 @@ describe('ParleyClient with a fake transport', () => {
     await settle();
     expect(transport.connections).toHaveLength(1);
   });
+
+  it('given the browser says the network is gone, when online, then the connection is lost at once; messages written then go out after reconnectNow, in order, once', async () => {
+    const { client } = await start({}, { random: () => 0 });
+    transport.last.accept();
+    client.connectionLost();
+    expect(client.connection.getSnapshot().state).toBe('offline');
+    expect(transport.connections[0]!.ended).toBe(true);
+    const written = [];
+    for (const text of ['one', 'two', 'three']) written.push(await client.send({ recipientId: BOB, text }));
+    expect(
+      client
+        .conversation(DIRECT)
+        .view.getSnapshot()
+        .messages.map((m) => m.status),
+    ).toEqual(['sending', 'sending', 'sending']);
+    client.reconnectNow();
+    await settle();
+    expect(transport.connections).toHaveLength(2);
+    transport.last.accept();
+    await settle();
+    // One in flight per conversation: each RECEIPT lets the next one go.
+    for (let i = 0; i < 3; i++) {
+      const frames = transport.last.bodies('/app/chat.send');
+      transport.last.receipt(frames[frames.length - 1]!.receipt);
+      await settle();
+    }
+    expect(transport.last.bodies('/app/chat.send').map((b) => b.text)).toEqual(['one', 'two', 'three']);
+    expect(client.outbox.getSnapshot()).toEqual([]);
+  });
+
+  it('given a watched group, when the user is removed (SUBSCRIPTION_ENDED on its feed), then it leaves the list and its view says removed', async () => {
+    const group = {
+      conversationId: 'group-1',
+      kind: 'group',
+      title: 'Trip',
+      memberIds: [ADA, BOB],
+      unreadCount: 0,
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    };
+    const { client } = await start({ '/v1/conversations?': { conversations: [group] } });
+    transport.last.accept();
+    await settle();
+    expect(client.conversations.getSnapshot().map((c) => c.conversationId)).toEqual(['group-1']);
+    const stopFirst = client.conversation('group-1').watch();
+    expect(transport.last.subscriptions.has('/topic/conversation.group-1')).toBe(true);
+    stopFirst();
+    expect(transport.last.subscriptions.has('/topic/conversation.group-1')).toBe(false);
+    client.conversation('group-1').watch();
+    transport.last.refuse({
+      code: 'SUBSCRIPTION_ENDED',
+      message: 'no longer a member',
+      subscription: 'sub-9',
+      destination: '/topic/conversation.group-1',
+    });
+    expect(client.conversations.getSnapshot()).toEqual([]);
+    expect(client.conversation('group-1').view.getSnapshot().removed).toBe(true);
+  });
+
+  it('given a message in a conversation the list does not hold, then the list is read again (for its title and members)', async () => {
+    const { client, http } = await start();
+    transport.last.accept();
+    await settle();
+    const before = http.calls.filter((c) => c.startsWith('GET /v1/conversations?')).length;
+    transport.last.pushInbox(1, message(1, { conversationId: 'group-2' }));
+    await settle();
+    expect(http.calls.filter((c) => c.startsWith('GET /v1/conversations?')).length).toBe(before + 1);
+    expect(client.conversations.getSnapshot()[0]).toEqual(
+      expect.objectContaining({ conversationId: 'group-2', kind: 'group', unreadCount: 1 }),
+    );
+  });
+
+  it('given someone typing, when their message arrives, then they no longer show as typing', async () => {
+    const { client } = await start();
+    transport.last.accept();
+    transport.last.push('/user/queue/typing', { conversationId: DIRECT, userId: BOB });
+    expect(Object.keys(client.typing.getSnapshot()[DIRECT] ?? {})).toEqual([BOB]);
+    transport.last.pushInbox(1, message(1));
+    await settle();
+    expect(client.typing.getSnapshot()[DIRECT]).toBeUndefined();
+  });
+
+  it('looks a user up by username', async () => {
+    const { client, http } = await start({
+      '/v1/users?username=': { userId: BOB, username: 'bob', displayName: 'Bob' },
+    });
+    expect(await client.http.findUser('bob')).toEqual({ userId: BOB, username: 'bob', displayName: 'Bob' });
+    expect(http.calls).toContain('GET /v1/users?username=bob');
+  });
+
+  it('given history answers 404, then a group the list held is forgotten, and a direct chat without messages yet is not', async () => {
+    const group = {
+      conversationId: 'group-1',
+      kind: 'group',
+      title: 'Trip',
+      memberIds: [ADA, BOB],
+      unreadCount: 0,
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    };
+    const notFound: FetchLike = async (url) => {
+      if (url.includes('/messages'))
+        return {
+          status: 404,
+          text: async () => JSON.stringify({ error: { code: 'NOT_FOUND', message: 'no' } }),
+        };
+      return { status: 200, text: async () => JSON.stringify({ conversations: [group] }) };
+    };
+    const client = new ParleyClient({ baseUrl: 'http://parley.test', storage, transport, fetch: notFound });
+    clients.push(client);
+    await client.start();
+    transport.last.accept();
+    await settle();
+    await expect(client.conversation(DIRECT).refresh()).rejects.toThrow();
+    expect(client.conversation(DIRECT).view.getSnapshot().removed).toBeUndefined();
+    await expect(client.conversation('group-1').refresh()).rejects.toThrow();
+    expect(client.conversation('group-1').view.getSnapshot().removed).toBe(true);
+    expect(client.conversations.getSnapshot()).toEqual([]);
+  });
 });

@@ -79,6 +79,26 @@ export class ConnectionManager {
     void this.attempt();
   }
 
+  /**
+   * The app knows the connection is gone (the browser went offline): it counts as lost now, and the
+   * next attempt follows the backoff, instead of waiting for the heart-beats to notice. A browser's
+   * offline mode holds an open WebSocket's frames without closing it, so without this a send would
+   * wait for a socket that cannot deliver it.
+   */
+  connectionLost(): void {
+    const state = this.store.getSnapshot().state;
+    if (!this.running || (state !== 'online' && state !== 'connecting')) return;
+    this.generation += 1;
+    const connection = this.connection;
+    this.connection = undefined;
+    if (this.online) {
+      this.online = undefined;
+      this.options.onOffline();
+    }
+    connection?.close();
+    void this.closed({ message: 'the network is gone', beforeConnected: false });
+  }
+
   /** Ends the connection and stops reconnecting; the state becomes `state` (`idle` or `closed`). */
   stop(state: 'idle' | 'closed' = 'idle'): void {
     this.running = false;

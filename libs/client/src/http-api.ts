@@ -1,5 +1,5 @@
 import { ParleyError } from './errors';
-import type { ConversationPage, MessagePage, Presence, Session } from './protocol';
+import type { ConversationPage, MessagePage, Presence, Session, UserProfile } from './protocol';
 
 /** The `fetch` the SDK calls (the global one by default). */
 export type FetchLike = (
@@ -49,6 +49,11 @@ export class HttpApi {
 
   me(): Promise<{ userId: string }> {
     return this.call('GET', '/v1/users/me');
+  }
+
+  /** The user with exactly this username (`404 NOT_FOUND` when there is none). */
+  findUser(username: string): Promise<UserProfile> {
+    return this.call('GET', `/v1/users${queryString({ username })}`);
   }
 
   conversations(query: { limit?: number; cursor?: string } = {}): Promise<ConversationPage> {

@@ -20,6 +20,7 @@ export {
   updateLastMessage,
   updateMessage,
   withoutMessage,
+  withoutSummary,
 } from './chat-state';
 export type { ChatMessage, ConversationSummary, MessageState } from './chat-state';
 export { ConnectionManager } from './connection-manager';
@@ -50,6 +51,7 @@ export type {
   WireReceipt,
   WireRefusal,
   WireTyping,
+  UserProfile,
 } from './protocol';
 export { applyReceipt, furthest, leastAdvanced, summarise } from './statuses';
 export type { RecipientStatuses } from './statuses';
@@ -71,6 +73,7 @@ export {
   addTypist,
   expireTypists,
   mayNotifyTyping,
+  removeTypist,
   typistsOf,
   TYPING_SEND_INTERVAL_MS,
   TYPING_SHOWN_MS,

@@ -80,6 +80,13 @@ export interface Session {
   readonly expiresAt: string;
 }
 
+/** A user found by `GET /v1/users?username=` (PROTOCOL §1, Looking a user up). */
+export interface UserProfile {
+  readonly userId: string;
+  readonly username: string;
+  readonly displayName?: string;
+}
+
 /** A page of a history call (PROTOCOL §2.4). */
 export interface MessagePage {
   readonly messages: readonly WireMessage[];
@@ -103,6 +110,8 @@ export const DESTINATIONS = {
   presence: '/user/queue/presence',
   typingQueue: '/user/queue/typing',
   errors: '/user/queue/errors',
+  /** `/topic/conversation.{conversationId}`: a conversation's live feed (members only). */
+  conversationFeed: '/topic/conversation.',
 } as const;
 
 /** Ids a client chooses: 1 to 64 of `A-Z a-z 0-9 _ . : -` (PROTOCOL Conventions). */

@@ -38,3 +38,12 @@ export function typistsOf(state: TypingState, conversationId: string, now: numbe
     .filter(([, until]) => until > now)
     .map(([userId]) => userId);
 }
+
+/** A typist who sent a message is done typing: they leave at once instead of when their notice runs out. */
+export function removeTypist(state: TypingState, conversationId: string, userId: string): TypingState {
+  const typists = state[conversationId];
+  if (!typists || !(userId in typists)) return state;
+  const { [userId]: _done, ...rest } = typists;
+  const { [conversationId]: _conversation, ...others } = state;
+  return Object.keys(rest).length > 0 ? { ...others, [conversationId]: rest } : others;
+}
