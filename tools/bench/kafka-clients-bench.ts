@@ -404,16 +404,27 @@ async function main(): Promise<void> {
   );
 
   const want = (m: Measurement) => options.only.includes(m);
+  /** Each run, at each rate, each client in that run's order: one row each, logged as it comes. */
+  const everyRun = async <Rate>(
+    label: string,
+    rates: readonly Rate[],
+    measure: (client: ClientName, rate: Rate, run: number) => Promise<(string | number)[]>,
+  ): Promise<(string | number)[][]> => {
+    const rows: (string | number)[][] = [];
+    for (let run = 1; run <= options.runs; run++)
+      for (const rate of rates)
+        for (const client of order(options.clients, run)) {
+          const row = await measure(client, rate, run);
+          console.error(`${label} ${row.join(' | ')}`);
+          rows.push(row);
+        }
+    return rows;
+  };
   try {
     if (want('produce')) {
-      const rows: (string | number)[][] = [];
-      for (let run = 1; run <= options.runs; run++)
-        for (const rate of options.produceRates)
-          for (const client of order(options.clients, run)) {
-            const row = await measureProduce(ctx, client, rate, run);
-            console.error(`produce ${row.join(' | ')}`);
-            rows.push(row);
-          }
+      const rows = await everyRun('produce', options.produceRates, (client, rate, run) =>
+        measureProduce(ctx, client, rate, run),
+      );
       say('\n### Produce (open loop, idempotent, acks=all, one request in flight)\n');
       say(
         table(
@@ -435,13 +446,9 @@ async function main(): Promise<void> {
     }
 
     if (want('max')) {
-      const rows: (string | number)[][] = [];
-      for (let run = 1; run <= options.runs; run++)
-        for (const client of order(options.clients, run)) {
-          const row = await measureProduceMax(ctx, client, run);
-          console.error(`max ${row.join(' | ')}`);
-          rows.push(row);
-        }
+      const rows = await everyRun('max', [undefined], (client, _rate, run) =>
+        measureProduceMax(ctx, client, run),
+      );
       say(
         `\n### Produce, closed loop (${options.maxRecords} records as fast as one request in flight allows)\n`,
       );
@@ -454,14 +461,9 @@ async function main(): Promise<void> {
     }
 
     if (want('live')) {
-      const rows: (string | number)[][] = [];
-      for (let run = 1; run <= options.runs; run++)
-        for (const rate of options.consumeRates)
-          for (const client of order(options.clients, run)) {
-            const row = await measureConsumeLive(ctx, client, rate, run);
-            console.error(`consume ${row.join(' | ')}`);
-            rows.push(row);
-          }
+      const rows = await everyRun('consume', options.consumeRates, (client, rate, run) =>
+        measureConsumeLive(ctx, client, rate, run),
+      );
       say('\n### Consume live (consumer group, manual commits each second; kafkajs produces)\n');
       say(
         table(
@@ -483,13 +485,9 @@ async function main(): Promise<void> {
 
     if (want('batch')) {
       const seeded = await seedBatchTopic(ctx);
-      const rows: (string | number)[][] = [];
-      for (let run = 1; run <= options.runs; run++)
-        for (const client of order(options.clients, run)) {
-          const row = await measureBatchRead(ctx, client, run, seeded);
-          console.error(`batch ${row.join(' | ')}`);
-          rows.push(row);
-        }
+      const rows = await everyRun('batch', [undefined], (client, _rate, run) =>
+        measureBatchRead(ctx, client, run, seeded),
+      );
       say(
         `\n### Batch read of ${seeded.records} existing records (new group, from the beginning; ` +
           'records/s over join and read; "read s" from the first record to the last)\n',
