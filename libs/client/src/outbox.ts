@@ -33,7 +33,20 @@ export interface OutboxDraft {
 }
 
 const KEY_PREFIX = 'outbox/';
-const keyOf = (order: number) => `${KEY_PREFIX}${String(order).padStart(16, '0')}`;
+/**
+ * An entry's storage key: its order, then its messageId. The messageId makes the key unique, so two
+ * tabs of one user sharing one storage never write over (or, on a RECEIPT, delete) each other's
+ * entries, as keys from each tab's own counter did.
+ */
+const keyOf = (entry: Pick<OutboxEntry, 'order' | 'messageId'>) =>
+  `${KEY_PREFIX}${String(entry.order).padStart(16, '0')}/${entry.messageId}`;
+
+/**
+ * Orders from the clock (microseconds) when it is ahead of the counter: tabs and restarts that share a
+ * storage hand out increasing orders without talking to each other; the counter keeps them strictly
+ * increasing within one outbox.
+ */
+const orderAfter = (last: number, nowMs: number) => Math.max(last + 1, nowMs * 1000);
 
 interface InFlight {
   readonly receiptId: string;
@@ -52,7 +65,7 @@ export class Outbox {
   private readonly byId = new Map<string, OutboxEntry>();
   private readonly inFlight = new Map<string, InFlight>();
   private link: SendLink | undefined;
-  private nextOrder = 1;
+  private lastOrder = 0;
   private pausedUntil: number | undefined;
   private wake: ReturnType<typeof setTimeout> | undefined;
   private attempt = 0;
@@ -77,7 +90,7 @@ export class Outbox {
   async load(): Promise<void> {
     for (const [, entry] of await this.storage.entries<OutboxEntry>(KEY_PREFIX)) {
       this.byId.set(entry.messageId, entry);
-      this.nextOrder = Math.max(this.nextOrder, entry.order + 1);
+      this.lastOrder = Math.max(this.lastOrder, entry.order);
     }
     this.publish();
   }
@@ -91,7 +104,7 @@ export class Outbox {
       conversationId: draft.conversationId,
       ...(draft.recipientId !== undefined ? { recipientId: draft.recipientId } : {}),
       text: draft.text,
-      order: this.nextOrder++,
+      order: (this.lastOrder = orderAfter(this.lastOrder, Date.now())),
       createdAt: new Date().toISOString(),
       attempts: 0,
       notBefore: 0,
@@ -100,7 +113,7 @@ export class Outbox {
     this.unsaved.add(entry.messageId);
     this.publish();
     try {
-      await this.storage.set(keyOf(entry.order), entry);
+      await this.storage.set(keyOf(entry), entry);
     } catch (error) {
       this.byId.delete(entry.messageId);
       this.publish();
@@ -142,12 +155,18 @@ export class Outbox {
     return true;
   }
 
-  /** Puts a failed message back in line (at its old place in its conversation). */
+  /**
+   * Puts a failed message back in line, at the end of its conversation: the messages written after it
+   * were recorded meanwhile, so it is recorded after them (its place in the conversation is where it
+   * lands, as for any send).
+   */
   async retry(messageId: string): Promise<void> {
     const entry = this.byId.get(messageId);
     if (!entry?.failure) return;
     const { failure: _failure, ...rest } = entry;
-    await this.save({ ...rest, attempts: 0, notBefore: 0 });
+    const order = (this.lastOrder = orderAfter(this.lastOrder, Date.now()));
+    await this.save({ ...rest, order, attempts: 0, notBefore: 0 });
+    await this.storage.delete(keyOf(entry)).catch(() => undefined);
     this.pump();
   }
 
@@ -157,7 +176,7 @@ export class Outbox {
     if (!entry || this.inFlight.has(messageId)) return;
     this.byId.delete(messageId);
     this.publish();
-    await this.storage.delete(keyOf(entry.order));
+    await this.storage.delete(keyOf(entry));
   }
 
   close(): void {
@@ -216,7 +235,7 @@ export class Outbox {
       this.byId.delete(messageId);
       this.publish();
       this.options.onSent?.(entry);
-      void this.storage.delete(keyOf(entry.order)).catch(() => undefined);
+      void this.storage.delete(keyOf(entry)).catch(() => undefined);
     } else {
       const decision = decideOnRefusal(
         entry,
@@ -244,7 +263,7 @@ export class Outbox {
   private async save(entry: OutboxEntry): Promise<void> {
     this.byId.set(entry.messageId, entry);
     this.publish();
-    await this.storage.set(keyOf(entry.order), entry);
+    await this.storage.set(keyOf(entry), entry);
   }
 
   private publish(): void {

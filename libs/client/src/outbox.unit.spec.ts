@@ -169,4 +169,34 @@ describe('Outbox with a fake transport', () => {
     );
     expect(connection.bodies(SEND)[0]).not.toHaveProperty('conversationId');
   });
+
+  it("given two tabs sharing one storage, when each writes a message and one gets its RECEIPT, then the other tab's message stays stored", async () => {
+    const other = new Outbox(storage, { backoff: { initialMs: 1_000, maxMs: 1_000 }, random: () => 1 });
+    await other.load();
+    const connection = online(outbox, transport);
+    await outbox.enqueue({ messageId: 'mine', conversationId: 'c1', text: 'from tab A' });
+    await other.enqueue({ messageId: 'theirs', conversationId: 'c1', text: 'from tab B' });
+    const stored = async () =>
+      (await storage.entries<{ messageId: string }>('outbox/')).map(([, entry]) => entry.messageId).sort();
+    expect(await stored()).toEqual(['mine', 'theirs']);
+    connection.receipt(connection.bodies(SEND)[0]!.receipt);
+    await flush();
+    expect(await stored()).toEqual(['theirs']);
+    other.close();
+  });
+
+  it('given a failed message retried, then it goes after the messages written since', async () => {
+    const connection = online(outbox, transport);
+    await outbox.enqueue({ messageId: 'first', conversationId: 'c1', text: 'x'.repeat(10) });
+    connection.refuse({
+      code: 'NOT_A_MEMBER',
+      message: 'no',
+      receiptId: connection.bodies(SEND)[0]!.receipt,
+    });
+    await flush();
+    expect(outbox.entries.getSnapshot().find((e) => e.messageId === 'first')?.failure).toBeDefined();
+    await outbox.enqueue({ messageId: 'second', conversationId: 'c1', text: 'y' });
+    await outbox.retry('first');
+    expect(outbox.entries.getSnapshot().map((e) => e.messageId)).toEqual(['second', 'first']);
+  });
 });
