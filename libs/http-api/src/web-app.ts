@@ -6,7 +6,8 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
  * Paths the web app never answers, whatever is built: the API, the STOMP endpoint and the operator
  * endpoints keep their own answers (a JSON 404 or 401), never the app's index.html.
  */
-const RESERVED = /^\/(v1|ws|healthz|readyz|metrics)(\/|$)/;
+// Case-insensitive, as express's routes are: /V1/x is the API's 404, not the app.
+const RESERVED = /^\/(v1|ws|healthz|readyz|metrics)(\/|$)/i;
 
 /** A year, the longest cache HTTP caches honour. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -76,6 +77,7 @@ async function isFile(path: string): Promise<boolean> {
 export function serveWebApp(dir: string): RequestHandler {
   // Vite names what it builds into assets/ after its content: such a file never changes.
   const hashedAssets = join(dir, 'assets') + sep;
+  const index = join(dir, 'index.html');
   const files = express.static(dir, {
     index: false,
     // Unknown files fall through to the SPA fallback below (and then to a 404).
@@ -85,9 +87,11 @@ export function serveWebApp(dir: string): RequestHandler {
     setHeaders: (res, path) => {
       res.setHeader('X-Content-Type-Options', 'nosniff');
       res.setHeader('Cache-Control', path.startsWith(hashedAssets) ? IMMUTABLE : 'no-cache');
+      // index.html reached by another spelling (/%69ndex.html, //index.html, /x/../index.html: the
+      // static server decodes and normalises what the check below compares raw) is still the page.
+      if (path === index) pageHeaders(res.req as Request, res as Response);
     },
   });
-  const index = join(dir, 'index.html');
   return (req: Request, res: Response, next: NextFunction) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || RESERVED.test(req.path)) return next();
     const page = () =>

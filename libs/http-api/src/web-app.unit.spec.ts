@@ -60,6 +60,20 @@ describe('serveWebApp', () => {
     expect(await response.text()).toBe(INDEX);
   });
 
+  it('given index.html asked for by another spelling, then it is still the page, with the policy', async () => {
+    for (const path of ['/index.html', '/%69ndex.html', '//index.html']) {
+      const response = await fetch(`${app.url}${path}`);
+      expect({ path, status: response.status, csp: response.headers.get('content-security-policy') }).toEqual(
+        {
+          path,
+          status: 200,
+          csp: contentSecurityPolicy(new URL(app.url).host),
+        },
+      );
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    }
+  });
+
   it("given a path of the app's own (no file extension), then it answers index.html, so a reload keeps the screen", async () => {
     for (const path of ['/sign-in', '/sign-up', '/conversations/5f0c/messages', '/index.html']) {
       const response = await fetch(`${app.url}${path}`);
@@ -91,7 +105,16 @@ describe('serveWebApp', () => {
   });
 
   it("given the API's, STOMP's or the operators' paths, or another method than GET, then it leaves them to the routes after it", async () => {
-    for (const path of ['/v1', '/v1/users/me', '/v1/whatever', '/ws', '/healthz', '/readyz', '/metrics']) {
+    for (const path of [
+      '/v1',
+      '/v1/users/me',
+      '/v1/whatever',
+      '/V1/whatever',
+      '/ws',
+      '/healthz',
+      '/readyz',
+      '/metrics',
+    ]) {
       const response = await fetch(`${app.url}${path}`);
       expect({ path, status: response.status, type: response.headers.get('content-type') }).toEqual({
         path,
