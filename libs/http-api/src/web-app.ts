@@ -89,7 +89,7 @@ export function serveWebApp(dir: string): RequestHandler {
       res.setHeader('Cache-Control', path.startsWith(hashedAssets) ? IMMUTABLE : 'no-cache');
       // index.html reached by another spelling (/%69ndex.html, //index.html, /x/../index.html: the
       // static server decodes and normalises what the check below compares raw) is still the page.
-      if (path === index) pageHeaders(res.req as Request, res as Response);
+      if (path === index) pageHeaders(res.req as Request, res);
     },
   });
   return (req: Request, res: Response, next: NextFunction) => {
