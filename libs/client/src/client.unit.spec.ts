@@ -406,7 +406,8 @@ describe('ParleyClient with a fake transport', () => {
       const path = url.replace('http://parley.test', '');
       calls.push(`${init.method} ${path}`);
       const answer = (status: number, body: unknown) => ({ status, text: async () => JSON.stringify(body) });
-      if (path === `/v1/users/${BOB}`) return answer(200, { userId: BOB, username: 'bob', displayName: 'Bob' });
+      if (path === `/v1/users/${BOB}`)
+        return answer(200, { userId: BOB, username: 'bob', displayName: 'Bob' });
       if (path === `/v1/users/${CY}`) {
         if (offline) throw new Error('offline');
         return answer(200, { userId: CY, username: 'cy' });
@@ -421,7 +422,9 @@ describe('ParleyClient with a fake transport', () => {
 
     client.needUsers([BOB, CY, GONE, BOB]);
     await settle();
-    expect(client.users.getSnapshot()).toEqual({ [BOB]: { userId: BOB, username: 'bob', displayName: 'Bob' } });
+    expect(client.users.getSnapshot()).toEqual({
+      [BOB]: { userId: BOB, username: 'bob', displayName: 'Bob' },
+    });
     const names = (ids: string[]) => ids.map((id) => displayNameOf(client.users.getSnapshot(), id));
     expect(names([BOB, CY, GONE])).toEqual(['Bob', 'User 00000000', 'User 00000000']);
 

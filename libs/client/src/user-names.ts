@@ -18,8 +18,7 @@ export function displayNameOf(users: UserDirectory, userId: string): string {
 /** The directory with `profile` in it (the same object when nothing changed). */
 export function withUser(users: UserDirectory, profile: UserProfile): UserDirectory {
   const known = users[profile.userId];
-  if (known && known.username === profile.username && known.displayName === profile.displayName)
-    return users;
+  if (known && known.username === profile.username && known.displayName === profile.displayName) return users;
   return { ...users, [profile.userId]: profile };
 }
 
