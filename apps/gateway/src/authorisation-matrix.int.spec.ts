@@ -51,6 +51,12 @@ const HTTP_RECIPES: Readonly<Record<string, HttpRecipe>> = {
     request: (w) => ({ query: `username=${w.users.owner.username}` }),
     allowed: 'outsider',
   },
+  // Any signed-in user may name any (not deleted) user by id: senders and members come as ids.
+  'GET /v1/users/:userId': {
+    access: 'signed-in',
+    request: (w) => ({ params: { userId: w.users.owner.userId } }),
+    allowed: 'outsider',
+  },
   'PUT /v1/admin/users/:userId/status': {
     access: 'admin',
     request: (w) => ({ params: { userId: w.users.carol.userId }, body: { status: 'active' } }),

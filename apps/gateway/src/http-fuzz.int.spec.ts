@@ -37,6 +37,7 @@ const RECIPES: Readonly<Record<string, Recipe>> = {
   'GET /v1/openapi.json': { public: true },
   'GET /v1/users/me': {},
   'GET /v1/users': { query: ['username'] },
+  'GET /v1/users/:userId': { params: (w) => ({ userId: [w.victim.userId] }) },
   'PUT /v1/admin/users/:userId/status': {
     fields: ['status', 'reason'],
     params: (w) => ({ userId: [w.victim.userId] }),

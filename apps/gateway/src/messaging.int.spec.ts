@@ -87,6 +87,7 @@ describe('messaging over STOMP and HTTP (PROTOCOL §§2-3)', () => {
     expect(bobs).toMatchObject({
       conversationId,
       kind: 'direct',
+      createdBy: ada.userId,
       memberIds: expect.arrayContaining([ada.userId, bob.userId]),
       unreadCount: 1,
       lastMessage: { messageId, senderId: ada.userId, text: 'Hello Bob', seq: expect.any(Number) },
@@ -304,6 +305,8 @@ describe('messaging over STOMP and HTTP (PROTOCOL §§2-3)', () => {
         conversationId,
         kind: 'group',
         title: 'Book club',
+        // A member added later (by another member) sees who created the group: who removes others.
+        createdBy: ada.userId,
         memberIds: expect.arrayContaining([ada.userId, bob.userId, cy.userId]),
         unreadCount: 0,
       }),

@@ -62,6 +62,11 @@ const RECIPES: Readonly<Record<string, Recipe>> = {
     { token: w.outsider.token, query: `username=${uniqueName('nobody')}`, expect: 404 },
     { token: w.outsider.token, query: 'username=Not-A-Name!', expect: 400 },
   ],
+  'GET /v1/users/{userId}': (w) => [
+    { token: w.outsider.token, params: { userId: w.owner.userId }, expect: 200 },
+    { token: w.outsider.token, params: { userId: randomUUID() }, expect: 404 },
+    { token: w.outsider.token, params: { userId: 'bad id' }, expect: 400 },
+  ],
   'PUT /v1/admin/users/{userId}/status': (w) => [
     { token: w.adminToken, params: { userId: w.carol.userId }, body: { status: 'active' }, expect: 200 },
     { token: w.owner.token, params: { userId: w.carol.userId }, body: { status: 'active' }, expect: 403 },

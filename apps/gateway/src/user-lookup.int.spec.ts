@@ -1,6 +1,7 @@
 // GET /v1/users?username= (PROTOCOL §1): a signed-in user finds another by the exact username, to
 // start a direct chat with them. Nothing else matches (no prefix, no other case), deleted accounts
-// are not found, and a bad username is refused like everywhere else.
+// are not found, and a bad username is refused like everywhere else. GET /v1/users/{userId} gives
+// the same view by id, so that a client can name the senders and members it knows only by id.
 import { randomUUID } from 'node:crypto';
 import { TokenService } from '@parley/auth';
 import { gatewayClients } from '../test/gateway-clients';
@@ -104,6 +105,45 @@ describe('looking a user up by username', () => {
     });
     const gone = await lookUp(asker.token, `username=${deleted.username}`);
     expect([gone.status, gone.body.error.code]).toEqual([404, 'NOT_FOUND']);
+  });
+
+  it('given a user id, then any signed-in user gets the same view as by username; an unknown or deleted id is 404, a malformed one 400', async () => {
+    const adminToken = (await new TokenService(TEST_JWT_SECRET).issue(adminId)).token;
+    const [asker, deleted] = await Promise.all([register('asker'), register('deleted')]);
+    const username = `grace_${randomUUID().slice(0, 8)}`;
+    const named = await call('POST', '/v1/auth/register', undefined, {
+      username,
+      password: 'password-1',
+      displayName: 'Grace H.',
+    });
+    const byId = (token: string | undefined, userId: string) =>
+      call('GET', `/v1/users/${encodeURIComponent(userId)}`, token);
+    await waitFor(async () => (await byId(asker.token, named.body.userId)).status === 200);
+    expect((await byId(asker.token, named.body.userId)).body).toEqual({
+      userId: named.body.userId,
+      username,
+      displayName: 'Grace H.',
+    });
+    await waitFor(async () => (await byId(asker.token, deleted.userId)).status === 200);
+    expect((await byId(asker.token, deleted.userId)).body).toEqual({
+      userId: deleted.userId,
+      username: deleted.username,
+    });
+    // The caller may name themselves too.
+    expect((await byId(asker.token, asker.userId)).body.username).toBe(asker.username);
+
+    expect(
+      (await call('PUT', `/v1/admin/users/${deleted.userId}/status`, adminToken, { status: 'deleted' }))
+        .status,
+    ).toBe(200);
+    for (const userId of [deleted.userId, randomUUID()]) {
+      const answer = await byId(asker.token, userId);
+      expect([answer.status, answer.body.error.code]).toEqual([404, 'NOT_FOUND']);
+    }
+    const malformed = await byId(asker.token, 'not an id!');
+    expect([malformed.status, malformed.body.error.code]).toEqual([400, 'INVALID_ID']);
+    const missing = await byId(undefined, named.body.userId);
+    expect([missing.status, missing.body.error.code]).toEqual([401, 'TOKEN_MISSING']);
   });
 
   it('given no token, then 401 like every other route, before the username is judged', async () => {

@@ -278,7 +278,7 @@ describe('the web app: chat (served by the gateway, in Chromium)', () => {
     expect(await texts(ada.page)).toEqual(['first', 'kept across a reload']);
   });
 
-  it('a group of three: typing shows and clears; the creator removes a member, who stops seeing the group', async () => {
+  it('a group of three: names by id; typing shows and clears; only the creator removes a member, who stops seeing the group', async () => {
     const ada = await user('ada', 'Ada');
     const bob = await user('bob', 'Bob');
     const cy = await user('cy', 'Cy');
@@ -296,15 +296,27 @@ describe('the web app: chat (served by the gateway, in Chromium)', () => {
     }
     // Read by both: the group message is read only once every other member read it.
     await tick(ada.page, 'Welcome, both', 'Read').waitFor();
+    // Cy's browser never looked Ada up by username: the app names the creator by id.
+    await message(cy.page, 'Welcome, both')
+      .locator('.message-sender', { hasText: wholly('Ada') })
+      .waitFor();
 
     await composer(cy.page).click();
     await cy.page.keyboard.type('Shall we take the train?');
     const typing = bob.page.locator('.typing');
-    await typing.filter({ hasText: 'is typing…' }).waitFor();
+    // Nor did Bob's browser ever look Cy up.
+    await typing.filter({ hasText: 'Cy is typing…' }).waitFor();
     await cy.page.keyboard.press('Enter');
     await message(bob.page, 'Shall we take the train?').waitFor();
     await typing.filter({ hasText: 'is typing…' }).waitFor({ state: 'detached' });
     await message(ada.page, 'Shall we take the train?').waitFor();
+
+    // Cy sees every member by name, and no Remove button: only the creator removes others.
+    await cy.page.getByRole('button', { name: 'Members' }).click();
+    const cysMembers = cy.page.getByRole('region', { name: /Members/ });
+    await cysMembers.getByText('Ada', { exact: true }).waitFor();
+    await cysMembers.getByText('Bob', { exact: true }).waitFor();
+    expect(await cysMembers.getByRole('button', { name: /^Remove/ }).count()).toBe(0);
 
     await ada.page.getByRole('button', { name: 'Members' }).click();
     const members = ada.page.getByRole('region', { name: /Members/ });

@@ -1,6 +1,6 @@
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { ApiError, checkToken, type SignedIn } from './api';
-import { forgetDirectory } from './chat/directory';
+import { forgetLegacyDirectory } from './chat/directory';
 import { OfflineBanner } from './components/OfflineBanner';
 import { useRoute } from './router';
 import { SignIn } from './screens/SignIn';
@@ -34,8 +34,8 @@ export function App() {
   const signOut = useCallback(
     (why?: string) => {
       clearSession(window.localStorage);
-      // Signed out, the browser keeps nothing of the user's in localStorage (the names learnt too).
-      forgetDirectory(window.localStorage);
+      // Signed out, the browser keeps nothing of the user's in localStorage (what older versions kept too).
+      forgetLegacyDirectory(window.localStorage);
       setSession(null);
       setNotice(why);
       navigate('/sign-in');

@@ -34,6 +34,8 @@ export interface ConversationSummary {
   readonly conversationId: string;
   readonly kind: 'direct' | 'group';
   readonly title?: string;
+  /** A group's creator, who alone removes others (PROTOCOL §2.3); unknown while `provisional`. */
+  readonly createdBy?: string;
   readonly memberIds: readonly string[];
   readonly lastMessage?: ChatMessage;
   readonly unreadCount: number;
@@ -164,6 +166,7 @@ export function summaryFromWire(conversation: WireConversation, selfId: string):
     conversationId: conversation.conversationId,
     kind: conversation.kind,
     ...(conversation.title !== undefined ? { title: conversation.title } : {}),
+    ...(conversation.createdBy !== undefined ? { createdBy: conversation.createdBy } : {}),
     memberIds: conversation.memberIds,
     ...(conversation.lastMessage ? { lastMessage: messageFromWire(conversation.lastMessage, selfId) } : {}),
     unreadCount: conversation.unreadCount,

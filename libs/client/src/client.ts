@@ -31,6 +31,7 @@ import {
   type InboxItem,
   type Presence,
   type Session,
+  type UserProfile,
   type WireMessage,
   type WireReceipt,
   type WireRefusal,
@@ -49,6 +50,7 @@ import {
   TYPING_SHOWN_MS,
   type TypingState,
 } from './typing';
+import { UserNames, type UserDirectory } from './user-names';
 
 export interface ParleyClientOptions {
   /** The gateway's HTTP address, e.g. `https://chat.example.com` or `http://127.0.0.1:8080`. */
@@ -145,6 +147,7 @@ export class ParleyClient {
   private readonly views = new Map<string, WritableStore<ConversationView>>();
   private readonly typingStore = new WritableStore<TypingState>({});
   private readonly presenceStore = new WritableStore<Readonly<Record<string, Presence>>>({});
+  private readonly names: UserNames;
   private readonly inboxListeners = new Set<(event: InboxEvent) => void | Promise<void>>();
   private readonly refusalListeners = new Set<(refusal: WireRefusal) => void>();
   private inboxChain: Promise<void> = Promise.resolve();
@@ -169,6 +172,7 @@ export class ParleyClient {
       token: () => this.accounts.token(),
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
+    this.names = new UserNames((userId) => this.http.user(userId));
     this.accounts = new Accounts(this.http, options.tokenStore ?? storageTokenStore(this.storage), {
       ...(options.renewToken ? { renew: options.renewToken } : {}),
       ...(options.renewBeforeMs !== undefined ? { renewBeforeMs: options.renewBeforeMs } : {}),
@@ -275,6 +279,7 @@ export class ParleyClient {
   /** Signs out: the connection ends and the kept session is forgotten (the outbox stays). */
   async signOut(): Promise<void> {
     this.connectionManager.stop('idle');
+    this.names.clear();
     await this.accounts.signOut();
   }
 
@@ -614,6 +619,29 @@ export class ParleyClient {
 
   private onPresence(presence: Presence): void {
     this.presenceStore.update((all) => ({ ...all, [presence.userId]: presence }));
+  }
+
+  /**
+   * The users whose names are known, by id: those looked up with `needUsers` or `findUser`.
+   * `displayNameOf(users, id)` says what to call one.
+   */
+  get users(): ReadableStore<UserDirectory> {
+    return this.names.users;
+  }
+
+  /**
+   * Looks up (in the background, once each) the users among these ids whose names are not known
+   * yet: the senders, members and typists a screen shows. `users` changes as the answers come.
+   */
+  needUsers(userIds: Iterable<string>): void {
+    this.names.need(userIds);
+  }
+
+  /** The user with exactly this username (kept in `users`); `404 NOT_FOUND` when there is none. */
+  async findUser(username: string): Promise<UserProfile> {
+    const profile = await this.http.findUser(username);
+    this.names.remember(profile);
+    return profile;
   }
 
   /** Who is typing, by conversation (entries run out a few seconds after the last notice). */

@@ -3,6 +3,7 @@ import { directConversationId } from './direct-id';
 import type { FetchLike } from './http-api';
 import { MemoryStorage } from './storage';
 import { FakeTransport } from './testing/fake-transport';
+import { displayNameOf, UserNames } from './user-names';
 
 const ADA = '00000000-0000-4000-8000-00000000000a';
 const BOB = '00000000-0000-4000-8000-00000000000b';
@@ -394,6 +395,67 @@ describe('ParleyClient with a fake transport', () => {
     });
     expect(await client.http.findUser('bob')).toEqual({ userId: BOB, username: 'bob', displayName: 'Bob' });
     expect(http.calls).toContain('GET /v1/users?username=bob');
+  });
+
+  it('given ids of senders and members, then their names are looked up once each and kept until sign-out; a deleted user is asked once, a failed lookup again', async () => {
+    const CY = '00000000-0000-4000-8000-00000000000c';
+    const GONE = '00000000-0000-4000-8000-0000000000ff';
+    const calls: string[] = [];
+    let offline = true;
+    const fetch: FetchLike = async (url, init) => {
+      const path = url.replace('http://parley.test', '');
+      calls.push(`${init.method} ${path}`);
+      const answer = (status: number, body: unknown) => ({ status, text: async () => JSON.stringify(body) });
+      if (path === `/v1/users/${BOB}`)
+        return answer(200, { userId: BOB, username: 'bob', displayName: 'Bob' });
+      if (path === `/v1/users/${CY}`) {
+        if (offline) throw new Error('offline');
+        return answer(200, { userId: CY, username: 'cy' });
+      }
+      if (path.startsWith('/v1/users/')) return answer(404, { error: { code: 'NOT_FOUND', message: 'no' } });
+      return answer(200, path.startsWith('/v1/conversations') ? { conversations: [] } : {});
+    };
+    const client = new ParleyClient({ baseUrl: 'http://parley.test', storage, transport, fetch });
+    clients.push(client);
+    await client.start();
+    await settle();
+
+    client.needUsers([BOB, CY, GONE, BOB]);
+    await settle();
+    expect(client.users.getSnapshot()).toEqual({
+      [BOB]: { userId: BOB, username: 'bob', displayName: 'Bob' },
+    });
+    const names = (ids: string[]) => ids.map((id) => displayNameOf(client.users.getSnapshot(), id));
+    expect(names([BOB, CY, GONE])).toEqual(['Bob', 'User 00000000', 'User 00000000']);
+
+    // Bob is known and the deleted user answered 404: only Cy, whose lookup failed, is asked again.
+    offline = false;
+    client.needUsers([BOB, CY, GONE]);
+    await settle();
+    expect(names([BOB, CY])).toEqual(['Bob', '@cy']);
+    expect(calls.filter((call) => call.startsWith('GET /v1/users/')).sort()).toEqual(
+      [`GET /v1/users/${BOB}`, `GET /v1/users/${CY}`, `GET /v1/users/${CY}`, `GET /v1/users/${GONE}`].sort(),
+    );
+
+    // The next user of this client does not see whom the last one knew.
+    await client.signOut();
+    expect(client.users.getSnapshot()).toEqual({});
+  });
+
+  it('given many unknown members, then at most four lookups are out at once', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const names = new UserNames(async (userId) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight -= 1;
+      return { userId, username: `u${userId}` };
+    });
+    names.need(Array.from({ length: 20 }, (_, i) => String(i)));
+    await settle();
+    expect(Object.keys(names.users.getSnapshot())).toHaveLength(20);
+    expect(most).toBe(4);
   });
 
   it('given history answers 404, then a group the list held is forgotten, and a direct chat without messages yet is not', async () => {

@@ -56,6 +56,11 @@ export class HttpApi {
     return this.call('GET', `/v1/users${queryString({ username })}`);
   }
 
+  /** The user with this id (`404 NOT_FOUND` for an unknown or deleted one): names senders and members. */
+  user(userId: string): Promise<UserProfile> {
+    return this.call('GET', `/v1/users/${enc(userId)}`);
+  }
+
   conversations(query: { limit?: number; cursor?: string } = {}): Promise<ConversationPage> {
     return this.call('GET', `/v1/conversations${queryString(query)}`);
   }

@@ -79,3 +79,5 @@ export {
   TYPING_SHOWN_MS,
 } from './typing';
 export type { TypingState } from './typing';
+export { displayNameOf, UserNames, withUser } from './user-names';
+export type { UserDirectory } from './user-names';

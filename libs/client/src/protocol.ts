@@ -22,6 +22,8 @@ export interface WireConversation {
   readonly conversationId: string;
   readonly kind: 'direct' | 'group';
   readonly title?: string;
+  /** A group's creator (who alone removes others); a direct conversation's first sender. */
+  readonly createdBy: string;
   readonly memberIds: readonly string[];
   readonly lastMessage?: WireMessage;
   readonly unreadCount: number;
@@ -80,7 +82,7 @@ export interface Session {
   readonly expiresAt: string;
 }
 
-/** A user found by `GET /v1/users?username=` (PROTOCOL §1, Looking a user up). */
+/** A user as `GET /v1/users?username=` and `GET /v1/users/{userId}` answer (PROTOCOL §1). */
 export interface UserProfile {
   readonly userId: string;
   readonly username: string;

@@ -18,6 +18,7 @@ import {
   conversationMessages,
   decodeConversationCursor,
   decodeSinceCursor,
+  findUserById,
   findUserByUsername,
   listConversations,
   messagesSince,
@@ -131,6 +132,14 @@ export function messagingRoutes(deps: MessagingRoutesDeps): Router {
     const username = parseUsername(query(req, 'username'));
     const user = await findUserByUsername(deps.pool, username);
     if (!user) throw notFound('user', username);
+    res.json(user);
+  });
+
+  // Name a sender or member known only by id (PROTOCOL §1): the same view as the username lookup.
+  router.get('/users/:userId', async (req, res) => {
+    const userId = pathId(req, 'userId');
+    const user = await findUserById(deps.pool, userId);
+    if (!user) throw notFound('user', userId);
     res.json(user);
   });
 

@@ -23,7 +23,7 @@ export const ALL_PROJECTIONS: readonly Projection[] = [
 ];
 export { isActiveMember } from './queries/membership';
 export { waitForReadModel } from './queries/wait-for-read-model';
-export { findUserByUsername, type UserView } from './queries/users';
+export { findUserById, findUserByUsername, type UserView } from './queries/users';
 export {
   listConversations,
   conversationMessages,

@@ -1,12 +1,13 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type Ref } from 'react';
-import { typistsOf, type ConversationSummary, type ParleyClient, type UserProfile } from '@parley/client';
+import { typistsOf, type ConversationSummary, type ParleyClient } from '@parley/client';
 import { useStore } from './chat-client';
 import { Composer } from './Composer';
-import { nameOf, type Directory } from './directory';
+import { nameOf } from './directory';
 import { GroupMembers } from './GroupMembers';
 import { MessageItem } from './MessageItem';
 import { timeline, typingLine } from './timeline';
 import { titleOf } from './titles';
+import { useDirectory } from './use-directory';
 
 export interface ChatViewProps {
   readonly client: ParleyClient;
@@ -15,11 +16,8 @@ export interface ChatViewProps {
   readonly peerId: string | undefined;
   readonly summary: ConversationSummary | undefined;
   readonly selfId: string;
-  readonly directory: Directory;
-  readonly isOwner: boolean;
   readonly headingRef: Ref<HTMLHeadingElement>;
   readonly onBack: () => void;
-  readonly onLearnt: (user: UserProfile) => void;
 }
 
 /** Older pages load once the reader scrolls this close to the top. */
@@ -33,11 +31,8 @@ export function ChatView({
   peerId,
   summary,
   selfId,
-  directory,
-  isOwner,
   headingRef,
   onBack,
-  onLearnt,
 }: ChatViewProps) {
   const chat = useMemo(() => client.conversation(conversationId), [client, conversationId]);
   const view = useStore(chat.view);
@@ -52,6 +47,14 @@ export function ChatView({
   const stickToBottom = useRef(true);
   const lastMarked = useRef(-1);
 
+  const typists = typistsOf(typing, conversationId, Date.now()).filter((id) => id !== selfId);
+  // Everyone this screen may name: the peer, the members, the senders, who is typing.
+  const directory = useDirectory(client, [
+    ...(peerId ? [peerId] : []),
+    ...(summary?.memberIds ?? []),
+    ...view.messages.map((m) => m.senderId),
+    ...typists,
+  ]);
   const kind = summary?.kind ?? (peerId ? 'direct' : 'group');
   const title = summary
     ? titleOf(summary, selfId, directory)
@@ -126,7 +129,6 @@ export function ChatView({
     }
   };
 
-  const typists = typistsOf(typing, conversationId, Date.now()).filter((id) => id !== selfId);
   const peerPresence = peerId ? presence[peerId] : undefined;
   const items = timeline(view.messages, new Date());
 
@@ -167,8 +169,6 @@ export function ChatView({
             summary={summary}
             selfId={selfId}
             directory={directory}
-            isOwner={isOwner}
-            onLearnt={onLearnt}
             onLeft={onBack}
           />
         </div>

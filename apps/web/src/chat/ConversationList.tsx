@@ -1,13 +1,13 @@
 import { useEffect, type Ref } from 'react';
 import type { ConversationSummary, ParleyClient } from '@parley/client';
 import { useStore } from './chat-client';
-import { nameOf, type Directory } from './directory';
+import { nameOf } from './directory';
 import { peerOf, titleOf } from './titles';
+import { useDirectory } from './use-directory';
 
 export interface ConversationListProps {
   readonly client: ParleyClient;
   readonly selfId: string;
-  readonly directory: Directory;
   readonly selected: string | undefined;
   readonly onOpen: (summary: ConversationSummary) => void;
   /** The conversation open now or last: its button takes the focus back from the chat. */
@@ -19,7 +19,6 @@ export interface ConversationListProps {
 export function ConversationList({
   client,
   selfId,
-  directory,
   selected,
   onOpen,
   focusTarget,
@@ -27,6 +26,17 @@ export function ConversationList({
 }: ConversationListProps) {
   const conversations = useStore(client.conversations);
   const presence = useStore(client.presence);
+  // Names for the titles of direct chats and the senders of groups' last messages.
+  const directory = useDirectory(
+    client,
+    conversations.flatMap((summary) =>
+      summary.kind === 'direct'
+        ? (peerOf(summary, selfId) ?? [])
+        : summary.lastMessage && !summary.lastMessage.own
+          ? [summary.lastMessage.senderId]
+          : [],
+    ),
+  );
 
   // Presence notices come only on a change: look up the state of the other members of direct chats.
   useEffect(() => {

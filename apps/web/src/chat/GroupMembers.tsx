@@ -8,26 +8,17 @@ export interface GroupMembersProps {
   readonly summary: ConversationSummary;
   readonly selfId: string;
   readonly directory: Directory;
-  /** This user created the group: only the creator removes others (PROTOCOL §2.3). */
-  readonly isOwner: boolean;
-  readonly onLearnt: (user: UserProfile) => void;
   readonly onLeft: () => void;
 }
 
 /** A group's members: any member adds one by username; the creator removes others; anyone leaves. */
-export function GroupMembers({
-  client,
-  summary,
-  selfId,
-  directory,
-  isOwner,
-  onLearnt,
-  onLeft,
-}: GroupMembersProps) {
+export function GroupMembers({ client, summary, selfId, directory, onLeft }: GroupMembersProps) {
   const [username, setUsername] = useState('');
   const [error, setError] = useState('');
   const [status, setStatus] = useState('');
   const conversationId = summary.conversationId;
+  // Only the group's creator removes others (PROTOCOL §2.3); the conversation says who that is.
+  const isOwner = summary.createdBy === selfId;
 
   const failed = (caught: unknown) => setError(caught instanceof Error ? caught.message : String(caught));
 
@@ -38,11 +29,10 @@ export function GroupMembers({
     setError('');
     let user: UserProfile;
     try {
-      user = await client.http.findUser(wanted);
+      user = await client.findUser(wanted);
     } catch (caught) {
       return setError(lookupError(caught, wanted));
     }
-    onLearnt(user);
     try {
       await client.addMember(conversationId, user.userId);
       setUsername('');

@@ -4,7 +4,7 @@ import { lookupError } from './StartChat';
 
 export interface NewGroupProps {
   readonly client: ParleyClient;
-  readonly onCreated: (conversationId: string, members: readonly UserProfile[]) => void;
+  readonly onCreated: (conversationId: string) => void;
   readonly onCancel: () => void;
 }
 
@@ -26,7 +26,7 @@ export function NewGroup({ client, onCreated, onCancel }: NewGroupProps) {
     try {
       for (const username of usernames) {
         try {
-          found.push(await client.http.findUser(username));
+          found.push(await client.findUser(username));
         } catch (caught) {
           throw new Error(lookupError(caught, username));
         }
@@ -35,7 +35,7 @@ export function NewGroup({ client, onCreated, onCancel }: NewGroupProps) {
         title.trim(),
         found.map((u) => u.userId),
       );
-      onCreated(conversationId, found);
+      onCreated(conversationId);
     } catch (caught) {
       setError(caught instanceof ParleyError || caught instanceof Error ? caught.message : String(caught));
       setBusy(false);

@@ -20,7 +20,7 @@ export function StartChat({ client, selfId, onFound }: StartChatProps) {
     setBusy(true);
     setError('');
     try {
-      const user = await client.http.findUser(wanted);
+      const user = await client.findUser(wanted);
       if (user.userId === selfId) setError('That is you. Choose someone else.');
       else {
         setUsername('');

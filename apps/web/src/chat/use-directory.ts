@@ -1,21 +1,18 @@
-import { useCallback, useEffect, useState } from 'react';
-import type { UserProfile } from '@parley/client';
-import { readDirectory, remember, writeDirectory, type Directory } from './directory';
+import { useEffect } from 'react';
+import type { ParleyClient } from '@parley/client';
+import { useStore } from './chat-client';
+import type { Directory } from './directory';
 
-/** The known users (kept in localStorage, shared by the tabs), and a way to add one. */
-export function useDirectory(): readonly [Directory, (profile: UserProfile) => void] {
-  const [directory, setDirectory] = useState<Directory>(() => readDirectory(window.localStorage));
+/**
+ * The users the SDK knows, having asked it for these (the senders, members and typists a screen
+ * shows): it looks each unknown one up once, and the screen renders again as names come.
+ */
+export function useDirectory(client: ParleyClient, userIds: Iterable<string>): Directory {
+  const users = useStore(client.users);
+  // A stable key: the effect runs when the set of ids changes, not on every render.
+  const wanted = [...new Set(userIds)].sort().join(' ');
   useEffect(() => {
-    const onStorage = () => setDirectory(readDirectory(window.localStorage));
-    window.addEventListener('storage', onStorage);
-    return () => window.removeEventListener('storage', onStorage);
-  }, []);
-  const add = useCallback((profile: UserProfile) => {
-    setDirectory((current) => {
-      const next = remember(current, profile);
-      if (next !== current) writeDirectory(window.localStorage, next);
-      return next;
-    });
-  }, []);
-  return [directory, add] as const;
+    if (wanted) client.needUsers(wanted.split(' '));
+  }, [client, wanted]);
+  return users;
 }

@@ -8,11 +8,9 @@ import {
 import { ChatView } from '../chat/ChatView';
 import { useChatClient, useStore } from '../chat/chat-client';
 import { ConversationList } from '../chat/ConversationList';
-import { addOwnedGroup, readOwnedGroups } from '../chat/directory';
 import { NewGroup } from '../chat/NewGroup';
 import { StartChat } from '../chat/StartChat';
 import { peerOf } from '../chat/titles';
-import { useDirectory } from '../chat/use-directory';
 import { OfflineBanner } from '../components/OfflineBanner';
 import { useScreenTitle } from '../components/use-screen-title';
 import type { Session } from '../session-store';
@@ -102,10 +100,8 @@ function ListHeading() {
 
 function Chats({ client, session }: { readonly client: ParleyClient; readonly session: Session }) {
   const selfId = session.userId;
-  const [directory, learn] = useDirectory();
   const [open, setOpen] = useState<OpenChat | undefined>(() => readOpen(selfId));
   const [creatingGroup, setCreatingGroup] = useState(false);
-  const [owned, setOwned] = useState(() => readOwnedGroups(window.localStorage));
   const conversations = useStore(client.conversations);
   const chatHeading = useRef<HTMLHeadingElement>(null);
   const selectedButton = useRef<HTMLButtonElement>(null);
@@ -114,14 +110,6 @@ function Chats({ client, session }: { readonly client: ParleyClient; readonly se
   const focusNext = useRef<'chat' | 'list' | undefined>(undefined);
   /** The conversation last open, whose button in the list takes the focus when the chat closes. */
   const [lastOpen, setLastOpen] = useState(open?.conversationId);
-
-  useEffect(() => {
-    learn({
-      userId: selfId,
-      username: session.username,
-      ...(session.displayName ? { displayName: session.displayName } : {}),
-    });
-  }, [learn, selfId, session.username, session.displayName]);
 
   useEffect(() => {
     document.title = 'Conversations · Parley';
@@ -160,14 +148,10 @@ function Chats({ client, session }: { readonly client: ParleyClient; readonly se
   };
 
   const startWith = (user: UserProfile) => {
-    learn(user);
     show({ conversationId: directConversationId(selfId, user.userId), peerId: user.userId });
   };
 
-  const created = (conversationId: string, members: readonly UserProfile[]) => {
-    members.forEach(learn);
-    addOwnedGroup(window.localStorage, conversationId);
-    setOwned(readOwnedGroups(window.localStorage));
+  const created = (conversationId: string) => {
     setCreatingGroup(false);
     show({ conversationId });
   };
@@ -197,7 +181,6 @@ function Chats({ client, session }: { readonly client: ParleyClient; readonly se
         <ConversationList
           client={client}
           selfId={selfId}
-          directory={directory}
           selected={open?.conversationId}
           onOpen={openSummary}
           focusTarget={lastOpen}
@@ -213,11 +196,8 @@ function Chats({ client, session }: { readonly client: ParleyClient; readonly se
             peerId={peerId}
             summary={summary}
             selfId={selfId}
-            directory={directory}
-            isOwner={owned.includes(open.conversationId)}
             headingRef={chatHeading}
             onBack={() => show(undefined)}
-            onLearnt={learn}
           />
         ) : (
           <p className="empty">Choose a conversation to read and write messages.</p>

@@ -113,6 +113,20 @@ const PATHS: Readonly<Record<string, JsonObject>> = {
       },
     },
   },
+  '/v1/users/{userId}': {
+    get: {
+      operationId: 'findUserById',
+      summary: 'Look a user up by id (PROTOCOL §1)',
+      description:
+        'Names a sender or member known only by id. A deleted user is not found; a blocked one is.',
+      tags: ['accounts'],
+      parameters: [path('userId', 'Any user who exists and is not deleted.')],
+      responses: {
+        200: answer('The user.', schemaRef('User')),
+        ...signedIn({ 400: ['INVALID_ID'], 404: ['NOT_FOUND'] }),
+      },
+    },
+  },
   '/v1/admin/users/{userId}/status': {
     put: {
       operationId: 'changeAccountStatus',

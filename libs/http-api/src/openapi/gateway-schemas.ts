@@ -147,11 +147,14 @@ export const GATEWAY_SCHEMAS: Readonly<Record<string, JsonObject>> = {
     nextCursor: string('Present when there is a next page.'),
   }),
   Conversation: object(
-    ['conversationId', 'kind', 'memberIds', 'unreadCount', 'updatedAt'],
+    ['conversationId', 'kind', 'createdBy', 'memberIds', 'unreadCount', 'updatedAt'],
     {
       conversationId: { type: 'string', format: 'uuid' },
       kind: { enum: ['direct', 'group'] },
       title: string('Groups only.'),
+      createdBy: userId(
+        'A group’s creator (who alone removes other members); for a direct conversation, whoever sent first.',
+      ),
       memberIds: {
         type: 'array',
         items: userId(),

@@ -17,6 +17,8 @@ export interface ConversationView {
   readonly conversationId: string;
   readonly kind: 'direct' | 'group';
   readonly title?: string;
+  /** Who created it: a group's creator (who alone removes others), a direct one's first sender. */
+  readonly createdBy: string;
   readonly memberIds: string[];
   readonly lastMessage?: MessageView;
   readonly unreadCount: number;
@@ -104,6 +106,7 @@ export async function listConversations(
     conversation_id: string;
     kind: string;
     title: string | null;
+    created_by: string;
     member_ids: string[];
     unread: string;
     updated_at: Date;
@@ -111,7 +114,7 @@ export async function listConversations(
     last: MessageRow | null;
   }>(
     `SELECT * FROM (
-     SELECT c.conversation_id, c.kind, c.title,
+     SELECT c.conversation_id, c.kind, c.title, c.created_by,
             ARRAY(SELECT cm.user_id FROM conversation_members cm
                    WHERE cm.conversation_id = c.conversation_id AND cm.left_at IS NULL
                    ORDER BY cm.joined_at, cm.user_id) AS member_ids,
@@ -145,6 +148,7 @@ export async function listConversations(
       conversationId: row.conversation_id,
       kind: row.kind === 'DIRECT' ? 'direct' : 'group',
       ...(row.title !== null ? { title: row.title } : {}),
+      createdBy: row.created_by,
       memberIds: row.member_ids,
       // to_jsonb turns the timestamp into text; the view wants the same shape as elsewhere.
       ...(row.last
