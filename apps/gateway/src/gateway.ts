@@ -79,6 +79,7 @@ export interface GatewayOptions {
   /** Read receipts and typing notices per user (unlimited when absent). */
   readonly readLimit?: TokenBucketLimit;
   readonly typingLimit?: TokenBucketLimit;
+  readonly lookupLimit?: TokenBucketLimit;
   readonly groupMembersMax?: number;
   /** Login and registration per client address and per username, counted in Redis by all nodes. */
   readonly signInLimits: SignInLimits;
@@ -316,6 +317,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       conversations: services.conversations,
       directory,
       presenceOf: (userId) => readPresence(pool, presence, userId),
+      ...(options.lookupLimit
+        ? {
+            lookupLimiter: new SendRateLimiter(
+              options.redis,
+              options.redisKeyPrefix,
+              options.lookupLimit,
+              logger,
+              Date.now,
+              'lookup',
+            ),
+          }
+        : {}),
     },
     onAccountStatusChanged: async (userId, status) => control.accountStatusChanged(userId, status),
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),

@@ -56,6 +56,7 @@ async function start(): Promise<StopService> {
     sendLimit: config.sendLimit,
     readLimit: config.readLimit,
     typingLimit: config.typingLimit,
+    lookupLimit: config.lookupLimit,
     groupMembersMax: config.groupMembersMax,
     signInLimits: config.accounts.signInLimits,
     passwordHashing: config.accounts.passwordHashing,

@@ -14,7 +14,11 @@ describe('looking a user up by username', () => {
   const lookUp = (token: string | undefined, query: string) => call('GET', `/v1/users?${query}`, token);
 
   beforeAll(async () => {
-    fixture = await startGatewayFixture('lookup', { adminUserIds: [adminId] });
+    fixture = await startGatewayFixture('lookup', {
+      adminUserIds: [adminId],
+      // The defaults (LOOKUP_RATE_PER_SECOND 5, LOOKUP_RATE_BURST 60).
+      lookupLimit: { refillPerSecond: 5, capacity: 60 },
+    });
   });
   afterAll(() => fixture.dispose());
 
@@ -151,5 +155,22 @@ describe('looking a user up by username', () => {
     expect([missing.status, missing.body.error.code]).toEqual([401, 'TOKEN_MISSING']);
     const invalid = await lookUp('not.a-jwt', 'username=A!');
     expect([invalid.status, invalid.body.error.code]).toEqual([401, 'TOKEN_INVALID']);
+  });
+
+  it('given a user looking people up faster than the limit, then past the burst they are refused RATE_LIMITED with retryAfterMs, by username and by id alike', async () => {
+    const [asker, target] = await Promise.all([register('walker'), register('walked')]);
+    const answers = await Promise.all(
+      Array.from({ length: 70 }, (_, i) =>
+        i % 2 === 0
+          ? lookUp(asker.token, `username=nobody_${i}`)
+          : call('GET', `/v1/users/${target.userId}`, asker.token),
+      ),
+    );
+    const limited = answers.filter((answer) => answer.status === 429);
+    expect(limited.length).toBeGreaterThanOrEqual(5);
+    expect(limited[0]?.body.error).toMatchObject({ code: 'RATE_LIMITED', retryAfterMs: expect.any(Number) });
+    // Another user's lookups are their own.
+    const other = await register('bystander');
+    expect((await call('GET', `/v1/users/${target.userId}`, other.token)).status).toBe(200);
   });
 });

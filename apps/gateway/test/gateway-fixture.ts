@@ -56,6 +56,7 @@ export interface GatewayFixtureOptions {
   readonly sessionLimits?: GatewayOptions['sessionLimits'];
   readonly readLimit?: TokenBucketLimit;
   readonly typingLimit?: TokenBucketLimit;
+  readonly lookupLimit?: TokenBucketLimit;
   readonly groupMembersMax?: number;
   /** The producer's deadline per send (KAFKA_SEND_TIMEOUT_MS; default the class's 30 s). */
   readonly sendTimeoutMs?: number;
@@ -141,6 +142,7 @@ export async function startGatewayFixture(
     ...(options.sessionLimits ? { sessionLimits: options.sessionLimits } : {}),
     ...(options.readLimit ? { readLimit: options.readLimit } : {}),
     ...(options.typingLimit ? { typingLimit: options.typingLimit } : {}),
+    ...(options.lookupLimit ? { lookupLimit: options.lookupLimit } : {}),
     ...(options.groupMembersMax ? { groupMembersMax: options.groupMembersMax } : {}),
   };
   // Each node has its metrics and ops listener (on a free port), as main.ts gives it.

@@ -184,6 +184,9 @@ const envShape = {
   READ_RATE_BURST: z.coerce.number().int().min(1).max(1_000_000).default(30),
   TYPING_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(2),
   TYPING_RATE_BURST: z.coerce.number().int().min(1).max(1_000_000).default(5),
+  // Looking users up by username or id: enough for a screen of names, too few to walk the user base.
+  LOOKUP_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(5),
+  LOOKUP_RATE_BURST: z.coerce.number().int().min(1).max(1_000_000).default(60),
   GROUP_MEMBERS_MAX: z.coerce.number().int().min(2).max(100_000).default(1_000),
   // Accounts hardening: admins by id, sign-in limits, the password hashing cap, client addresses.
   ADMIN_USER_IDS: commaList,
@@ -313,6 +316,7 @@ function toConfig(env: Env) {
     sendLimit: { refillPerSecond: env.SEND_RATE_PER_SECOND, capacity: env.SEND_RATE_BURST },
     readLimit: { refillPerSecond: env.READ_RATE_PER_SECOND, capacity: env.READ_RATE_BURST },
     typingLimit: { refillPerSecond: env.TYPING_RATE_PER_SECOND, capacity: env.TYPING_RATE_BURST },
+    lookupLimit: { refillPerSecond: env.LOOKUP_RATE_PER_SECOND, capacity: env.LOOKUP_RATE_BURST },
     groupMembersMax: env.GROUP_MEMBERS_MAX,
     accounts: {
       adminUserIds: env.ADMIN_USER_IDS,

@@ -31,6 +31,8 @@ export interface MessagingRoutesDeps {
   readonly directory: Directory;
   /** PROTOCOL §2 presence of a user (live state and last seen). */
   readonly presenceOf?: (userId: string) => Promise<unknown>;
+  /** Limits looking users up (by username or id) per caller: throws RATE_LIMITED past it. */
+  readonly lookupLimiter?: { take(userId: string): Promise<void> };
 }
 
 /** The caller, once the auth middleware has checked the bearer token. */
@@ -130,6 +132,7 @@ export function messagingRoutes(deps: MessagingRoutesDeps): Router {
   // Start a direct chat by username: an exact match only (no search, so no way to list users).
   router.get('/users', async (req, res) => {
     const username = parseUsername(query(req, 'username'));
+    await deps.lookupLimiter?.take(userOf(res));
     const user = await findUserByUsername(deps.pool, username);
     if (!user) throw notFound('user', username);
     res.json(user);
@@ -138,6 +141,7 @@ export function messagingRoutes(deps: MessagingRoutesDeps): Router {
   // Name a sender or member known only by id (PROTOCOL §1): the same view as the username lookup.
   router.get('/users/:userId', async (req, res) => {
     const userId = pathId(req, 'userId');
+    await deps.lookupLimiter?.take(userOf(res));
     const user = await findUserById(deps.pool, userId);
     if (!user) throw notFound('user', userId);
     res.json(user);

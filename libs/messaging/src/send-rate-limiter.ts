@@ -4,12 +4,13 @@ import type { Logger } from '@parley/logging';
 import { MicroBatcher, RedisBuckets } from '@parley/runtime';
 
 /** What a bucket limits: sends, read receipts or typing notices (each user has one bucket of each). */
-export type RateLimitedAction = 'send' | 'read' | 'typing';
+export type RateLimitedAction = 'send' | 'read' | 'typing' | 'lookup';
 
 const TOO_MANY: Record<RateLimitedAction, string> = {
   send: 'too many messages',
   read: 'too many read receipts',
   typing: 'too many typing notices',
+  lookup: 'too many user lookups',
 };
 
 export class RateLimitedError extends DomainError {

@@ -104,12 +104,16 @@ const PATHS: Readonly<Record<string, JsonObject>> = {
       operationId: 'findUserByUsername',
       summary: 'Look a user up by username (PROTOCOL §1)',
       description:
-        'An exact match only (usernames are lower case by rule; there is no prefix search). A deleted user is not found; a blocked one is.',
+        'An exact match only (usernames are lower case by rule; there is no prefix search). A deleted user is not found; a blocked one is. Lookups by username and by id share a per-caller limit (LOOKUP_RATE_PER_SECOND, LOOKUP_RATE_BURST).',
       tags: ['accounts'],
       parameters: [queryParameter('username', 'The whole username.', schemaRef('Username'), true)],
       responses: {
         200: answer('The user.', schemaRef('User')),
-        ...signedIn({ 400: ['INVALID_USERNAME', 'INVALID_QUERY'], 404: ['NOT_FOUND'] }),
+        ...signedIn({
+          400: ['INVALID_USERNAME', 'INVALID_QUERY'],
+          404: ['NOT_FOUND'],
+          429: ['RATE_LIMITED'],
+        }),
       },
     },
   },
@@ -123,7 +127,7 @@ const PATHS: Readonly<Record<string, JsonObject>> = {
       parameters: [path('userId', 'Any user who exists and is not deleted.')],
       responses: {
         200: answer('The user.', schemaRef('User')),
-        ...signedIn({ 400: ['INVALID_ID'], 404: ['NOT_FOUND'] }),
+        ...signedIn({ 400: ['INVALID_ID'], 404: ['NOT_FOUND'], 429: ['RATE_LIMITED'] }),
       },
     },
   },
