@@ -46,6 +46,13 @@ export function MessageItem({ client, message, senderName, onError }: MessageIte
           Not sent: {message.failure.message}{' '}
           <button type="button" className="link-button" onClick={() => void client.retry(message.messageId)}>
             Retry
+          </button>{' '}
+          <button
+            type="button"
+            className="link-button"
+            onClick={() => void client.discard(message.messageId)}
+          >
+            Discard
           </button>
         </p>
       )}
