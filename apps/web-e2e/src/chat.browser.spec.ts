@@ -216,7 +216,19 @@ describe('the web app: chat (served by the gateway, in Chromium)', () => {
     // closing it; the app drops the SDK's socket on the browser's `offline` event, and reconnects
     // on `online` with a new one (the outbox sends again on it).
     const sockets: { isClosed(): boolean }[] = [];
-    ada.page.on('websocket', (socket) => sockets.push(socket));
+    // Every SEND the app puts on a socket from here on, by text: the outbox must send each once (the
+    // server would drop a second SEND of a messageId, so what Bob sees cannot tell).
+    const sends = new Map<string, number>();
+    ada.page.on('websocket', (socket) => {
+      sockets.push(socket);
+      socket.on('framesent', ({ payload }) => {
+        const frame = String(payload);
+        if (!frame.startsWith('SEND\n') || !frame.includes('destination:/app/chat.send')) return;
+        const body = frame.slice(frame.indexOf('\n\n') + 2).replace(/\0$/, '');
+        const { text } = JSON.parse(body) as { text: string };
+        sends.set(text, (sends.get(text) ?? 0) + 1);
+      });
+    });
     await ada.page.context().setOffline(true);
     const banner = ada.page.getByRole('status').filter({ hasText: 'You are offline' });
     await banner.waitFor();
@@ -235,6 +247,7 @@ describe('the web app: chat (served by the gateway, in Chromium)', () => {
     await bob.page.waitForTimeout(1_000);
     expect(await texts(bob.page)).toEqual(['before', 'one', 'two', 'three']);
     expect(await texts(ada.page)).toEqual(['before', 'one', 'two', 'three']);
+    expect(Object.fromEntries(sends)).toEqual({ one: 1, two: 1, three: 1 });
     await bob.page.reload();
     await message(bob.page, 'three').waitFor();
     expect(await texts(bob.page)).toEqual(['before', 'one', 'two', 'three']);
