@@ -1,16 +1,11 @@
 // The web app's account screens in headless Chromium, served by a gateway node on the real stack
 // (its own topics and database), as `npm start` serves it at `/`.
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { credentialsProjection, usersProjection } from '@parley/read-models';
 import { launchBrowser, randomName } from '@parley/testing';
 import { startGatewayFixture, type GatewayFixture } from '../../gateway/test/gateway-fixture';
 import { WEB_APP_BUILD, buildWebApp } from '../../../tools/stack/build-web';
-
-/** PARLEY_SCREENSHOTS=1 (`npm run screenshots`): the README's pictures are taken on the way. */
-const SCREENSHOTS =
-  process.env.PARLEY_SCREENSHOTS === '1' ? resolve(__dirname, '../../../docs/screenshots') : '';
+import { SCREENSHOTS, browserPages } from './browser-pages';
 
 const PHONE = { width: 375, height: 667 };
 const PASSWORD = 'correct horse battery';
@@ -18,27 +13,10 @@ const PASSWORD = 'correct horse battery';
 describe('the web app: accounts (served by the gateway, in Chromium)', () => {
   let fixture: GatewayFixture;
   let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  /** Content-Security-Policy refusals and uncaught errors, from every page: none may happen. */
-  const pageProblems: string[] = [];
-
-  const newPage = async (viewport = { width: 1280, height: 800 }): Promise<Page> => {
-    const context = await browser.newContext({ baseURL: fixture.baseUrl, viewport });
-    // Shorter than Playwright's 30 s: everything here takes well under a second.
-    context.setDefaultTimeout(10_000);
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (error) => pageProblems.push(`uncaught: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.text().includes('Content Security Policy')) pageProblems.push(message.text());
-    });
-    return page;
-  };
-
-  const screenshot = async (page: Page, name: string) => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: resolve(SCREENSHOTS, `${name}.png`) });
-  };
+  const { newPage, closeAll, screenshot } = browserPages(
+    () => browser,
+    () => fixture.baseUrl,
+  );
 
   /** A username no other test takes (each run has a database of its own). */
   const uniqueUsername = () => randomName('u').toLowerCase().slice(0, 24);
@@ -77,8 +55,8 @@ describe('the web app: accounts (served by the gateway, in Chromium)', () => {
   });
 
   afterEach(async () => {
-    await Promise.all(contexts.splice(0).map((context) => context.close()));
-    expect(pageProblems.splice(0)).toEqual([]);
+    // Content-Security-Policy refusals and uncaught errors, from every page: none may happen.
+    expect(await closeAll()).toEqual([]);
   });
 
   afterAll(async () => {

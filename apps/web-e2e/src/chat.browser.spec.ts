@@ -1,17 +1,11 @@
 // The web app's chat screens in headless Chromium, several users in browser contexts of their own,
 // against a gateway node with the projections and the delivery worker on the real stack.
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { launchBrowser, randomName } from '@parley/testing';
 import { startGatewayFixture, type GatewayFixture } from '../../gateway/test/gateway-fixture';
 import { WEB_APP_BUILD, buildWebApp } from '../../../tools/stack/build-web';
+import { DESKTOP, SCREENSHOTS, browserPages } from './browser-pages';
 
-/** PARLEY_SCREENSHOTS=1 (`npm run screenshots`): the README's pictures are taken on the way. */
-const SCREENSHOTS =
-  process.env.PARLEY_SCREENSHOTS === '1' ? resolve(__dirname, '../../../docs/screenshots') : '';
-
-const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 375, height: 667 };
 const PASSWORD = 'correct horse battery';
 
@@ -22,27 +16,10 @@ const wholly = (text: string) =>
 describe('the web app: chat (served by the gateway, in Chromium)', () => {
   let fixture: GatewayFixture;
   let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  /** Content-Security-Policy refusals and uncaught errors, from every page: none may happen. */
-  const pageProblems: string[] = [];
-
-  /** A browser of its own (storage, IndexedDB, network) for one user. */
-  const newPage = async (viewport = DESKTOP): Promise<Page> => {
-    const context = await browser.newContext({ baseURL: fixture.baseUrl, viewport });
-    context.setDefaultTimeout(10_000);
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (error) => pageProblems.push(`uncaught: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.text().includes('Content Security Policy')) pageProblems.push(message.text());
-    });
-    return page;
-  };
-
-  const screenshot = async (page: Page, name: string) => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: resolve(SCREENSHOTS, `${name}.png`) });
-  };
+  const { newPage, closeAll, screenshot } = browserPages(
+    () => browser,
+    () => fixture.baseUrl,
+  );
 
   const uniqueUsername = (base: string) => `${base}-${randomName('').toLowerCase()}`.slice(0, 24);
 
@@ -94,8 +71,8 @@ describe('the web app: chat (served by the gateway, in Chromium)', () => {
   });
 
   afterEach(async () => {
-    await Promise.all(contexts.splice(0).map((context) => context.close()));
-    expect(pageProblems.splice(0)).toEqual([]);
+    // Content-Security-Policy refusals and uncaught errors, from every page: none may happen.
+    expect(await closeAll()).toEqual([]);
   });
 
   afterAll(async () => {
