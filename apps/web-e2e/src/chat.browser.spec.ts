@@ -219,7 +219,10 @@ describe('the web app: chat (served by the gateway, in Chromium)', () => {
     await message(bob.page, 'three').waitFor();
     // They went out on a connection opened since (the held one was dropped, not resumed).
     expect(sockets.some((socket) => !socket.isClosed())).toBe(true);
-    for (const text of ['one', 'two', 'three']) await tick(ada.page, text, 'Read').waitFor();
+    // Read goes the long way (Bob's read, MessageRead, the live relay, Ada's receipts) right after a
+    // reconnect; one run in about ten needed more than the pages' 10 s on two busy cores.
+    for (const text of ['one', 'two', 'three'])
+      await tick(ada.page, text, 'Read').waitFor({ timeout: 25_000 });
     // Once each: nothing comes twice, on either side.
     await bob.page.waitForTimeout(1_000);
     expect(await texts(bob.page)).toEqual(['before', 'one', 'two', 'three']);
