@@ -6,6 +6,9 @@ import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import {
   AccountService,
+  ProviderAccounts,
+  ProviderSignIn,
+  SignInFlows,
   SignInThrottle,
   type AccountEventPublisher,
   type SignInLimits,
@@ -21,6 +24,7 @@ import {
 import type { TokenBucketLimit } from '@parley/domain';
 import type { EventSerde } from '@parley/events';
 import { clientAddressOf, createHttpApp, serveWebApp } from '@parley/http-api';
+import type { SignInProvider } from '@parley/identity-providers';
 import type { BatchingProducer, KafkaClient } from '@parley/kafka';
 import {
   AccessWatch,
@@ -87,6 +91,13 @@ export interface GatewayOptions {
   readonly passwordHashing: ConcurrencyLimit;
   /** Whose X-Forwarded-For gives the client's address (default: nobody; the socket's address). */
   readonly trustProxy?: false | number | readonly string[];
+  /** Sign-in with a provider (default: no providers; the identity routes still answer). */
+  readonly signIn?: {
+    readonly providers: readonly SignInProvider[];
+    /** PUBLIC_BASE_URL: where browsers reach this gateway (callback URLs, the web app's landing). */
+    readonly publicBaseUrl: string;
+    readonly mergeVerifiedEmail: boolean;
+  };
   /** Wraps what accounts publish through (tests put a Kafka fault in front of the real producer). */
   readonly accountsPublisher?: (publisher: EventPublisher) => AccountEventPublisher;
   readonly port: number;
@@ -169,7 +180,31 @@ function buildServices(options: GatewayOptions) {
   const typing = new TypingNotices(pool, new ChannelPublisher(options.redis, prefix, logger));
   const presence = new PresenceTracker(options.redis, prefix, publisher, options.presence, logger);
   const passwords = new PasswordHasher(options.passwordHashing);
+  const accountsPublisher = options.accountsPublisher?.(publisher) ?? publisher;
+  const admins = { usernames: options.adminUsernames, userIds: options.adminUserIds ?? [] };
+  const throttle = new SignInThrottle(options.redis, prefix, options.signInLimits, logger);
+  const providerAccounts = new ProviderAccounts({
+    pool,
+    publisher: accountsPublisher,
+    tokens: options.tokens,
+    mergeVerifiedEmail: options.signIn?.mergeVerifiedEmail ?? false,
+    admins,
+    passwords,
+    claimLeaseMs: CLAIM_LEASE_MS,
+    ...(logger ? { logger } : {}),
+  });
+  const publicBaseUrl = options.signIn?.publicBaseUrl ?? `http://127.0.0.1:${options.port}`;
   return {
+    providerAccounts,
+    providerSignIn: new ProviderSignIn({
+      providers: options.signIn?.providers ?? [],
+      flows: new SignInFlows(options.redis, prefix),
+      accounts: providerAccounts,
+      publicBaseUrl,
+      throttle,
+      ...(logger ? { logger } : {}),
+    }),
+    secureCookies: publicBaseUrl.startsWith('https:'),
     pool,
     publisher,
     directory,
@@ -177,10 +212,10 @@ function buildServices(options: GatewayOptions) {
     passwords,
     accounts: new AccountService({
       pool,
-      publisher: options.accountsPublisher?.(publisher) ?? publisher,
+      publisher: accountsPublisher,
       tokens: options.tokens,
-      admins: { usernames: options.adminUsernames, userIds: options.adminUserIds ?? [] },
-      throttle: new SignInThrottle(options.redis, prefix, options.signInLimits, logger),
+      admins,
+      throttle,
       passwords,
       claimLeaseMs: CLAIM_LEASE_MS,
       ...(logger ? { logger } : {}),
@@ -311,6 +346,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
   const app = createHttpApp({
     accounts,
+    providers: {
+      signIn: services.providerSignIn,
+      accounts: services.providerAccounts,
+      secureCookies: services.secureCookies,
+    },
     messaging: {
       pool,
       messages,

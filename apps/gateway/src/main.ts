@@ -6,6 +6,7 @@ import { TokenService } from '@parley/auth';
 import { loadConfig } from '@parley/config';
 import { EventSerde } from '@parley/events';
 import { BatchingProducer, KafkaAdmin, createKafka } from '@parley/kafka';
+import { createSignInProviders } from '@parley/identity-providers';
 import { createLogger } from '@parley/logging';
 import { LagCollector, ServiceMetrics, dependencyChecks } from '@parley/observability';
 import { runService, type StopService } from '@parley/runtime';
@@ -58,7 +59,12 @@ async function start(): Promise<StopService> {
     typingLimit: config.typingLimit,
     lookupLimit: config.lookupLimit,
     groupMembersMax: config.groupMembersMax,
-    signInLimits: config.accounts.signInLimits,
+    signInLimits: { ...config.accounts.signInLimits, providerPerAddress: config.signIn.perAddress },
+    signIn: {
+      providers: createSignInProviders(config.signIn.providers, logger),
+      publicBaseUrl: config.signIn.publicBaseUrl,
+      mergeVerifiedEmail: config.signIn.mergeVerifiedEmail,
+    },
     passwordHashing: config.accounts.passwordHashing,
     trustProxy: config.accounts.trustProxy,
     port: config.gateway.port,

@@ -198,7 +198,10 @@ export class AccountService {
     for (let attempt = 0; ; attempt++) {
       const { rows } = await this.deps.pool.query<AccountRow & { projected: boolean }>(
         `SELECT c.user_id, c.username, COALESCE(u.status, 'ACTIVE') AS status, cr.password_hash,
-                (u.user_id IS NOT NULL AND cr.user_id IS NOT NULL) AS projected
+                -- An account made by a provider sign-in has no password until it sets one.
+                (u.user_id IS NOT NULL AND (cr.user_id IS NOT NULL OR EXISTS (
+                   SELECT 1 FROM identity_claims ic WHERE ic.user_id = c.user_id AND ic.lease_until IS NULL
+                ))) AS projected
            FROM username_claims c
            LEFT JOIN users u ON u.user_id = c.user_id
            LEFT JOIN credentials cr ON cr.user_id = c.user_id

@@ -6,4 +6,5 @@ export const signInKeys = {
   loginByUsername: (prefix: string, username: string) => `${prefix}ratelimit:login:username:${username}`,
   loginByAddress: (prefix: string, address: string) => `${prefix}ratelimit:login:address:${address}`,
   registerByAddress: (prefix: string, address: string) => `${prefix}ratelimit:register:address:${address}`,
+  providerByAddress: (prefix: string, address: string) => `${prefix}ratelimit:provider:address:${address}`,
 } as const;

@@ -18,6 +18,8 @@ export interface SignInLimits {
   readonly loginPerAddress: TokenBucketLimit;
   /** Registrations from one client address. */
   readonly registerPerAddress: TokenBucketLimit;
+  /** Provider sign-in starts and callbacks from one client address (none: not limited). */
+  readonly providerPerAddress?: TokenBucketLimit;
 }
 
 interface Bucket {
@@ -84,6 +86,19 @@ export class SignInThrottle {
         key: signInKeys.registerByAddress(this.keyPrefix, clientAddress),
         limit: this.limits.registerPerAddress,
         over: 'too many registrations from your address',
+      },
+    ]);
+  }
+
+  /** A provider sign-in's start or callback from `clientAddress`. */
+  async providerSignIn(clientAddress: string): Promise<void> {
+    const limit = this.limits.providerPerAddress;
+    if (!limit) return;
+    await this.take([
+      {
+        key: signInKeys.providerByAddress(this.keyPrefix, clientAddress),
+        limit,
+        over: 'too many provider sign-ins from your address',
       },
     ]);
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './config-error';
+import { isSecretVariable, parseSignInProviders, type ProviderSettings } from './sign-in-providers';
 
 /** Shortest token signing secret accepted: HS256 wants at least 256 bits of key. */
 export const JWT_SECRET_MIN_LENGTH = 32;
@@ -202,6 +203,16 @@ const envShape = {
     .string()
     .default('false')
     .transform((value, ctx) => parseTrustProxy(value, ctx)),
+  // Sign-in with a provider (the providers themselves: sign-in-providers.ts).
+  PUBLIC_BASE_URL: url(['http:', 'https:'])
+    .refine((value) => new URL(value).pathname === '/' && !/[?#]/.test(value), 'expected an origin only')
+    .optional(),
+  PROVIDER_MERGE_VERIFIED_EMAIL: z
+    .enum(['true', 'false'], { error: 'expected true or false' })
+    .default('false')
+    .transform((value) => value === 'true'),
+  PROVIDER_SIGN_IN_IP_RATE_PER_MINUTE: perMinute.default(30),
+  PROVIDER_SIGN_IN_IP_BURST: burst.default(30),
 };
 
 type Env = z.output<z.ZodObject<typeof envShape>>;
@@ -328,6 +339,14 @@ function toConfig(env: Env) {
       passwordHashing: { concurrency: env.PASSWORD_HASH_CONCURRENCY, queueLength: env.PASSWORD_HASH_QUEUE },
       trustProxy: env.HTTP_TRUST_PROXY,
     },
+    signIn: {
+      /** Where browsers reach the gateway: the callback URLs providers redirect to, and the web app's landing. */
+      publicBaseUrl: (env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${env.GATEWAY_PORT}`).replace(/\/+$/, ''),
+      /** Whether a provider's verified email may link a new identity to the account holding it already. */
+      mergeVerifiedEmail: env.PROVIDER_MERGE_VERIFIED_EMAIL,
+      /** Provider sign-in starts and callbacks per client address. */
+      perAddress: bucket(env.PROVIDER_SIGN_IN_IP_RATE_PER_MINUTE, env.PROVIDER_SIGN_IN_IP_BURST),
+    },
   };
 }
 
@@ -338,7 +357,12 @@ const tokenConfigSchema = z
   .superRefine(checkKafkaSecurity)
   .transform((env) => {
     const config = toConfig(env);
-    return { ...config, auth: { ...config.auth, jwtSecret: env.JWT_SECRET } };
+    return {
+      ...config,
+      auth: { ...config.auth, jwtSecret: env.JWT_SECRET },
+      // Client secrets: only the services that sign tokens get them (filled in by loadConfig).
+      signIn: { ...config.signIn, providers: [] as readonly ProviderSettings[] },
+    };
   });
 
 /** What every service, the CLI and the tools read. Holds no secret. */
@@ -363,13 +387,21 @@ export function loadConfig(
   // Empty strings mean "not set", as they do for most shells' `VAR= cmd`.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = (needs ? tokenConfigSchema : configSchema).safeParse(present);
-  if (result.success) return result.data;
-  throw new ConfigError(
-    result.error.issues.map((issue) => {
-      const name = String(issue.path[0] ?? 'environment');
-      const given = present[name];
-      const shown = SECRET_VARIABLES.has(name) ? `${given?.length} characters` : `"${given}"`;
-      return `${name}: ${issue.message}${given === undefined ? '' : ` (got ${shown})`}`;
-    }),
-  );
+  // The sign-in providers (and their client secrets) matter to the services that sign tokens.
+  const signIn = needs ? parseSignInProviders(present) : { providers: [], problems: [] };
+  if (result.success && signIn.problems.length === 0) {
+    if (!needs) return result.data;
+    const config = result.data as TokenServiceConfig;
+    return { ...config, signIn: { ...config.signIn, providers: signIn.providers } };
+  }
+  const problems = result.success
+    ? []
+    : result.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? 'environment');
+        const given = present[name];
+        const secret = SECRET_VARIABLES.has(name) || isSecretVariable(name);
+        const shown = secret ? `${given?.length} characters` : `"${given}"`;
+        return `${name}: ${issue.message}${given === undefined ? '' : ` (got ${shown})`}`;
+      });
+  throw new ConfigError([...problems, ...signIn.problems]);
 }

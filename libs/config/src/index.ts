@@ -7,3 +7,11 @@ export {
 } from './config';
 export { ConfigError } from './config-error';
 export type { TrustProxy } from './config';
+export {
+  parseSignInProviders,
+  GOOGLE_ISSUER,
+  type ProviderSettings,
+  type OidcProviderSettings,
+  type GitHubProviderSettings,
+  type YandexProviderSettings,
+} from './sign-in-providers';

@@ -22,6 +22,8 @@ describe('schemas/', () => {
         'PresenceChanged',
         'UserRegistered',
         'UserStatusChanged',
+        'IdentityLinked',
+        'IdentityUnlinked',
         'CredentialsSet',
       ].sort(),
     );

@@ -7,10 +7,13 @@ import type { Logger } from '@parley/logging';
 import { retryAfterHeader, toHttpError } from './error-mapping';
 import { messagingRoutes, userOf, type MessagingRoutesDeps } from './messaging-routes';
 import { GATEWAY_OPENAPI } from './openapi/gateway-openapi';
+import { accountIdentityRoutes, providerSignInRoutes, type ProviderRoutesDeps } from './provider-routes';
 
 export interface HttpAppDeps {
   readonly accounts: AccountService;
   readonly messaging?: MessagingRoutesDeps;
+  /** Sign-in with a provider, and the account's identities (absent: none of those routes). */
+  readonly providers?: ProviderRoutesDeps;
   /** Told after an admin changed an account's status (the gateway ends that user's sessions). */
   readonly onAccountStatusChanged?: (userId: string, status: string) => Promise<void>;
   readonly logger?: Logger;
@@ -67,6 +70,9 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
     res.json(await deps.accounts.login(body, signInClient(req)));
   });
 
+  // Sign-in with a provider: the browser goes through these before it has a token.
+  if (deps.providers) app.use('/v1', providerSignInRoutes(deps.providers));
+
   // The API's own description is public documentation (the routes it describes check tokens).
   app.get('/v1/openapi.json', (_req, res) => {
     res.json(GATEWAY_OPENAPI);
@@ -90,6 +96,7 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
     res.json(answer);
   });
 
+  if (deps.providers) app.use('/v1', accountIdentityRoutes(deps.providers));
   if (deps.messaging) app.use('/v1', messagingRoutes(deps.messaging));
   if (deps.webApp) app.use(deps.webApp);
 

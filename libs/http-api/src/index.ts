@@ -6,3 +6,4 @@ export { GATEWAY_OPENAPI } from './openapi/gateway-openapi';
 export { ANALYTICS_OPENAPI } from './openapi/analytics-openapi';
 export type { JsonObject } from './openapi/document-parts';
 export { serveWebApp, contentSecurityPolicy } from './web-app';
+export { SIGN_IN_COOKIE, type ProviderRoutesDeps } from './provider-routes';

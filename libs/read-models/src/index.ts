@@ -3,9 +3,11 @@ import { conversationsProjection } from './projections/conversations-projection'
 import { messagesProjection } from './projections/messages-projection';
 import { presenceProjection } from '@parley/presence';
 import { credentialsProjection, usersProjection } from './projections/users-projection';
+import { identitiesProjection } from './projections/identities-projection';
 
 export {
   usersProjection,
+  identitiesProjection,
   credentialsProjection,
   conversationsProjection,
   messagesProjection,
@@ -17,6 +19,7 @@ export { STATUS_RANK } from './projections/recipient-status';
 export const ALL_PROJECTIONS: readonly Projection[] = [
   usersProjection,
   credentialsProjection,
+  identitiesProjection,
   conversationsProjection,
   messagesProjection,
   presenceProjection,

@@ -64,7 +64,7 @@ const SOURCE_TOPICS: readonly TopicSpec[] = [
     partitions: 6,
     cleanupPolicy: 'delete',
     retentionMs: FOREVER,
-    purpose: 'UserRegistered, UserStatusChanged',
+    purpose: 'UserRegistered, UserStatusChanged, IdentityLinked, IdentityUnlinked',
   },
   {
     // Password hashes stay off the topics analytics teams read; compaction keeps the latest per user.

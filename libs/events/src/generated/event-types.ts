@@ -196,6 +196,38 @@ export interface PresenceChanged {
   readonly lastSeen: number;
 }
 
+/** An account was linked to an identity at a sign-in provider (OpenID Connect or OAuth 2): signing in there signs in to this account. (chat.users, schema v1) */
+export interface IdentityLinked {
+  readonly type: 'IdentityLinked';
+  /** Unique id of this event (UUID); consumers use it to drop duplicates. */
+  readonly eventId: string;
+  /** When the change happened, in milliseconds since the Unix epoch (UTC). */
+  readonly occurredAt: number;
+  /** Id of the user; the record key. */
+  readonly userId: string;
+  /** Id of the provider as the installation configured it (google, yandex, github, or the <id> of OIDC_<ID>_ISSUER, in lower case). */
+  readonly provider: string;
+  /** The provider's stable id of the person (OpenID Connect sub; GitHub's and Yandex's numeric user id); never an email address. */
+  readonly subject: string;
+  /** The email address the provider said it verified, lower-cased; null when it gave none or did not say it verified it. Only used to merge accounts when the installation allows it. */
+  readonly verifiedEmail: null | string;
+}
+
+/** The link between an account and an identity at a sign-in provider was removed: signing in there no longer signs in to this account. (chat.users, schema v1) */
+export interface IdentityUnlinked {
+  readonly type: 'IdentityUnlinked';
+  /** Unique id of this event (UUID); consumers use it to drop duplicates. */
+  readonly eventId: string;
+  /** When the change happened, in milliseconds since the Unix epoch (UTC). */
+  readonly occurredAt: number;
+  /** Id of the user; the record key. */
+  readonly userId: string;
+  /** Id of the provider, as on the IdentityLinked event. */
+  readonly provider: string;
+  /** The provider's id of the person, as on the IdentityLinked event. */
+  readonly subject: string;
+}
+
 /** A new account was created. (chat.users, schema v1) */
 export interface UserRegistered {
   readonly type: 'UserRegistered';
@@ -231,7 +263,7 @@ export interface UserStatusChanged {
   readonly reason: null | string;
 }
 
-export type ParleyEvent = ConversationCreated | MemberAdded | MemberRemoved | CredentialsSet | DeliveryPending | MessageDeleted | MessageDelivered | MessageFailed | MessageRead | MessageSent | PresenceChanged | UserRegistered | UserStatusChanged;
+export type ParleyEvent = ConversationCreated | MemberAdded | MemberRemoved | CredentialsSet | DeliveryPending | MessageDeleted | MessageDelivered | MessageFailed | MessageRead | MessageSent | PresenceChanged | IdentityLinked | IdentityUnlinked | UserRegistered | UserStatusChanged;
 
 export type EventType = ParleyEvent['type'];
 
@@ -248,7 +280,7 @@ export type ChatMessagesEvent = DeliveryPending | MessageDeleted | MessageDelive
 export type ChatPresenceEvent = PresenceChanged;
 
 /** Events on chat.users. */
-export type ChatUsersEvent = UserRegistered | UserStatusChanged;
+export type ChatUsersEvent = IdentityLinked | IdentityUnlinked | UserRegistered | UserStatusChanged;
 
 /** The topic each event type is written to. */
 export const EVENT_TOPIC = {
@@ -263,6 +295,8 @@ export const EVENT_TOPIC = {
   MessageRead: 'chat.messages',
   MessageSent: 'chat.messages',
   PresenceChanged: 'chat.presence',
+  IdentityLinked: 'chat.users',
+  IdentityUnlinked: 'chat.users',
   UserRegistered: 'chat.users',
   UserStatusChanged: 'chat.users',
 } as const satisfies Record<EventType, string>;
