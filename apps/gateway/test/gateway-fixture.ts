@@ -64,6 +64,10 @@ export interface GatewayFixtureOptions {
   readonly kafkaReadiness?: boolean;
   /** Serve the web app built there at `/`, as main.ts serves dist/apps/web (default: none). */
   readonly webAppDir?: string;
+  /** Sign-in providers (default: none). */
+  readonly signIn?: GatewayOptions['signIn'];
+  /** The first node's port (default: any free one); provider specs need it before the node starts. */
+  readonly port?: number;
 }
 
 export async function startGatewayFixture(
@@ -134,6 +138,7 @@ export async function startGatewayFixture(
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     ...(options.accountsPublisher ? { accountsPublisher: options.accountsPublisher } : {}),
     port: 0,
+    ...(options.signIn ? { signIn: options.signIn } : {}),
     ...(options.webAppDir ? { webAppDir: options.webAppDir } : {}),
     maxFrameBytes: options.maxFrameBytes ?? 64 * 1024,
     heartBeatMs: options.heartBeatMs ?? 10_000,
@@ -156,7 +161,7 @@ export async function startGatewayFixture(
         ...(readinessAdmin ? { checks: dependencyChecks({ kafka: readinessAdmin }) } : {}),
       },
     });
-  const gateway = await startNode();
+  const gateway = await startNode(options.port ? { port: options.port } : {});
   const extraNodes: Gateway[] = [];
   return {
     world,

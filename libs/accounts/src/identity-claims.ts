@@ -45,7 +45,10 @@ export class IdentityClaims {
       if (row.confirmed) return row.user_id;
       if (!row.live) return undefined;
       if (Date.now() > deadline)
-        throw new UnavailableError('another sign-in with this identity is still in progress; try again', 1_000);
+        throw new UnavailableError(
+          'another sign-in with this identity is still in progress; try again',
+          1_000,
+        );
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }

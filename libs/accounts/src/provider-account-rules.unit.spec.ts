@@ -64,12 +64,18 @@ describe('decideProviderAccount: signing in', () => {
 
   it('given an email the provider did not verify that an account holds, when merging is allowed, then the sign-in is refused', () => {
     const decide = () =>
-      decideProviderAccount(profile({ emailVerified: false }), SIGN_IN, known({ emailOwners: ['u-2'] }), MERGE);
+      decideProviderAccount(
+        profile({ emailVerified: false }),
+        SIGN_IN,
+        known({ emailOwners: ['u-2'] }),
+        MERGE,
+      );
     expect(refusal(decide)).toBe('EMAIL_NOT_VERIFIED');
   });
 
   it('given a verified email that several accounts hold, then it is refused rather than guessed', () => {
-    const decide = () => decideProviderAccount(profile(), SIGN_IN, known({ emailOwners: ['u-2', 'u-3'] }), MERGE);
+    const decide = () =>
+      decideProviderAccount(profile(), SIGN_IN, known({ emailOwners: ['u-2', 'u-3'] }), MERGE);
     expect(refusal(decide)).toBe('EMAIL_AMBIGUOUS');
   });
 
@@ -98,7 +104,10 @@ describe('decideProviderAccount: linking to the signed-in account', () => {
   const LINK = { kind: 'link', userId: 'u-1' } as const;
 
   it('given a new identity, then it is linked to the account that asked', () => {
-    expect(decideProviderAccount(profile(), LINK, known(), NO_MERGE)).toEqual({ kind: 'link', userId: 'u-1' });
+    expect(decideProviderAccount(profile(), LINK, known(), NO_MERGE)).toEqual({
+      kind: 'link',
+      userId: 'u-1',
+    });
   });
 
   it('given the identity is this account’s already, then nothing changes', () => {
@@ -127,7 +136,9 @@ describe('checkUnlink', () => {
   });
 
   it('given no password and two providers, then unlinking one is allowed', () => {
-    expect(() => checkUnlink({ hasPassword: false, providers: ['google', 'github'] }, 'github')).not.toThrow();
+    expect(() =>
+      checkUnlink({ hasPassword: false, providers: ['google', 'github'] }, 'github'),
+    ).not.toThrow();
   });
 
   it('given no password and one provider, then unlinking it is refused: it is the last way to sign in', () => {
@@ -137,7 +148,9 @@ describe('checkUnlink', () => {
   });
 
   it('given a provider the account is not linked to, then it is not found', () => {
-    expect(refusal(() => checkUnlink({ hasPassword: true, providers: ['google'] }, 'github'))).toBe('NOT_FOUND');
+    expect(refusal(() => checkUnlink({ hasPassword: true, providers: ['google'] }, 'github'))).toBe(
+      'NOT_FOUND',
+    );
   });
 });
 

@@ -105,7 +105,10 @@ export class ProviderAccounts {
   async identities(userId: string): Promise<{ identities: LinkedIdentity[]; password: boolean }> {
     const methods = await this.methods(userId);
     return {
-      identities: methods.rows.map((row) => ({ provider: row.provider, linkedAt: row.linked_at.toISOString() })),
+      identities: methods.rows.map((row) => ({
+        provider: row.provider,
+        linkedAt: row.linked_at.toISOString(),
+      })),
       password: methods.hasPassword,
     };
   }
@@ -114,12 +117,22 @@ export class ProviderAccounts {
   async unlink(userId: string, provider: string): Promise<void> {
     await this.withAccountLock(userId, async () => {
       const methods = await this.methods(userId);
-      checkUnlink({ hasPassword: methods.hasPassword, providers: methods.rows.map((r) => r.provider) }, provider);
+      checkUnlink(
+        { hasPassword: methods.hasPassword, providers: methods.rows.map((r) => r.provider) },
+        provider,
+      );
       const row = methods.rows.find((r) => r.provider === provider);
       if (!row) return;
       const occurredAt = this.now().getTime();
       await this.deps.publisher.publish([
-        { type: 'IdentityUnlinked', eventId: randomUUID(), occurredAt, userId, provider, subject: row.subject },
+        {
+          type: 'IdentityUnlinked',
+          eventId: randomUUID(),
+          occurredAt,
+          userId,
+          provider,
+          subject: row.subject,
+        },
       ]);
       await this.identityClaims.release({ provider, subject: row.subject }, userId);
       await waitForReadModel(
@@ -186,13 +199,21 @@ export class ProviderAccounts {
     return this.session(userId, profile.provider, 'registered', username);
   }
 
-  private async link(profile: ProviderProfile, userId: string, intent: SignInIntent): Promise<ProviderSession> {
+  private async link(
+    profile: ProviderProfile,
+    userId: string,
+    intent: SignInIntent,
+  ): Promise<ProviderSession> {
     const status = await this.statusOf(userId);
     if (status !== undefined && status !== 'ACTIVE') throw disabled(status);
     const holder = await this.identityClaims.claim(profile, userId);
     if (holder !== userId) {
       if (intent.kind === 'link')
-        throw new DomainError('conflict', 'IDENTITY_TAKEN', `this ${profile.provider} identity is linked to another account`);
+        throw new DomainError(
+          'conflict',
+          'IDENTITY_TAKEN',
+          `this ${profile.provider} identity is linked to another account`,
+        );
       return this.session(holder, profile.provider, 'signed_in');
     }
     try {
@@ -226,7 +247,11 @@ export class ProviderAccounts {
       if (isReservedUsername(this.admins, candidate)) continue;
       if ((await this.usernames.claim(candidate, userId)) === userId) return candidate;
     }
-    throw new DomainError('conflict', 'USERNAME_TAKEN', 'no free username was found for the new account; try again');
+    throw new DomainError(
+      'conflict',
+      'USERNAME_TAKEN',
+      'no free username was found for the new account; try again',
+    );
   }
 
   /** Accounts holding the profile's email as another identity's verified email. */
@@ -269,9 +294,10 @@ export class ProviderAccounts {
   }
 
   private async statusOf(userId: string): Promise<string | undefined> {
-    const { rows } = await this.deps.pool.query<{ status: string }>('SELECT status FROM users WHERE user_id = $1', [
-      userId,
-    ]);
+    const { rows } = await this.deps.pool.query<{ status: string }>(
+      'SELECT status FROM users WHERE user_id = $1',
+      [userId],
+    );
     return rows[0]?.status;
   }
 

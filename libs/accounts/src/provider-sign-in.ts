@@ -22,8 +22,7 @@ export interface BrowserStep {
   readonly state?: string;
 }
 
-const expired = (what: string) =>
-  new DomainError('invalid', 'SIGN_IN_EXPIRED', `${what}: sign in again`);
+const expired = (what: string) => new DomainError('invalid', 'SIGN_IN_EXPIRED', `${what}: sign in again`);
 
 /** The web app's page that takes a finished sign-in (fixed: never a URL the request names). */
 export const LANDING_PATH = '/auth/callback';
@@ -54,7 +53,8 @@ export class ProviderSignIn {
   /** A configured provider, or NOT_FOUND. */
   provider(id: string): SignInProvider {
     const provider = this.byId.get(id);
-    if (!provider) throw new DomainError('not_found', 'NOT_FOUND', `no sign-in provider "${id}" is configured`);
+    if (!provider)
+      throw new DomainError('not_found', 'NOT_FOUND', `no sign-in provider "${id}" is configured`);
     return provider;
   }
 
@@ -70,12 +70,17 @@ export class ProviderSignIn {
       let linkUserId: string | undefined;
       if (link !== undefined) {
         const intent = isRandomToken(link) ? await this.deps.flows.takeLinkIntent(link) : undefined;
-        if (!intent || intent.provider !== providerId) throw expired('this link request has expired or was used');
+        if (!intent || intent.provider !== providerId)
+          throw expired('this link request has expired or was used');
         linkUserId = intent.userId;
       }
       const secrets = { state: randomToken(), nonce: randomToken(), codeVerifier: randomToken() };
       const url = await provider.authorizationUrl(secrets, this.redirectUri(providerId));
-      await this.deps.flows.begin({ ...secrets, provider: providerId, ...(linkUserId ? { linkUserId } : {}) });
+      await this.deps.flows.begin({
+        ...secrets,
+        provider: providerId,
+        ...(linkUserId ? { linkUserId } : {}),
+      });
       return { location: url.toString(), state: secrets.state };
     } catch (error) {
       return { location: await this.landing(this.refusal(error, providerId)) };
@@ -101,7 +106,11 @@ export class ProviderSignIn {
       if (!isRandomToken(cookieState))
         throw expired('this browser has no sign-in in progress (it began in another browser, or long ago)');
       if (state !== cookieState)
-        throw new DomainError('invalid', 'STATE_MISMATCH', 'the answer is not for this sign-in (state mismatch): sign in again');
+        throw new DomainError(
+          'invalid',
+          'STATE_MISMATCH',
+          'the answer is not for this sign-in (state mismatch): sign in again',
+        );
       const flow = await this.deps.flows.take(state);
       if (!flow) throw expired('this sign-in has expired or was finished already');
       if (flow.provider !== providerId)
@@ -163,7 +172,13 @@ export class ProviderSignIn {
       };
     }
     if (error instanceof UnavailableError)
-      return { ok: false, kind: 'unavailable', code: error.code, message: error.message, retryAfterMs: error.retryAfterMs };
+      return {
+        ok: false,
+        kind: 'unavailable',
+        code: error.code,
+        message: error.message,
+        retryAfterMs: error.retryAfterMs,
+      };
     this.deps.logger?.error({ err: error, provider }, 'provider sign-in failed');
     return { ok: false, kind: 'internal', code: 'INTERNAL', message: 'provider sign-in failed' };
   }

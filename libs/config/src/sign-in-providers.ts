@@ -106,7 +106,9 @@ export function parseSignInProviders(env: Env): { providers: ProviderSettings[];
     if (!clientId && !clientSecret) continue;
     if (!clientId || !clientSecret) {
       const missing = clientId ? `${preset}_CLIENT_SECRET` : `${preset}_CLIENT_ID`;
-      problems.push(`${missing}: is not set: ${preset.toLowerCase()} sign-in needs both client id and secret`);
+      problems.push(
+        `${missing}: is not set: ${preset.toLowerCase()} sign-in needs both client id and secret`,
+      );
       continue;
     }
     if (custom.has(preset)) {
@@ -138,7 +140,8 @@ export function parseSignInProviders(env: Env): { providers: ProviderSettings[];
       });
     } else {
       const urls = { webUrl: env.GITHUB_URL || 'https://github.com', apiUrl: env.GITHUB_API_URL || '' };
-      urls.apiUrl ||= urls.webUrl === 'https://github.com' ? 'https://api.github.com' : `${urls.webUrl}/api/v3`;
+      urls.apiUrl ||=
+        urls.webUrl === 'https://github.com' ? 'https://api.github.com' : `${urls.webUrl}/api/v3`;
       for (const [variable, value] of [
         ['GITHUB_URL', urls.webUrl],
         ['GITHUB_API_URL', urls.apiUrl],

@@ -50,14 +50,16 @@ export function providerSignInRoutes(deps: ProviderRoutesDeps): Router {
       ...(deps.secureCookies ? ['Secure'] : []),
     ].join('; ');
   // Nothing of a sign-in step may be cached, nor its address passed on as a referrer.
-  const noStore = (res: Response) => res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
+  const noStore = (res: Response) =>
+    res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
 
   router.get('/auth/providers', (_req, res) => {
     res.json({ providers: deps.signIn.list() });
   });
 
   router.get('/auth/:provider/start', async (req: Request, res: Response) => {
-    const link = typeof req.query.link === 'string' ? req.query.link : req.query.link === undefined ? undefined : '';
+    const link =
+      typeof req.query.link === 'string' ? req.query.link : req.query.link === undefined ? undefined : '';
     const step = await deps.signIn.start(String(req.params.provider), link, signInClient(req));
     noStore(res);
     if (step.state) res.set('Set-Cookie', cookie(step.state, 600));
@@ -90,7 +92,10 @@ export function accountIdentityRoutes(deps: ProviderRoutesDeps): Router {
   router.get('/me/identities', async (_req, res: Response) => {
     const { identities, password } = await deps.accounts.identities(userOf(res));
     res.json({
-      identities: identities.map((identity) => ({ ...identity, name: deps.signIn.nameOf(identity.provider) })),
+      identities: identities.map((identity) => ({
+        ...identity,
+        name: deps.signIn.nameOf(identity.provider),
+      })),
       password,
     });
   });

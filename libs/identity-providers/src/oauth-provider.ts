@@ -11,7 +11,10 @@ import type { FlowSecrets, ProviderProfile, SignInProvider } from './sign-in-pro
 type Json = Readonly<Record<string, unknown>>;
 
 /** Reads who signed in through the provider's own user API, with its access token. */
-type ReadProfile = (accessToken: string, get: (url: string, authorization: string) => Promise<unknown>) => Promise<ProviderProfile>;
+type ReadProfile = (
+  accessToken: string,
+  get: (url: string, authorization: string) => Promise<unknown>,
+) => Promise<ProviderProfile>;
 
 interface OAuthEndpoints {
   readonly issuer: string;
@@ -99,7 +102,10 @@ function errorBodiesAsErrors(tokenEndpoint: string): client.CustomFetch {
   return async (url, options) => {
     const response = await fetch(url, options as RequestInit);
     if (url !== tokenEndpoint || response.status !== 200) return response;
-    const body = (await response.clone().json().catch(() => undefined)) as Json | undefined;
+    const body = (await response
+      .clone()
+      .json()
+      .catch(() => undefined)) as Json | undefined;
     if (!body || typeof body.error !== 'string') return response;
     return new Response(JSON.stringify(body), {
       status: 400,
@@ -143,7 +149,10 @@ export function yandexSignInProvider(settings: YandexProviderSettings, logger?: 
     },
     settings.clientId,
     async (accessToken, get) =>
-      yandexProfile(settings.id, (await get(`${settings.loginUrl}/info?format=json`, `OAuth ${accessToken}`)) as Json),
+      yandexProfile(
+        settings.id,
+        (await get(`${settings.loginUrl}/info?format=json`, `OAuth ${accessToken}`)) as Json,
+      ),
     logger,
   );
 }

@@ -32,7 +32,8 @@ export function oidcProfile(provider: string, claims: Json, userInfo: Json = {})
       provider,
       subject,
       // Some providers send the string "true" (older Google tokens did).
-      emailVerified: email !== undefined && (merged.email_verified === true || merged.email_verified === 'true'),
+      emailVerified:
+        email !== undefined && (merged.email_verified === true || merged.email_verified === 'true'),
       usernameHints: hints(merged.preferred_username, merged.nickname, email, merged.name, merged.given_name),
     },
     email,

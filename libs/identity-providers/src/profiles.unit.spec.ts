@@ -19,7 +19,9 @@ describe('provider profiles', () => {
     expect(oidcProfile('x', { sub: 's', email: 'a@b.c' }).emailVerified).toBe(false);
     expect(oidcProfile('x', { sub: 's', email: 'a@b.c', email_verified: 'false' }).emailVerified).toBe(false);
     // userinfo completes the ID token; the ID token's own claims win.
-    expect(oidcProfile('x', { sub: 's' }, { sub: 's', preferred_username: 'ada' }).usernameHints).toEqual(['ada']);
+    expect(oidcProfile('x', { sub: 's' }, { sub: 's', preferred_username: 'ada' }).usernameHints).toEqual([
+      'ada',
+    ]);
     expect(() => oidcProfile('x', { email: 'a@b.c' })).toThrow(TypeError);
   });
 
@@ -38,9 +40,9 @@ describe('provider profiles', () => {
       displayName: 'The Octocat',
       usernameHints: ['octocat', 'Octo@Example.com', 'The Octocat'],
     });
-    expect(githubProfile('github', user, [{ email: 'o@e.com', primary: true, verified: false }]).emailVerified).toBe(
-      false,
-    );
+    expect(
+      githubProfile('github', user, [{ email: 'o@e.com', primary: true, verified: false }]).emailVerified,
+    ).toBe(false);
     expect(githubProfile('github', { id: 1, login: 'a', email: 'pub@e.com' }, 'not a list')).toMatchObject({
       email: 'pub@e.com',
       emailVerified: false,
@@ -49,7 +51,12 @@ describe('provider profiles', () => {
 
   it('given Yandex’s user information, then its address never counts as verified', () => {
     expect(
-      yandexProfile('yandex', { id: '1000', login: 'ivan', default_email: 'ivan@yandex.ru', real_name: 'Ivan I' }),
+      yandexProfile('yandex', {
+        id: '1000',
+        login: 'ivan',
+        default_email: 'ivan@yandex.ru',
+        real_name: 'Ivan I',
+      }),
     ).toEqual({
       provider: 'yandex',
       subject: '1000',
@@ -67,10 +74,15 @@ describe('providerFailure', () => {
   it('maps a refused code, a denied consent, a nonce and an issuer mismatch to refusals; the rest to UNAVAILABLE', () => {
     const bodyError = Object.assign(new Error('x'), { name: 'ResponseBodyError', error: 'invalid_grant' });
     expect(codeOf(providerFailure('P', bodyError))).toBe('CODE_REJECTED');
-    expect(codeOf(providerFailure('P', { ...bodyError, name: 'ResponseBodyError', error: 'bad_verification_code' }))).toBe(
-      'CODE_REJECTED',
-    );
-    const denied = Object.assign(new Error('x'), { name: 'AuthorizationResponseError', error: 'access_denied' });
+    expect(
+      codeOf(
+        providerFailure('P', { ...bodyError, name: 'ResponseBodyError', error: 'bad_verification_code' }),
+      ),
+    ).toBe('CODE_REJECTED');
+    const denied = Object.assign(new Error('x'), {
+      name: 'AuthorizationResponseError',
+      error: 'access_denied',
+    });
     expect(codeOf(providerFailure('P', denied))).toBe('PROVIDER_DENIED');
     const claim = (name: string) =>
       Object.assign(new Error('x'), {

@@ -60,10 +60,16 @@ export function providerFailure(providerName: string, error: unknown): Error {
   if (code === 'OAUTH_JWT_CLAIM_COMPARISON_FAILED') {
     const claim = failedClaim(coded);
     if (claim === 'nonce')
-      return refused('NONCE_MISMATCH', 'the ID token is not for this sign-in (nonce mismatch): sign in again');
+      return refused(
+        'NONCE_MISMATCH',
+        'the ID token is not for this sign-in (nonce mismatch): sign in again',
+      );
     if (claim === 'iss')
       return refused('ISSUER_MISMATCH', `the ID token was not issued by ${providerName}'s configured issuer`);
-    return refused('ID_TOKEN_INVALID', `the ID token from ${providerName} failed its checks (${claim ?? 'a claim'})`);
+    return refused(
+      'ID_TOKEN_INVALID',
+      `the ID token from ${providerName} failed its checks (${claim ?? 'a claim'})`,
+    );
   }
   if (code === 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED' || code === 'OAUTH_KEY_SELECTION_FAILED')
     return refused('ID_TOKEN_INVALID', `the ID token from ${providerName} failed its checks`);
@@ -74,7 +80,11 @@ export function providerFailure(providerName: string, error: unknown): Error {
     if (message.includes('"state"'))
       return refused('STATE_MISMATCH', 'the answer is not for this sign-in (state mismatch): sign in again');
   }
-  return new UnavailableError(`${providerName} cannot be used for signing in right now; try again`, PROVIDER_RETRY_AFTER_MS, {
-    cause: error,
-  });
+  return new UnavailableError(
+    `${providerName} cannot be used for signing in right now; try again`,
+    PROVIDER_RETRY_AFTER_MS,
+    {
+      cause: error,
+    },
+  );
 }
