@@ -5,6 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { TokenService } from '@parley/auth';
+import { createSignInProviders } from '@parley/identity-providers';
+import { EventPublisher } from '@parley/publishing';
 import { FrameParser, SERVER_COMMANDS, encodeFrame } from '@parley/stomp';
 import { CHAT_DESTINATIONS, REFRESH_DESTINATION, USER_QUEUES } from '@parley/stomp-gateway';
 import { gatewayClients, type TestUser } from '../test/gateway-clients';
@@ -31,7 +33,7 @@ interface HttpRecipe {
   /** Refusals by relation (`another user`, `non-member`, `removed member`, `non-admin`). */
   readonly relations?: Readonly<Record<string, readonly [Caller, Expected]>>;
   /** Who succeeds with the same request (proves the refusals are about the right, not the request). */
-  readonly allowed?: Caller | 'admin';
+  readonly allowed?: Caller | 'admin' | 'passwordless';
 }
 
 const CONVERSATION_CASES = {
@@ -109,6 +111,28 @@ const HTTP_RECIPES: Readonly<Record<string, HttpRecipe>> = {
     access: 'signed-in',
     request: (w) => ({ params: { userId: w.users.owner.userId } }),
     allowed: 'outsider',
+  },
+  // Provider sign-in: the browser's steps are public; an account's identities are its own only
+  // (there is no route to another account's).
+  'GET /v1/auth/providers': { access: 'public' },
+  'GET /v1/auth/:provider/start': { access: 'public' },
+  'GET /v1/auth/:provider/callback': { access: 'public' },
+  'POST /v1/auth/exchange': { access: 'public' },
+  'GET /v1/me/identities': { access: 'signed-in', allowed: 'member' },
+  'POST /v1/me/identities/:provider/link-intent': {
+    access: 'signed-in',
+    request: () => ({ params: { provider: 'alpha' } }),
+    allowed: 'outsider',
+  },
+  'DELETE /v1/me/identities/:provider': {
+    access: 'signed-in',
+    request: () => ({ params: { provider: 'alpha' } }),
+    allowed: 'member',
+  },
+  'PUT /v1/me/password': {
+    access: 'signed-in',
+    request: () => ({ body: { password: 'correct horse' } }),
+    allowed: 'passwordless',
   },
 };
 
@@ -210,11 +234,30 @@ describe('authorisation matrix', () => {
   let adminToken: string;
   const { call, register, waitFor } = gatewayClients(() => fixture.baseUrl);
   let world: World;
+  /** An account a provider made: no password yet. */
+  let passwordlessToken: string;
   /** The token cases: each refused at the door with 401 (HTTP) or an ERROR at CONNECT (STOMP). */
   let badTokens: Record<string, [token: string | undefined, code: string]>;
 
   beforeAll(async () => {
-    fixture = await startGatewayFixture('authz', { adminUserIds: [adminId] });
+    fixture = await startGatewayFixture('authz', {
+      adminUserIds: [adminId],
+      // A provider nobody reaches (nothing here leaves for it): linking can begin.
+      signIn: {
+        providers: createSignInProviders([
+          {
+            kind: 'oidc',
+            id: 'alpha',
+            name: 'Alpha',
+            issuer: 'http://127.0.0.1:9',
+            clientId: 'matrix',
+            scopes: ['openid'],
+          },
+        ]),
+        publicBaseUrl: 'http://127.0.0.1:9',
+        mergeVerifiedEmail: false,
+      },
+    });
     adminToken = (await new TokenService(TEST_JWT_SECRET).issue(adminId)).token;
     const [owner, member, outsider, removed, carol, dan, blocked, deleted] = await Promise.all(
       ['owner', 'member', 'outsider', 'removed', 'carol', 'dan', 'blocked', 'deleted'].map((label) =>
@@ -259,6 +302,37 @@ describe('authorisation matrix', () => {
         (await call('PUT', `/v1/admin/users/${user.userId}/status`, adminToken, { status })).status,
       ).toBe(200);
 
+    // The member has a linked identity (to unlink); a provider-made account has no password (to set).
+    const publisher = new EventPublisher(fixture.producer, fixture.serde, fixture.world.prefix);
+    const passwordlessId = randomUUID();
+    const linked = (userId: string, subject: string) => ({
+      type: 'IdentityLinked' as const,
+      eventId: randomUUID(),
+      occurredAt: Date.now(),
+      userId,
+      provider: 'alpha',
+      subject,
+      verifiedEmail: null,
+    });
+    await publisher.publish([
+      linked(member!.userId, 'member-at-alpha'),
+      {
+        type: 'UserRegistered',
+        eventId: randomUUID(),
+        occurredAt: Date.now(),
+        userId: passwordlessId,
+        username: `pl_${passwordlessId.slice(0, 8)}`,
+        displayName: null,
+      },
+      linked(passwordlessId, 'passwordless-at-alpha'),
+    ]);
+    await waitFor(
+      async () =>
+        (await fixture.pool.query('SELECT 1 FROM user_identities')).rowCount === 2 &&
+        (await fixture.pool.query('SELECT 1 FROM users WHERE user_id = $1', [passwordlessId])).rowCount === 1,
+    );
+    passwordlessToken = (await new TokenService(TEST_JWT_SECRET).issue(passwordlessId)).token;
+
     const now = Math.floor(Date.now() / 1000);
     const claims = { sub: member!.userId, iss: 'parley', iat: now, exp: now + 3_600 };
     badTokens = {
@@ -281,7 +355,8 @@ describe('authorisation matrix', () => {
 
   afterAll(() => fixture.dispose());
 
-  const tokenOf = (who: Caller | 'admin') => (who === 'admin' ? adminToken : world.users[who].token);
+  const tokenOf = (who: Caller | 'admin' | 'passwordless') =>
+    who === 'admin' ? adminToken : who === 'passwordless' ? passwordlessToken : world.users[who].token;
 
   describe('HTTP', () => {
     it('given the router, then every route has a recipe and every recipe a route', () => {

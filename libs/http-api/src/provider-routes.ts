@@ -2,7 +2,7 @@
 // start, callback, and the web app's exchange of the one-time result), and the signed-in account's
 // own routes (its identities, linking, unlinking, setting a password).
 import { Router, type Request, type Response } from 'express';
-import type { ProviderAccounts, ProviderSignIn } from '@parley/accounts';
+import { SIGN_IN_LIFETIMES, type ProviderAccounts, type ProviderSignIn } from '@parley/accounts';
 import { asObject, clientAddressKey } from '@parley/domain';
 import { userOf } from './messaging-routes';
 
@@ -62,8 +62,8 @@ export function providerSignInRoutes(deps: ProviderRoutesDeps): Router {
       typeof req.query.link === 'string' ? req.query.link : req.query.link === undefined ? undefined : '';
     const step = await deps.signIn.start(String(req.params.provider), link, signInClient(req));
     noStore(res);
-    if (step.state) res.set('Set-Cookie', cookie(step.state, 600));
-    res.redirect(303, step.location);
+    if (step.state) res.set('Set-Cookie', cookie(step.state, SIGN_IN_LIFETIMES.flowMs / 1000));
+    res.status(303).location(step.location).end();
   });
 
   router.get('/auth/:provider/callback', async (req: Request, res: Response) => {
@@ -75,7 +75,7 @@ export function providerSignInRoutes(deps: ProviderRoutesDeps): Router {
     );
     noStore(res);
     res.set('Set-Cookie', cookie('', 0));
-    res.redirect(303, step.location);
+    res.status(303).location(step.location).end();
   });
 
   router.post('/auth/exchange', async (req: Request, res: Response) => {

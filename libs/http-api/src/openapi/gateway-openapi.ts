@@ -14,6 +14,7 @@ import {
   type JsonObject,
 } from './document-parts';
 import { GATEWAY_SCHEMAS } from './gateway-schemas';
+import { PROVIDER_PATHS, PROVIDER_SCHEMAS } from './provider-openapi';
 
 /** Any bearer-token route: PROTOCOL Conventions, "Who may call what". */
 const TOKEN_CODES = ['TOKEN_MISSING', 'TOKEN_INVALID', 'TOKEN_EXPIRED', 'ACCOUNT_DISABLED'];
@@ -322,6 +323,7 @@ const PATHS: Readonly<Record<string, JsonObject>> = {
       responses: { 200: answer('The node answers.', schemaRef('Health')) },
     },
   },
+  ...PROVIDER_PATHS,
 };
 
 /** The gateway's HTTP API: OpenAPI 3.1. */
@@ -346,7 +348,7 @@ export const GATEWAY_OPENAPI: JsonObject = {
   ],
   paths: PATHS,
   components: {
-    schemas: GATEWAY_SCHEMAS,
+    schemas: { ...GATEWAY_SCHEMAS, ...PROVIDER_SCHEMAS },
     headers: { RetryAfter: RETRY_AFTER_HEADER },
     securitySchemes: {
       bearer: {
