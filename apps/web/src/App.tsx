@@ -2,7 +2,8 @@ import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { ApiError, checkToken, type SignedIn } from './api';
 import { forgetLegacyDirectory } from './chat/directory';
 import { OfflineBanner } from './components/OfflineBanner';
-import { useRoute } from './router';
+import { LANDING_PATH, useRoute } from './router';
+import { ProviderLanding } from './screens/ProviderLanding';
 import { SignIn } from './screens/SignIn';
 import { SignUp } from './screens/SignUp';
 import { clearSession, readSession, writeSession, type Session } from './session-store';
@@ -66,8 +67,10 @@ export function App() {
     };
   }, [session, signOut]);
 
-  // Each screen at its own address: signed out, only the account screens; signed in, only the app.
-  const screenPath = session ? '/' : path === '/sign-up' ? '/sign-up' : '/sign-in';
+  // Each screen at its own address: signed out, only the account screens; signed in, only the app;
+  // a provider sign-in's landing either way (it may link a provider to the signed-in account).
+  const screenPath =
+    path === LANDING_PATH ? LANDING_PATH : session ? '/' : path === '/sign-up' ? '/sign-up' : '/sign-in';
   useEffect(() => {
     if (path !== screenPath) navigate(screenPath, { replace: true });
   }, [path, screenPath, navigate]);
@@ -76,7 +79,9 @@ export function App() {
     <>
       {/* Signed in, the shell shows the banner with the live connection's state. */}
       {!session && <OfflineBanner />}
-      {session ? (
+      {screenPath === LANDING_PATH ? (
+        <ProviderLanding onSignedIn={signedIn} onSignIn={() => navigate('/sign-in')} />
+      ) : session ? (
         <Suspense fallback={<p className="empty">Loading…</p>}>
           <AppShell session={session} onSignOut={() => signOut()} />
         </Suspense>

@@ -77,3 +77,30 @@ export const logIn = async (username: string, password: string): Promise<SignedI
 export async function checkToken(token: string): Promise<void> {
   await call('/v1/users/me', { headers: { authorization: `Bearer ${token}` } });
 }
+
+/** A provider one may sign in with (PROTOCOL §1.1). */
+export interface SignInProvider {
+  readonly id: string;
+  readonly name: string;
+}
+
+/** The configured providers; none when the list cannot be had (the password form still works). */
+export async function listProviders(): Promise<SignInProvider[]> {
+  try {
+    const body = await call('/v1/auth/providers', {});
+    const providers = isRecord(body) && Array.isArray(body.providers) ? (body.providers as unknown[]) : [];
+    return providers.filter(
+      (p): p is SignInProvider => isRecord(p) && typeof p.id === 'string' && typeof p.name === 'string',
+    );
+  } catch {
+    return [];
+  }
+}
+
+/** Where the browser starts a sign-in with `providerId` (a navigation: the server redirects). */
+export const providerStartPath = (providerId: string): string =>
+  `/v1/auth/${encodeURIComponent(providerId)}/start`;
+
+/** The session of a finished provider sign-in, for the one-time result of the landing URL. */
+export const exchangeSignIn = async (result: string): Promise<SignedIn> =>
+  signedIn(await postJson('/v1/auth/exchange', { result }));

@@ -85,3 +85,23 @@ export function signInErrors(refusal: Refusal): FormErrors {
       return { fields: {}, form: formError(refusal) };
   }
 }
+
+/** A provider sign-in the server refused (the landing's exchange, PROTOCOL §1.1). */
+export function providerSignInError(refusal: Refusal): string {
+  switch (refusal.code) {
+    case 'SIGN_IN_EXPIRED':
+      return 'This sign-in has expired or was finished already. Sign in again.';
+    case 'STATE_MISMATCH':
+    case 'NONCE_MISMATCH':
+    case 'ISSUER_MISMATCH':
+    case 'CODE_REJECTED':
+    case 'ID_TOKEN_INVALID':
+      return 'The provider’s answer did not pass Parley’s checks, so you are not signed in. Sign in again.';
+    case 'PROVIDER_DENIED':
+      return 'The provider did not sign you in to Parley.';
+    case 'ACCOUNT_DISABLED':
+      return 'This account is disabled. Ask an administrator.';
+    default:
+      return formError(refusal);
+  }
+}

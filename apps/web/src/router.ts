@@ -1,11 +1,14 @@
-// The app's few screens by path, with the History API (no router library for three paths). The
+// The app's few screens by path, with the History API (no router library for four paths). The
 // gateway answers every such path with index.html, so a reload lands on the same screen.
 import { useCallback, useEffect, useState } from 'react';
 
-export type Path = '/' | '/sign-in' | '/sign-up';
+export type Path = '/' | '/sign-in' | '/sign-up' | '/auth/callback';
+
+/** Where a provider sign-in lands (PUBLIC_BASE_URL/auth/callback#result=…). */
+export const LANDING_PATH = '/auth/callback';
 
 const known = (pathname: string): Path =>
-  pathname === '/sign-in' || pathname === '/sign-up' ? pathname : '/';
+  pathname === '/sign-in' || pathname === '/sign-up' || pathname === LANDING_PATH ? pathname : '/';
 
 export interface Route {
   readonly path: Path;

@@ -112,6 +112,18 @@ export class Accounts {
     return session;
   }
 
+  /**
+   * Finishes a provider sign-in: exchanges the one-time `result` of the landing URL's fragment
+   * (`#result=…`) for the session, and keeps it.
+   */
+  async exchangeSignIn(result: string): Promise<Session> {
+    const { userId, username, token, expiresAt } = await this.http.exchangeSignIn(result);
+    const session = { userId, username, token, expiresAt };
+    await this.tokens.save(session);
+    this.adopt(session);
+    return session;
+  }
+
   /** Takes a session the app got elsewhere (a provider's sign-in). */
   async useSession(session: Session): Promise<void> {
     await this.tokens.save(session);

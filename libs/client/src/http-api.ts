@@ -1,5 +1,14 @@
 import { ParleyError } from './errors';
-import type { ConversationPage, MessagePage, Presence, Session, UserProfile } from './protocol';
+import type {
+  ConversationPage,
+  Identities,
+  MessagePage,
+  Presence,
+  ProviderSession,
+  Session,
+  SignInProvider,
+  UserProfile,
+} from './protocol';
 
 /** The `fetch` the SDK calls (the global one by default). */
 export type FetchLike = (
@@ -104,6 +113,36 @@ export class HttpApi {
 
   presence(userId: string): Promise<Presence> {
     return this.call('GET', `/v1/users/${enc(userId)}/presence`);
+  }
+
+  /** The providers one may sign in with (PROTOCOL §1.1); a browser starts at `/v1/auth/{id}/start`. */
+  signInProviders(): Promise<{ providers: SignInProvider[] }> {
+    return this.call('GET', '/v1/auth/providers', undefined, false);
+  }
+
+  /** The session of a finished provider sign-in, for the landing URL's one-time `result` (once). */
+  exchangeSignIn(result: string): Promise<ProviderSession> {
+    return this.call('POST', '/v1/auth/exchange', { result }, false);
+  }
+
+  /** The caller's linked providers and whether it has a password. */
+  identities(): Promise<Identities> {
+    return this.call('GET', '/v1/me/identities');
+  }
+
+  /** A one-time `startUrl` (two minutes) that links `provider` to the caller's account once opened. */
+  linkIntent(provider: string): Promise<{ startUrl: string; expiresAt: string }> {
+    return this.call('POST', `/v1/me/identities/${enc(provider)}/link-intent`);
+  }
+
+  /** Unlinks `provider` (`409 LAST_SIGN_IN_METHOD` if it is the account's only way to sign in). */
+  unlinkIdentity(provider: string): Promise<void> {
+    return this.call('DELETE', `/v1/me/identities/${enc(provider)}`);
+  }
+
+  /** A password for an account a provider made (`409 PASSWORD_ALREADY_SET` if it has one). */
+  setPassword(password: string): Promise<void> {
+    return this.call('PUT', '/v1/me/password', { password });
   }
 
   private async call<T>(method: string, path: string, body?: unknown, authorised = true): Promise<T> {

@@ -82,6 +82,24 @@ export interface Session {
   readonly expiresAt: string;
 }
 
+/** A provider one may sign in with (PROTOCOL §1.1). */
+export interface SignInProvider {
+  readonly id: string;
+  readonly name: string;
+}
+
+/** What a finished provider sign-in answers: a session, and what happened to the account. */
+export interface ProviderSession extends Session {
+  readonly provider: string;
+  readonly outcome: 'signed_in' | 'registered' | 'linked';
+}
+
+/** `GET /v1/me/identities`. */
+export interface Identities {
+  readonly identities: readonly { provider: string; name: string; linkedAt: string }[];
+  readonly password: boolean;
+}
+
 /** A user as `GET /v1/users?username=` and `GET /v1/users/{userId}` answer (PROTOCOL §1). */
 export interface UserProfile {
   readonly userId: string;

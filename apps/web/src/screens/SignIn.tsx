@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { ApiError, logIn, type SignedIn } from '../api';
 import { Field } from '../components/Field';
 import { FormError } from '../components/FormError';
+import { ProviderButtons } from '../components/ProviderButtons';
 import { useScreenTitle } from '../components/use-screen-title';
 import { NO_ERRORS, signInErrors, type FormErrors } from '../form-errors';
 
@@ -70,6 +71,7 @@ export function SignIn({ onSignedIn, onSignUp, notice }: SignInProps) {
             {busy ? 'Signing in…' : 'Sign in'}
           </button>
         </form>
+        <ProviderButtons />
         <p className="switch">
           New to Parley?{' '}
           <a

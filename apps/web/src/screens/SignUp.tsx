@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { ApiError, register, type SignedIn } from '../api';
 import { Field } from '../components/Field';
 import { FormError } from '../components/FormError';
+import { ProviderButtons } from '../components/ProviderButtons';
 import { useScreenTitle } from '../components/use-screen-title';
 import { NO_ERRORS, signUpErrors, type AccountField, type FormErrors } from '../form-errors';
 
@@ -107,6 +108,7 @@ export function SignUp({ onSignedUp, onSignIn }: SignUpProps) {
             {busy ? 'Creating your account…' : 'Create account'}
           </button>
         </form>
+        <ProviderButtons />
         <p className="switch">
           Have an account?{' '}
           <a
