@@ -1,4 +1,4 @@
-import { signInErrors, signUpErrors } from './form-errors';
+import { providerSignInError, signInErrors, signUpErrors } from './form-errors';
 
 describe('signUpErrors: the server refuses one field at a time, shown next to it', () => {
   it.each([
@@ -75,5 +75,24 @@ describe('signInErrors', () => {
     expect(signInErrors({ code: 'ACCOUNT_DISABLED', message: 'this account is blocked' }).form).toBe(
       'This account is disabled. Ask an administrator.',
     );
+  });
+});
+
+describe('providerSignInError', () => {
+  it('says to sign in again when the result is gone, and does not blame the user for a failed check', () => {
+    expect(providerSignInError({ code: 'SIGN_IN_EXPIRED', message: 'x' })).toBe(
+      'This sign-in has expired or was finished already. Sign in again.',
+    );
+    for (const code of ['STATE_MISMATCH', 'NONCE_MISMATCH', 'ISSUER_MISMATCH', 'CODE_REJECTED'])
+      expect(providerSignInError({ code, message: 'x' })).toMatch(/did not pass Parley’s checks/);
+  });
+
+  it('gives the server’s words for the account rules, as a sentence', () => {
+    expect(
+      providerSignInError({
+        code: 'EMAIL_NOT_VERIFIED',
+        message: 'an account uses this email, and google did not verify it',
+      }),
+    ).toBe('An account uses this email, and google did not verify it.');
   });
 });

@@ -139,9 +139,10 @@ export function parseSignInProviders(env: Env): { providers: ProviderSettings[];
         loginUrl: 'https://login.yandex.ru',
       });
     } else {
-      const urls = { webUrl: env.GITHUB_URL || 'https://github.com', apiUrl: env.GITHUB_API_URL || '' };
-      urls.apiUrl ||=
-        urls.webUrl === 'https://github.com' ? 'https://api.github.com' : `${urls.webUrl}/api/v3`;
+      const webUrl = (env.GITHUB_URL || 'https://github.com').replace(/\/+$/, '');
+      // GitHub Enterprise Server serves its REST API under /api/v3 of its own address.
+      const defaultApi = webUrl === 'https://github.com' ? 'https://api.github.com' : `${webUrl}/api/v3`;
+      const urls = { webUrl, apiUrl: env.GITHUB_API_URL || defaultApi };
       for (const [variable, value] of [
         ['GITHUB_URL', urls.webUrl],
         ['GITHUB_API_URL', urls.apiUrl],
