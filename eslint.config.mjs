@@ -8,7 +8,17 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 import jest from 'eslint-plugin-jest';
 
-const IO_LIBRARIES = ['kafkajs', '@kafkajs/*', 'pg', 'ioredis', 'express', 'ws', 'node-pg-migrate', 'pino'];
+const IO_LIBRARIES = [
+  'kafkajs',
+  '@kafkajs/*',
+  'pg',
+  'ioredis',
+  'express',
+  'ws',
+  'node-pg-migrate',
+  'pino',
+  'openid-client',
+];
 
 export default tseslint.config(
   {

@@ -100,7 +100,7 @@ async function getJson(url: string, authorization: string): Promise<unknown> {
  */
 function errorBodiesAsErrors(tokenEndpoint: string): client.CustomFetch {
   return async (url, options) => {
-    const response = await fetch(url, options as RequestInit);
+    const response = await fetch(url, options);
     if (url !== tokenEndpoint || response.status !== 200) return response;
     const body = (await response
       .clone()

@@ -74,7 +74,8 @@ export function providerFailure(providerName: string, error: unknown): Error {
   if (code === 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED' || code === 'OAUTH_KEY_SELECTION_FAILED')
     return refused('ID_TOKEN_INVALID', `the ID token from ${providerName} failed its checks`);
   if (code === 'OAUTH_INVALID_RESPONSE' && typeof coded.cause === 'object' && coded.cause !== null) {
-    const message = String((coded.cause as CodedError).message ?? '');
+    const { message: causeMessage } = coded.cause as CodedError;
+    const message = typeof causeMessage === 'string' ? causeMessage : '';
     if (message.includes('"iss"'))
       return refused('ISSUER_MISMATCH', `the answer does not come from ${providerName}'s configured issuer`);
     if (message.includes('"state"'))

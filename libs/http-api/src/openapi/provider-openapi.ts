@@ -66,7 +66,10 @@ export const PROVIDER_PATHS: Readonly<Record<string, JsonObject>> = {
       tags: ['accounts'],
       ...PUBLIC,
       responses: {
-        200: answer('The configured providers, in a stable order; empty when none is.', schemaRef('Providers')),
+        200: answer(
+          'The configured providers, in a stable order; empty when none is.',
+          schemaRef('Providers'),
+        ),
       },
     },
   },
@@ -124,7 +127,10 @@ export const PROVIDER_PATHS: Readonly<Record<string, JsonObject>> = {
       summary: 'The caller’s ways of signing in (PROTOCOL §1.1)',
       tags: ['accounts'],
       responses: {
-        200: answer('Linked providers, oldest first, and whether there is a password.', schemaRef('Identities')),
+        200: answer(
+          'Linked providers, oldest first, and whether there is a password.',
+          schemaRef('Identities'),
+        ),
         ...refusals({ 401: TOKEN_CODES, ...ALWAYS }),
       },
     },
@@ -175,7 +181,10 @@ export const PROVIDER_PATHS: Readonly<Record<string, JsonObject>> = {
   },
 };
 
-const object = (required: readonly string[], properties: Readonly<Record<string, JsonObject>>): JsonObject => ({
+const object = (
+  required: readonly string[],
+  properties: Readonly<Record<string, JsonObject>>,
+): JsonObject => ({
   type: 'object',
   required: [...required],
   properties,
