@@ -78,7 +78,7 @@ export async function checkToken(token: string): Promise<void> {
   await call('/v1/users/me', { headers: { authorization: `Bearer ${token}` } });
 }
 
-/** A provider one may sign in with (PROTOCOL §1.1). */
+/** A provider one may sign in with (PROTOCOL §1, provider sign-in). */
 export interface SignInProvider {
   readonly id: string;
   readonly name: string;

@@ -86,7 +86,7 @@ export function signInErrors(refusal: Refusal): FormErrors {
   }
 }
 
-/** A provider sign-in the server refused (the landing's exchange, PROTOCOL §1.1). */
+/** A provider sign-in the server refused (the landing's exchange, PROTOCOL §1, provider sign-in). */
 export function providerSignInError(refusal: Refusal): string {
   switch (refusal.code) {
     case 'SIGN_IN_EXPIRED':

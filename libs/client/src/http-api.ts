@@ -115,7 +115,7 @@ export class HttpApi {
     return this.call('GET', `/v1/users/${enc(userId)}/presence`);
   }
 
-  /** The providers one may sign in with (PROTOCOL §1.1); a browser starts at `/v1/auth/{id}/start`. */
+  /** The providers one may sign in with (PROTOCOL §1, provider sign-in); a browser starts at `/v1/auth/{id}/start`. */
   signInProviders(): Promise<{ providers: SignInProvider[] }> {
     return this.call('GET', '/v1/auth/providers', undefined, false);
   }

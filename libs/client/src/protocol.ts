@@ -82,7 +82,7 @@ export interface Session {
   readonly expiresAt: string;
 }
 
-/** A provider one may sign in with (PROTOCOL §1.1). */
+/** A provider one may sign in with (PROTOCOL §1, provider sign-in). */
 export interface SignInProvider {
   readonly id: string;
   readonly name: string;

@@ -1,4 +1,4 @@
-// Sign-in with a provider (docs/protocol.md §1.1) in the gateway's OpenAPI document: the public
+// Sign-in with a provider (docs/protocol.md §1) in the gateway's OpenAPI document: the public
 // routes the browser goes through and the signed-in account's identity routes.
 import {
   PUBLIC,
@@ -62,7 +62,7 @@ export const PROVIDER_PATHS: Readonly<Record<string, JsonObject>> = {
   '/v1/auth/providers': {
     get: {
       operationId: 'signInProviders',
-      summary: 'The providers one may sign in with (PROTOCOL §1.1)',
+      summary: 'The providers one may sign in with (PROTOCOL §1, provider sign-in)',
       tags: ['accounts'],
       ...PUBLIC,
       responses: {
@@ -76,7 +76,7 @@ export const PROVIDER_PATHS: Readonly<Record<string, JsonObject>> = {
   '/v1/auth/{provider}/start': {
     get: {
       operationId: 'startProviderSignIn',
-      summary: 'Send the browser to the provider (PROTOCOL §1.1)',
+      summary: 'Send the browser to the provider (PROTOCOL §1, provider sign-in)',
       description:
         'Authorization code flow with PKCE (S256), `state` and (OpenID Connect) `nonce`, kept on the server; the browser gets the state in an HttpOnly cookie. With `link` (from the link-intent call), the provider is linked to that account. A refusal (rate limit, a used link intent, the provider unavailable) also redirects: to the web app’s landing with a one-time result that `POST /v1/auth/exchange` answers.',
       tags: ['accounts'],
@@ -96,7 +96,7 @@ export const PROVIDER_PATHS: Readonly<Record<string, JsonObject>> = {
   '/v1/auth/{provider}/callback': {
     get: {
       operationId: 'providerSignInCallback',
-      summary: 'The provider’s redirect back (PROTOCOL §1.1)',
+      summary: 'The provider’s redirect back (PROTOCOL §1, provider sign-in)',
       description:
         'Checks the answer (the cookie’s state, the issuer, the code with the PKCE verifier, the ID token’s signature, issuer, audience and nonce), signs in, signs up or links, and redirects to `PUBLIC_BASE_URL/auth/callback#result=<one-time id>`: the token never travels in a URL.',
       tags: ['accounts'],
@@ -111,7 +111,7 @@ export const PROVIDER_PATHS: Readonly<Record<string, JsonObject>> = {
   '/v1/auth/exchange': {
     post: {
       operationId: 'exchangeSignInResult',
-      summary: 'The session of a finished provider sign-in, once (PROTOCOL §1.1)',
+      summary: 'The session of a finished provider sign-in, once (PROTOCOL §1, provider sign-in)',
       tags: ['accounts'],
       ...PUBLIC,
       requestBody: jsonBody(schemaRef('SignInResultRequest')),
@@ -124,7 +124,7 @@ export const PROVIDER_PATHS: Readonly<Record<string, JsonObject>> = {
   '/v1/me/identities': {
     get: {
       operationId: 'myIdentities',
-      summary: 'The caller’s ways of signing in (PROTOCOL §1.1)',
+      summary: 'The caller’s ways of signing in (PROTOCOL §1, provider sign-in)',
       tags: ['accounts'],
       responses: {
         200: answer(
@@ -138,7 +138,7 @@ export const PROVIDER_PATHS: Readonly<Record<string, JsonObject>> = {
   '/v1/me/password': {
     put: {
       operationId: 'setPassword',
-      summary: 'Set a password on an account that has none (PROTOCOL §1.1)',
+      summary: 'Set a password on an account that has none (PROTOCOL §1, provider sign-in)',
       tags: ['accounts'],
       requestBody: jsonBody(schemaRef('SetPasswordRequest')),
       responses: {
@@ -156,7 +156,7 @@ export const PROVIDER_PATHS: Readonly<Record<string, JsonObject>> = {
   '/v1/me/identities/{provider}/link-intent': {
     post: {
       operationId: 'linkIntent',
-      summary: 'Begin linking a provider to the caller’s account (PROTOCOL §1.1)',
+      summary: 'Begin linking a provider to the caller’s account (PROTOCOL §1, provider sign-in)',
       description:
         'A one-time intent of two minutes; the browser opens `startUrl`, signs in at the provider, and the callback links that identity to this account.',
       tags: ['accounts'],
@@ -170,7 +170,7 @@ export const PROVIDER_PATHS: Readonly<Record<string, JsonObject>> = {
   '/v1/me/identities/{provider}': {
     delete: {
       operationId: 'unlinkIdentity',
-      summary: 'Unlink a provider from the caller’s account (PROTOCOL §1.1)',
+      summary: 'Unlink a provider from the caller’s account (PROTOCOL §1, provider sign-in)',
       tags: ['accounts'],
       parameters: [providerParameter],
       responses: {
