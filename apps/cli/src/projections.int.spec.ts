@@ -149,7 +149,7 @@ describe('parley projections rebuild|verify, while messages keep flowing', () =>
     expect(await parley(world, 'projections', 'rebuild', 'nothing')).toMatchObject({
       code: 2,
       err: expect.stringMatching(
-        /unknown projection "nothing" \(known: users, credentials, conversations, messages, presence\)/,
+        /unknown projection "nothing" \(known: users, credentials, identities, conversations, messages, presence\)/,
       ),
     });
     expect(await parley(world, 'projections', 'verify', 'inboxes')).toMatchObject({

@@ -23,7 +23,7 @@ export function addProjectionsCommands(program: Command, context: CliContext): v
       )
       .argument(
         '[name]',
-        'one projection (default: all): users, credentials, conversations, messages, presence',
+        'one projection (default: all): users, credentials, identities, conversations, messages, presence',
       )
       .option(
         '--switch-timeout <ms>',

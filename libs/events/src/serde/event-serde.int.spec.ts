@@ -82,6 +82,15 @@ const examples: ParleyEvent[] = [
     reason: 'spam',
   },
   {
+    type: 'IdentityLinked',
+    ...common(),
+    userId: 'u1',
+    provider: 'google',
+    subject: '1094',
+    verifiedEmail: 'ada@example.com',
+  },
+  { type: 'IdentityUnlinked', ...common(), userId: 'u1', provider: 'google', subject: '1094' },
+  {
     type: 'CredentialsSet',
     ...common(),
     userId: 'u1',
