@@ -100,7 +100,10 @@ async function getJson(url: string, authorization: string): Promise<unknown> {
  */
 function errorBodiesAsErrors(tokenEndpoint: string): client.CustomFetch {
   return async (url, options) => {
-    const response = await fetch(url, options);
+    // openid-client's options are fetch's (its FetchBody is a BodyInit); @types/node's RequestInit
+    // does not list Uint8Array, so tsc wants the assertion that type-aware lint calls unnecessary.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+    const response = await fetch(url, options as RequestInit);
     if (url !== tokenEndpoint || response.status !== 200) return response;
     const body = (await response
       .clone()
