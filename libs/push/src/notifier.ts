@@ -102,9 +102,11 @@ export async function startNotifier(options: NotifierOptions): Promise<Notifier>
   dispatcher.start();
   return {
     consumers: [consumer],
+    // The dispatcher first: its waits end at once and its threads are let go, however long the
+    // consumer takes to leave its group.
     stop: async () => {
-      await consumer.stop();
       await dispatcher.stop();
+      await consumer.stop();
     },
   };
 }

@@ -12,6 +12,8 @@ const P256DH_BYTES = 65;
 /** The authentication secret (RFC 8291 §3.2). */
 const AUTH_BYTES = 16;
 const BASE64URL = /^[A-Za-z0-9_-]+={0,2}$/;
+/** The latest time a JavaScript Date (and so PostgreSQL through it) holds. */
+const LATEST_TIME_MS = 8_640_000_000_000_000;
 
 /** A validated PushSubscription (`PushSubscription.toJSON()` of the browser). */
 export interface PushSubscriptionInput {
@@ -102,7 +104,10 @@ export function parsePushSubscription(body: Body, policy: EndpointPolicy): PushS
   if (
     expirationTime !== undefined &&
     expirationTime !== null &&
-    (typeof expirationTime !== 'number' || !Number.isSafeInteger(expirationTime) || expirationTime < 0)
+    (typeof expirationTime !== 'number' ||
+      !Number.isSafeInteger(expirationTime) ||
+      expirationTime < 0 ||
+      expirationTime > LATEST_TIME_MS)
   )
     throw invalid('INVALID_PUSH_SUBSCRIPTION', 'expirationTime must be null or milliseconds since the epoch');
   return {

@@ -112,6 +112,7 @@ describe('push subscription validation (pure)', () => {
     ['an unknown field', { topic: 'x' }],
     ['a negative expirationTime', { expirationTime: -1 }],
     ['a text expirationTime', { expirationTime: 'tomorrow' }],
+    ['an expirationTime past what a date holds', { expirationTime: Number.MAX_SAFE_INTEGER }],
   ])('given %s, then INVALID_PUSH_SUBSCRIPTION', (_what, overrides) => {
     expect(codeOf(() => parsePushSubscription(subscription(overrides), strict))).toBe(
       'INVALID_PUSH_SUBSCRIPTION',

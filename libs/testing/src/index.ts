@@ -17,3 +17,13 @@ export {
   type StompMutation,
 } from './stomp-fuzz';
 export { launchBrowser, chromiumPath, CHROMIUM_ARGS } from './browser';
+export {
+  PushServiceReceiver,
+  checkVapid,
+  decryptAes128gcm,
+  type BrowserSubscriptionJson,
+  type PushAnswer,
+  type PushProblem,
+  type PushRequestSeen,
+  type ReceivedPush,
+} from './push-service-receiver';
