@@ -23,9 +23,9 @@ function pushRequest(payload: string, audience = 'https://push.example.com') {
 describe('the test push service checks what it receives (so the push specs can fail)', () => {
   it('given a web-push request, then the body decrypts with the browser keys and the VAPID JWT verifies', () => {
     const { details, browser, auth, vapid } = pushRequest('{"hello":"Bob"}');
-    expect(decryptAes128gcm(details.body as Buffer, browser, auth).toString()).toBe('{"hello":"Bob"}');
+    expect(decryptAes128gcm(details.body, browser, auth).toString()).toBe('{"hello":"Bob"}');
     const claims = checkVapid(
-      details.headers.Authorization as string,
+      details.headers.Authorization,
       'https://push.example.com',
       vapid.publicKey,
       Date.now(),
@@ -35,13 +35,13 @@ describe('the test push service checks what it receives (so the push specs can f
 
   it('given a changed byte of the ciphertext, another browser key or another auth secret, then decryption fails', () => {
     const { details, browser, auth } = pushRequest('secret');
-    const body = Buffer.from(details.body as Buffer);
+    const body = Buffer.from(details.body);
     body[body.length - 20] = (body[body.length - 20] ?? 0) ^ 1;
     expect(() => decryptAes128gcm(body, browser, auth)).toThrow();
     const other = createECDH('prime256v1');
     other.generateKeys();
-    expect(() => decryptAes128gcm(details.body as Buffer, other, auth)).toThrow();
-    expect(() => decryptAes128gcm(details.body as Buffer, browser, randomBytes(16))).toThrow();
+    expect(() => decryptAes128gcm(details.body, other, auth)).toThrow();
+    expect(() => decryptAes128gcm(details.body, browser, randomBytes(16))).toThrow();
   });
 
   it('given another audience, another expected key, a forged signature or an expired JWT, then the VAPID check refuses', () => {
