@@ -356,7 +356,7 @@ describe('push notifications for offline users (notifier, push routes)', () => {
       [{ ...one, endpoint: 'https://169.254.169.254/latest/meta-data' }, 400, 'INVALID_PUSH_ENDPOINT'],
       [{ ...one, keys: { ...one.keys, p256dh: 'AAAA' } }, 400, 'INVALID_PUSH_KEYS'],
       [{ ...one, keys: { p256dh: one.keys.p256dh } }, 400, 'INVALID_PUSH_KEYS'],
-      [{ ...one, extra: true }, 400, 'INVALID_PUSH_SUBSCRIPTION'],
+      [{ ...one, expirationTime: 'soon' }, 400, 'INVALID_PUSH_SUBSCRIPTION'],
       [[one], 400, 'INVALID_BODY'],
       ['{"endpoint": ', 400, 'MALFORMED_JSON'],
     ];

@@ -4,7 +4,7 @@ import type { PushService } from '@parley/push';
 import { userOf } from './messaging-routes';
 
 /**
- * Web Push (issue 14, docs/protocol.md §2.9): the caller's own push subscriptions and notification
+ * Web Push (issue 14, docs/protocol.md §2.10): the caller's own push subscriptions and notification
  * settings, and the VAPID public key the browser subscribes with. Every route is behind the
  * bearer-token check; a subscription of another user is answered 404, like one that does not exist.
  */

@@ -37,12 +37,6 @@ export interface PushSettings {
 
 export const DEFAULT_PUSH_SETTINGS: PushSettings = { previews: true };
 
-const refuseUnknown = (body: Body, known: readonly string[], where: string, code: string) => {
-  const extra = Object.keys(body).filter((key) => !known.includes(key));
-  if (extra.length > 0)
-    throw invalid(code, `${where} has unknown field${extra.length > 1 ? 's' : ''} ${extra.join(', ')}`);
-};
-
 /** A base64url key of exactly `bytes` bytes (padding tolerated), returned without padding. */
 function parseKey(value: unknown, name: string, bytes: number): Buffer {
   if (typeof value !== 'string' || !BASE64URL.test(value))
@@ -83,20 +77,17 @@ export function parseEndpoint(value: unknown, policy: EndpointPolicy): string {
   return url.toString();
 }
 
-/** `{endpoint, expirationTime?, keys: {p256dh, auth}}`, as `PushSubscription.toJSON()` gives it. */
+/**
+ * `{endpoint, expirationTime?, keys: {p256dh, auth}}`, as `PushSubscription.toJSON()` gives it. Each
+ * field is checked strictly; fields Parley does not know are ignored, as everywhere in the API (a
+ * browser that adds one to its JSON keeps working).
+ */
 export function parsePushSubscription(body: Body, policy: EndpointPolicy): PushSubscriptionInput {
-  refuseUnknown(
-    body,
-    ['endpoint', 'expirationTime', 'keys'],
-    'the subscription',
-    'INVALID_PUSH_SUBSCRIPTION',
-  );
   const endpoint = parseEndpoint(body.endpoint, policy);
   const { keys, expirationTime } = body;
   if (typeof keys !== 'object' || keys === null || Array.isArray(keys))
     throw invalid('INVALID_PUSH_KEYS', 'keys must be an object with p256dh and auth');
   const keyObject = keys as Body;
-  refuseUnknown(keyObject, ['p256dh', 'auth'], 'keys', 'INVALID_PUSH_KEYS');
   const p256dh = parseKey(keyObject.p256dh, 'p256dh', P256DH_BYTES);
   if (p256dh[0] !== 0x04)
     throw invalid('INVALID_PUSH_KEYS', 'keys.p256dh must be an uncompressed P-256 point (0x04 first)');
@@ -120,7 +111,6 @@ export function parsePushSubscription(body: Body, policy: EndpointPolicy): PushS
 
 /** `{previews: boolean}` (PUT replaces the settings: every field is required). */
 export function parsePushSettings(body: Body): PushSettings {
-  refuseUnknown(body, ['previews'], 'the settings', 'INVALID_PUSH_SETTINGS');
   if (typeof body.previews !== 'boolean')
     throw invalid('INVALID_PUSH_SETTINGS', 'previews must be true or false');
   return { previews: body.previews };

@@ -1,7 +1,16 @@
 import { createECDH, randomBytes } from 'node:crypto';
 import { generateRequestDetails } from 'web-push';
-import { generateVapidKeyPair } from '@parley/push';
 import { checkVapid, decryptAes128gcm } from '@parley/testing';
+
+/** A VAPID key pair in web-push's encoding (the testing lib imports no Parley service lib). */
+function generateVapidKeyPair() {
+  const ecdh = createECDH('prime256v1');
+  ecdh.generateKeys();
+  return {
+    publicKey: ecdh.getPublicKey().toString('base64url'),
+    privateKey: ecdh.getPrivateKey().toString('base64url'),
+  };
+}
 
 /** A request as web-push builds it for a browser's keys (the sender the notifier uses). */
 function pushRequest(payload: string, audience = 'https://push.example.com') {

@@ -1,4 +1,4 @@
-// The push calls of the HTTP API (docs/protocol.md §2.9) for the signed-in user: the VAPID key to
+// The push calls of the HTTP API (docs/protocol.md §2.10) for the signed-in user: the VAPID key to
 // subscribe with, the browser's subscription, and the notification settings.
 import { ApiError, errorFromBody } from '../api';
 

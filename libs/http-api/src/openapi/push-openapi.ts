@@ -1,4 +1,4 @@
-// Web Push (issue 14, docs/protocol.md §2.9) in the gateway's OpenAPI document: the routes of
+// Web Push (issue 14, docs/protocol.md §2.10) in the gateway's OpenAPI document: the routes of
 // push-routes.ts and their schemas. The bodies are parsed by libs/push (parsePushSubscription,
 // parsePushSettings); the limits here are that lib's.
 import { ENDPOINT_MAX } from '@parley/push';
@@ -23,10 +23,8 @@ const base64url = (bytes: number, description: string): JsonObject => ({
 export const PUSH_SCHEMAS: Readonly<Record<string, JsonObject>> = {
   PushSubscriptionRequest: {
     type: 'object',
-    description:
-      'A browser’s `PushSubscription.toJSON()`. Unknown fields are refused (`INVALID_PUSH_SUBSCRIPTION`, `INVALID_PUSH_KEYS`).',
+    description: 'A browser’s `PushSubscription.toJSON()`; fields Parley does not know are ignored.',
     required: ['endpoint', 'keys'],
-    additionalProperties: false,
     properties: {
       endpoint: {
         type: 'string',
@@ -43,7 +41,6 @@ export const PUSH_SCHEMAS: Readonly<Record<string, JsonObject>> = {
       keys: {
         type: 'object',
         required: ['p256dh', 'auth'],
-        additionalProperties: false,
         properties: {
           p256dh: base64url(65, 'The browser’s uncompressed P-256 public key (0x04 first)'),
           auth: base64url(16, 'The authentication secret'),
@@ -76,7 +73,6 @@ export const PUSH_SCHEMAS: Readonly<Record<string, JsonObject>> = {
   PushSettings: {
     type: 'object',
     required: ['previews'],
-    additionalProperties: false,
     properties: {
       previews: {
         type: 'boolean',
@@ -104,7 +100,7 @@ export const PUSH_PATHS: Readonly<Record<string, JsonObject>> = {
   '/v1/push/vapid-public-key': {
     get: {
       operationId: 'vapidPublicKey',
-      summary: 'The VAPID public key to subscribe with (PROTOCOL §2.9)',
+      summary: 'The VAPID public key to subscribe with (PROTOCOL §2.10)',
       tags: ['push'],
       responses: { 200: answer('The installation’s key.', schemaRef('VapidPublicKey')), ...signedIn({}) },
     },
@@ -112,7 +108,7 @@ export const PUSH_PATHS: Readonly<Record<string, JsonObject>> = {
   '/v1/push/subscriptions': {
     post: {
       operationId: 'registerPushSubscription',
-      summary: 'Register the browser’s push subscription (PROTOCOL §2.9)',
+      summary: 'Register the browser’s push subscription (PROTOCOL §2.10)',
       tags: ['push'],
       requestBody: jsonBody(schemaRef('PushSubscriptionRequest')),
       responses: {
@@ -126,7 +122,7 @@ export const PUSH_PATHS: Readonly<Record<string, JsonObject>> = {
     },
     get: {
       operationId: 'listPushSubscriptions',
-      summary: 'The caller’s push subscriptions (PROTOCOL §2.9)',
+      summary: 'The caller’s push subscriptions (PROTOCOL §2.10)',
       tags: ['push'],
       responses: {
         200: answer('Oldest first; the keys are not given back.', schemaRef('PushSubscriptionList')),
@@ -137,7 +133,7 @@ export const PUSH_PATHS: Readonly<Record<string, JsonObject>> = {
   '/v1/push/subscriptions/{subscriptionId}': {
     delete: {
       operationId: 'deletePushSubscription',
-      summary: 'Delete one of the caller’s push subscriptions (PROTOCOL §2.9)',
+      summary: 'Delete one of the caller’s push subscriptions (PROTOCOL §2.10)',
       tags: ['push'],
       parameters: [idParameter('subscriptionId', 'A subscription of the caller (another user’s is 404).')],
       responses: {
@@ -149,7 +145,7 @@ export const PUSH_PATHS: Readonly<Record<string, JsonObject>> = {
   '/v1/push/settings': {
     get: {
       operationId: 'pushSettings',
-      summary: 'The caller’s notification settings (PROTOCOL §2.9)',
+      summary: 'The caller’s notification settings (PROTOCOL §2.10)',
       tags: ['push'],
       responses: {
         200: answer('The settings (defaults until changed).', schemaRef('PushSettings')),
@@ -158,7 +154,7 @@ export const PUSH_PATHS: Readonly<Record<string, JsonObject>> = {
     },
     put: {
       operationId: 'changePushSettings',
-      summary: 'Change the caller’s notification settings (PROTOCOL §2.9)',
+      summary: 'Change the caller’s notification settings (PROTOCOL §2.10)',
       tags: ['push'],
       requestBody: jsonBody(schemaRef('PushSettings')),
       responses: {
