@@ -24,7 +24,7 @@ import { directConversationId } from '@parley/domain';
 import { gatewayClients, type TestUser } from '../../gateway/test/gateway-clients';
 import { startGatewayFixture, type GatewayFixture } from '../../gateway/test/gateway-fixture';
 import { WEB_APP_BUILD, buildWebApp } from '../../../tools/stack/build-web';
-import { browserPages } from './browser-pages';
+import { SCREENSHOTS, browserPages } from './browser-pages';
 
 const GRACE_MS = 10 * 60_000;
 const PASSWORD = 'correct horse battery';
@@ -64,7 +64,7 @@ describe('the web app: notifications (Web Push, service worker)', () => {
   let notifier: Notifier;
   let ahead = 0;
   const { call, waitFor } = gatewayClients(() => fixture.baseUrl);
-  const { newPage, closeAll } = browserPages(
+  const { newPage, closeAll, screenshot } = browserPages(
     () => browser,
     () => fixture.baseUrl,
   );
@@ -179,6 +179,7 @@ describe('the web app: notifications (Web Push, service worker)', () => {
     await notify.click();
     await page.getByRole('status').filter({ hasText: 'Notifications are on in this browser.' }).waitFor();
     expect(await notify.isChecked()).toBe(true);
+    if (SCREENSHOTS) await screenshot(page, 'notifications-on');
     const token = await tokenOf(page);
     const bobId = (await call('GET', '/v1/users/me', token)).body.userId as string;
     const listed = await call('GET', '/v1/push/subscriptions', token);
