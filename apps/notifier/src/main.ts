@@ -55,7 +55,6 @@ async function start(): Promise<StopService> {
     rules: config.push.rules,
     retry: config.push.retry,
     ttlSeconds: config.push.ttlSeconds,
-    sendTimeoutMs: config.push.sendTimeoutMs,
     logger,
     instrument: metrics.kafkaInstrument,
     report: notifierMetrics(metrics),

@@ -9,6 +9,7 @@ import { Pool } from 'pg';
 import { PROJECT_MIGRATIONS, dropDatabase, ensureDatabase, migrate } from '@parley/postgres';
 import { EventPublisher } from '@parley/publishing';
 import {
+  NotifierStore,
   WebPushSender,
   generateVapidKeyPair,
   loadVapidKeys,
@@ -54,7 +55,6 @@ describe('push notifications for offline users (notifier, push routes)', () => {
     rules: { graceMs: GRACE_MS, collapseWindowMs: WINDOW_MS },
     retry: { maxAttempts: 4, initialMs: 200, maxMs: 5_000 },
     ttlSeconds: 600,
-    sendTimeoutMs: 5_000,
     now: () => Date.now() + ahead,
     tickMs: 100,
     report: (event) => events.push(event),
@@ -465,6 +465,27 @@ describe('push notifications for offline users (notifier, push routes)', () => {
       await pool.end();
       await dropDatabase(databaseUrl);
     }
+  });
+
+  it('given a notifier that died holding a conversation, then another sends it once the lease ends: nothing lost', async () => {
+    const [ada, nora] = [await register('ada'), await register('nora')];
+    const phone = await subscribe(nora);
+    await send(ada, nora, 'hello nora');
+    await recorded(nora, 1);
+    // Another notifier takes the due conversation (30 s lease) and dies before it sends anything.
+    const dead = new NotifierStore(fixture.pool, { graceMs: GRACE_MS, collapseWindowMs: WINDOW_MS });
+    const deadNow = Date.now() + ahead + GRACE_MS;
+    const taken = await dead.claimDue(deadNow, 100, deadNow + 30_000);
+    expect(taken).toContainEqual({
+      userId: nora.userId,
+      conversationId: directConversationId(ada.userId, nora.userId),
+    });
+    advance(GRACE_MS);
+    expect((await pending(nora.userId)).every((r) => !r.done)).toBe(true);
+
+    advance(31_000);
+    expect((await allDone(nora, 1)).map((r) => r.outcome)).toEqual(['notified']);
+    expect(receiver.receivedBy(phone)).toHaveLength(1);
   });
 
   it('given the notifier stopped while it waits to retry, then the thread is let go and the next notifier sends it: nothing lost', async () => {

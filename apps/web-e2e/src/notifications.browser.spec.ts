@@ -129,7 +129,6 @@ describe('the web app: notifications (Web Push, service worker)', () => {
       rules: { graceMs: GRACE_MS, collapseWindowMs: GRACE_MS },
       retry: { maxAttempts: 3, initialMs: 200, maxMs: 2_000 },
       ttlSeconds: 600,
-      sendTimeoutMs: 5_000,
       now: () => Date.now() + ahead,
       tickMs: 100,
     });

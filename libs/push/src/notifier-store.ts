@@ -238,6 +238,15 @@ export class NotifierStore {
     });
   }
 
+  /** Keeps a thread this notifier is still working on (its lease, renewed while it works). */
+  async renew(thread: ClaimedThread, until: number): Promise<void> {
+    await this.pool.query(
+      `UPDATE push_threads SET claimed_until = $3
+        WHERE user_id = $1 AND conversation_id = $2 AND claimed_until IS NOT NULL`,
+      [thread.userId, thread.conversationId, new Date(until)],
+    );
+  }
+
   /**
    * Lets go of threads whose work was cut short: at once (the notifier is stopping; another takes
    * them), or from `until` on (a failure: not taken again in a tight loop).

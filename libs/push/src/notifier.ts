@@ -38,8 +38,6 @@ export interface NotifierOptions {
   readonly retry: PushRetryPolicy;
   /** The push services keep a notification this long for a device that is away (RFC 8030 TTL). */
   readonly ttlSeconds: number;
-  /** The longest one request to a push service may take (the lease of a thread allows for it). */
-  readonly sendTimeoutMs: number;
   /** The notifier's clock (tests move it; the retries' waits are real time). */
   readonly now?: () => number;
   /** How often due threads are looked for (default 250 ms). */
@@ -62,6 +60,11 @@ const KEEP_DONE_MS = 24 * 3600 * 1000;
 const CLEAN_UP_EVERY_MS = 60_000;
 /** A thread whose work failed (PostgreSQL away) is looked at again after this. */
 const AFTER_FAILURE_MS = 5_000;
+/**
+ * How long a thread stays taken by the notifier working on it, renewed every third of it while it
+ * works: a notifier that dies lets its threads go within this time.
+ */
+const LEASE_MS = 30_000;
 
 class Stopping extends Error {}
 
@@ -118,7 +121,6 @@ class Dispatcher {
   private readonly settings: PushSettingsStore;
   private readonly now: () => number;
   private readonly report: NotifierInstrument;
-  private readonly leaseMs: number;
   private readonly stopping = new AbortController();
   private readonly working = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
@@ -131,9 +133,6 @@ class Dispatcher {
     this.settings = new PushSettingsStore(options.pool);
     this.now = options.now ?? Date.now;
     this.report = options.report ?? (() => undefined);
-    // Long enough for every attempt of every subscription, waits included, with room to spare.
-    const { maxAttempts, maxMs } = options.retry;
-    this.leaseMs = maxAttempts * (options.sendTimeoutMs + maxMs) + 60_000;
   }
 
   /** The consumer's handler: DeliveryPending of users with subscriptions become pending rows. */
@@ -181,7 +180,7 @@ class Dispatcher {
       }
       const free = (this.options.concurrency ?? 16) - this.working.size;
       if (free <= 0 || this.stopping.signal.aborted) return;
-      const threads = await this.store.claimDue(now, free, now + this.leaseMs);
+      const threads = await this.store.claimDue(now, free, now + LEASE_MS);
       for (const thread of threads) {
         const key = `${thread.userId}\0${thread.conversationId}`;
         this.working.set(
@@ -195,6 +194,13 @@ class Dispatcher {
   }
 
   private async work(thread: ClaimedThread): Promise<void> {
+    const renewal = setInterval(() => {
+      this.store
+        .renew(thread, this.now() + LEASE_MS)
+        .catch((error: unknown) =>
+          this.options.logger?.warn({ err: error }, 'a notification lease could not be renewed'),
+        );
+    }, LEASE_MS / 3);
     try {
       await this.notify(thread);
     } catch (error) {
@@ -208,6 +214,8 @@ class Dispatcher {
       await this.store
         .release([thread], stopping ? undefined : this.now() + AFTER_FAILURE_MS)
         .catch(() => undefined);
+    } finally {
+      clearInterval(renewal);
     }
   }
 

@@ -1,5 +1,6 @@
 // The push routes' input (a browser's PushSubscription, the settings) parsed into typed values once,
 // at the edge; a refusal is a DomainError the gateway maps to 400. Pure: no I/O.
+import { ECDH } from 'node:crypto';
 import { invalid } from '@parley/domain';
 import { loopbackHost, publicAddressOrHost } from './endpoint-addresses';
 
@@ -36,6 +37,16 @@ export interface PushSettings {
 }
 
 export const DEFAULT_PUSH_SETTINGS: PushSettings = { previews: true };
+
+/** Whether the bytes are a point of P-256 (the notifier could not encrypt for one that is not). */
+function onCurve(point: Buffer): boolean {
+  try {
+    ECDH.convertKey(point, 'prime256v1');
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** A base64url key of exactly `bytes` bytes (padding tolerated), returned without padding. */
 function parseKey(value: unknown, name: string, bytes: number): Buffer {
@@ -89,8 +100,8 @@ export function parsePushSubscription(body: Body, policy: EndpointPolicy): PushS
     throw invalid('INVALID_PUSH_KEYS', 'keys must be an object with p256dh and auth');
   const keyObject = keys as Body;
   const p256dh = parseKey(keyObject.p256dh, 'p256dh', P256DH_BYTES);
-  if (p256dh[0] !== 0x04)
-    throw invalid('INVALID_PUSH_KEYS', 'keys.p256dh must be an uncompressed P-256 point (0x04 first)');
+  if (p256dh[0] !== 0x04 || !onCurve(p256dh))
+    throw invalid('INVALID_PUSH_KEYS', 'keys.p256dh must be an uncompressed point of P-256 (0x04 first)');
   const auth = parseKey(keyObject.auth, 'auth', AUTH_BYTES);
   if (
     expirationTime !== undefined &&

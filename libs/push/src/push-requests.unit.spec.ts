@@ -99,6 +99,11 @@ describe('push subscription validation (pure)', () => {
       {},
       { p256dh: Buffer.concat([Buffer.from([2]), randomBytes(64)]).toString('base64url') },
     ],
+    [
+      'p256dh of 65 bytes that are no point of P-256',
+      {},
+      { p256dh: Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 7)]).toString('base64url') },
+    ],
     ['auth of 15 bytes', {}, { auth: randomBytes(15).toString('base64url') }],
     ['auth missing', {}, { auth: undefined }],
   ])('given %s, then INVALID_PUSH_KEYS', (_what, overrides, keys) => {

@@ -20,8 +20,10 @@ export type SendAttempt =
       /** The Retry-After header, if any: seconds, or an HTTP date. */
       readonly retryAfter?: string;
     }
-  /** No answer: refused connection, timeout, a reset, a refused address. */
-  | { readonly kind: 'no-answer'; readonly reason: string };
+  /** No answer: refused connection, timeout, a reset, an address that resolved to nothing public. */
+  | { readonly kind: 'no-answer'; readonly reason: string }
+  /** Not sent, and never will be: an endpoint this installation does not send to, keys it cannot encrypt for. */
+  | { readonly kind: 'not-sent'; readonly reason: string };
 
 export type SendVerdict =
   | { readonly kind: 'sent' }
@@ -41,7 +43,8 @@ export function retryAfterMs(header: string | undefined, now: number): number | 
 }
 
 const retriable = (attempt: SendAttempt): boolean =>
-  attempt.kind === 'no-answer' || attempt.status === 429 || attempt.status >= 500;
+  attempt.kind === 'no-answer' ||
+  (attempt.kind === 'answered' && (attempt.status === 429 || attempt.status >= 500));
 
 /**
  * The verdict on attempt number `attempt` (1 for the first). 2xx is sent; 404 and 410 drop the
@@ -56,6 +59,7 @@ export function judgeAttempt(
   now: number,
   random: () => number = Math.random,
 ): SendVerdict {
+  if (result.kind === 'not-sent') return { kind: 'failed', cause: 'rejected', reason: result.reason };
   if (result.kind === 'answered') {
     if (result.status >= 200 && result.status < 300) return { kind: 'sent' };
     if (result.status === 404 || result.status === 410) return { kind: 'gone', status: result.status };

@@ -47,6 +47,14 @@ describe('what a push service answer means (pure)', () => {
     });
   });
 
+  it('given a message that could not be sent at all (an endpoint refused here, keys it cannot encrypt for), then given up at once', () => {
+    expect(judgeAttempt({ kind: 'not-sent', reason: 'refused: http endpoint' }, 1, policy, now)).toEqual({
+      kind: 'failed',
+      cause: 'rejected',
+      reason: 'refused: http endpoint',
+    });
+  });
+
   it('given a Retry-After longer than the longest wait, then given up instead of waiting', () => {
     expect(judgeAttempt(answered(429, '3600'), 1, policy, now)).toMatchObject({
       kind: 'failed',

@@ -78,19 +78,28 @@ export class WebPushSender implements PushTransport {
     signal?: AbortSignal,
   ): Promise<SendAttempt> {
     const refused = this.refusal(subscription.endpoint);
-    if (refused) return { kind: 'no-answer', reason: refused };
+    if (refused) return { kind: 'not-sent', reason: refused };
     const { keys } = this.options;
-    const details = generateRequestDetails(
-      { endpoint: subscription.endpoint, keys: { p256dh: subscription.p256dh, auth: subscription.auth } },
-      message.payload,
-      {
-        vapidDetails: { subject: keys.subject, publicKey: keys.publicKey, privateKey: keys.privateKey },
-        TTL: message.ttlSeconds,
-        topic: message.topic,
-        urgency: 'normal',
-        contentEncoding: 'aes128gcm',
-      },
-    );
+    let details: ReturnType<typeof generateRequestDetails>;
+    try {
+      details = generateRequestDetails(
+        { endpoint: subscription.endpoint, keys: { p256dh: subscription.p256dh, auth: subscription.auth } },
+        message.payload,
+        {
+          vapidDetails: { subject: keys.subject, publicKey: keys.publicKey, privateKey: keys.privateKey },
+          TTL: message.ttlSeconds,
+          topic: message.topic,
+          urgency: 'normal',
+          contentEncoding: 'aes128gcm',
+        },
+      );
+    } catch (error) {
+      // Keys stored before they were checked as strictly as now, say: retrying cannot help.
+      return {
+        kind: 'not-sent',
+        reason: `cannot encrypt for this subscription: ${(error as Error).message}`,
+      };
+    }
     const headers = Object.fromEntries(
       Object.entries(details.headers).map(([name, value]) => [name, String(value)]),
     );
@@ -147,7 +156,10 @@ export class WebPushSender implements PushTransport {
         },
       );
       req.on('timeout', () => req.destroy(new Error(`no answer within ${this.options.timeoutMs} ms`)));
-      req.on('error', (error: Error) => resolve({ kind: 'no-answer', reason: error.message }));
+      req.on('error', (error: NodeJS.ErrnoException) =>
+        // A name that resolves to no public address will not do better next time.
+        resolve({ kind: error.code === 'EADDRNOTPUBLIC' ? 'not-sent' : 'no-answer', reason: error.message }),
+      );
       req.end(body);
     });
   }

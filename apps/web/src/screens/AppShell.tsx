@@ -16,8 +16,9 @@ import { useScreenTitle } from '../components/use-screen-title';
 import { NotificationSettings } from '../push/NotificationSettings';
 import { pushApi } from '../push/push-api';
 import { turnOff } from '../push/browser-push';
+import { onOpenRequest } from '../push/open-requests';
 import type { Session } from '../session-store';
-import { OPEN_CONVERSATION, clickTarget, conversationFromSearch } from '../../sw/notification-content';
+import { conversationFromSearch } from '../../sw/notification-content';
 
 export interface AppShellProps {
   readonly session: Session;
@@ -167,17 +168,7 @@ function Chats({ client, session }: { readonly client: ParleyClient; readonly se
   );
 
   // A click on a notification while this window is open: the service worker says which conversation.
-  useEffect(() => {
-    const worker = 'serviceWorker' in navigator ? navigator.serviceWorker : undefined;
-    if (!worker) return;
-    const onMessage = (event: MessageEvent<unknown>) => {
-      const target = clickTarget(event.data);
-      if ((event.data as { type?: unknown } | null)?.type === OPEN_CONVERSATION && target)
-        show({ conversationId: target.conversationId });
-    };
-    worker.addEventListener('message', onMessage);
-    return () => worker.removeEventListener('message', onMessage);
-  }, [show]);
+  useEffect(() => onOpenRequest((conversationId) => show({ conversationId })), [show]);
 
   const openSummary = (summary: ConversationSummary) => {
     const peerId = peerOf(summary, selfId);
