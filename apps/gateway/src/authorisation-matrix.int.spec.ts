@@ -2,7 +2,7 @@
 // a malformed one, `alg: none`, a wrong signature, an expired one, a blocked or deleted account, and
 // per resource another user, a non-member and a removed member. The routes are read from the express
 // router and the destinations from the gateway's tables, so a new one without a recipe here fails.
-import { randomUUID } from 'node:crypto';
+import { createECDH, randomBytes, randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { TokenService } from '@parley/auth';
 import { FrameParser, SERVER_COMMANDS, encodeFrame } from '@parley/stomp';
@@ -22,7 +22,19 @@ interface World {
   /** The owner's messages: one to act on, one the owner deletes for everybody. */
   readonly messageId: string;
   readonly spareMessageId: string;
+  /** A push subscription of the owner's. */
+  readonly pushSubscriptionId: string;
 }
+
+/** A browser's PushSubscription.toJSON(), with keys of its own. */
+const pushSubscription = () => {
+  const ecdh = createECDH('prime256v1');
+  ecdh.generateKeys();
+  return {
+    endpoint: `https://push.example.com/send/${randomUUID()}`,
+    keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') },
+  };
+};
 
 interface HttpRecipe {
   /** Public routes take no token; the others are checked against every bad token. */
@@ -109,6 +121,26 @@ const HTTP_RECIPES: Readonly<Record<string, HttpRecipe>> = {
     access: 'signed-in',
     request: (w) => ({ params: { userId: w.users.owner.userId } }),
     allowed: 'outsider',
+  },
+  // Push: each user has their own subscriptions and settings; another's subscription is 404.
+  'GET /v1/push/vapid-public-key': { access: 'signed-in', allowed: 'outsider' },
+  'POST /v1/push/subscriptions': {
+    access: 'signed-in',
+    request: () => ({ body: pushSubscription() }),
+    allowed: 'member',
+  },
+  'GET /v1/push/subscriptions': { access: 'signed-in', allowed: 'member' },
+  'DELETE /v1/push/subscriptions/:subscriptionId': {
+    access: 'signed-in',
+    request: (w) => ({ params: { subscriptionId: w.pushSubscriptionId } }),
+    relations: { 'another user': ['member', [404, 'NOT_FOUND']] },
+    allowed: 'owner',
+  },
+  'GET /v1/push/settings': { access: 'signed-in', allowed: 'member' },
+  'PUT /v1/push/settings': {
+    access: 'signed-in',
+    request: () => ({ body: { previews: false } }),
+    allowed: 'member',
   },
 };
 
@@ -250,7 +282,15 @@ describe('authorisation matrix', () => {
       expect(answer.status).toBe(202);
       return messageId;
     };
-    world = { users, groupId, messageId: await say(), spareMessageId: await say() };
+    const subscribed = await call('POST', '/v1/push/subscriptions', owner!.token, pushSubscription());
+    expect(subscribed.status).toBe(201);
+    world = {
+      users,
+      groupId,
+      messageId: await say(),
+      spareMessageId: await say(),
+      pushSubscriptionId: subscribed.body.subscriptionId as string,
+    };
     for (const [user, status] of [
       [blocked!, 'blocked'],
       [deleted!, 'deleted'],

@@ -50,6 +50,7 @@ import {
   type ReadinessCheck,
 } from '@parley/observability';
 import { PresenceSessions, PresenceTracker, readPresence, type PresenceOptions } from '@parley/presence';
+import { PushService, loadVapidKeys, type VapidSettings } from '@parley/push';
 import { EventPublisher } from '@parley/publishing';
 import {
   attachStompEndpoint,
@@ -107,6 +108,15 @@ export interface GatewayOptions {
   readonly retry?: Partial<RetryBudget>;
   /** Most inbox items written to a device and not ACKed at once. */
   readonly inboxWindow?: number;
+  /**
+   * Web Push subscriptions and settings (`/v1/push/...`): the cap per user, whether loopback http
+   * endpoints are accepted (tests), and the VAPID keys (the environment's, or the installation's).
+   */
+  readonly push?: {
+    readonly maxSubscriptionsPerUser: number;
+    readonly allowLoopbackHttp: boolean;
+    readonly vapid: VapidSettings;
+  };
   /** Metrics, lag and readiness checks beyond PostgreSQL and Redis (default: metrics of its own). */
   readonly observability?: {
     readonly metrics: ServiceMetrics;
@@ -265,6 +275,22 @@ function buildDelivery(
   return { openInbox, drained };
 }
 
+/** The push routes' service, with the installation's VAPID public key (created if this node is first). */
+async function pushService(
+  pool: Pool,
+  push: NonNullable<GatewayOptions['push']>,
+  logger?: Logger,
+): Promise<PushService> {
+  const { keys, source } = await loadVapidKeys(pool, push.vapid);
+  logger?.info({ source }, 'VAPID public key ready for the web app');
+  return new PushService({
+    pool,
+    vapidPublicKey: keys.publicKey,
+    maxSubscriptionsPerUser: push.maxSubscriptionsPerUser,
+    endpoints: { allowLoopbackHttp: push.allowLoopbackHttp },
+  });
+}
+
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { pool, logger } = options;
   const services = buildServices(options);
@@ -309,6 +335,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.observability?.lag ? { lag: options.observability.lag } : {}),
     checks: { ...dependencyChecks({ pool, redis: options.redis }), ...options.observability?.checks },
   };
+  const push = options.push && (await pushService(options.pool, options.push, logger));
   const app = createHttpApp({
     accounts,
     messaging: {
@@ -330,6 +357,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           }
         : {}),
     },
+    ...(push ? { push } : {}),
     onAccountStatusChanged: async (userId, status) => control.accountStatusChanged(userId, status),
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     ...(logger ? { logger } : {}),

@@ -63,6 +63,12 @@ const RECIPES: Readonly<Record<string, Recipe>> = {
     params: (w) => ({ conversationId: [w.groupId], userId: [w.victim.userId] }),
   },
   'GET /v1/users/:userId/presence': { params: (w) => ({ userId: [w.victim.userId] }) },
+  'GET /v1/push/vapid-public-key': {},
+  'POST /v1/push/subscriptions': { fields: ['endpoint', 'expirationTime', 'keys'] },
+  'GET /v1/push/subscriptions': {},
+  'DELETE /v1/push/subscriptions/:subscriptionId': { params: () => ({ subscriptionId: [randomUUID()] }) },
+  'GET /v1/push/settings': {},
+  'PUT /v1/push/settings': { fields: ['previews'] },
 };
 
 const garbage = fc.oneof(

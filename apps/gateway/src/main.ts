@@ -69,6 +69,11 @@ async function start(): Promise<StopService> {
     presence: config.presence,
     retry: config.delivery.retry,
     inboxWindow: config.delivery.window,
+    push: {
+      maxSubscriptionsPerUser: config.push.maxSubscriptionsPerUser,
+      allowLoopbackHttp: config.push.allowLoopbackHttp,
+      vapid: config.push.vapid,
+    },
     observability: {
       metrics,
       lag: new LagCollector(metrics, { admin, pool, topicPrefix: config.kafka.topicPrefix }),

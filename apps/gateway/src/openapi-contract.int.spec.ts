@@ -3,7 +3,7 @@
 // document names), and every answer's status is documented for its route and its body fits the
 // documented schema (ajv, JSON Schema 2020-12). The document served at /v1/openapi.json is the one
 // in the repository.
-import { randomUUID } from 'node:crypto';
+import { createECDH, randomBytes, randomUUID } from 'node:crypto';
 import { TokenService } from '@parley/auth';
 import { GATEWAY_OPENAPI } from '@parley/http-api';
 import { gatewayClients, type HttpAnswer, type TestUser } from '../test/gateway-clients';
@@ -23,6 +23,8 @@ interface World {
   readonly adminToken: string;
   readonly groupId: string;
   readonly messageId: string;
+  /** A push subscription of the owner's. */
+  readonly pushSubscriptionId: string;
 }
 
 interface Call {
@@ -41,6 +43,18 @@ interface Call {
 type Recipe = (w: World) => readonly Call[];
 
 const uniqueName = (label: string) => `${label}_${randomUUID().slice(0, 8)}`;
+
+/** A browser's PushSubscription.toJSON(), with keys of its own. */
+const pushSubscription = () => {
+  const ecdh = createECDH('prime256v1');
+  ecdh.generateKeys();
+  return {
+    endpoint: `https://push.example.com/send/${randomUUID()}`,
+    expirationTime: null,
+    keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') },
+  };
+};
+const renewed = pushSubscription();
 
 const RECIPES: Readonly<Record<string, Recipe>> = {
   'POST /v1/auth/register': (w) => [
@@ -159,6 +173,28 @@ const RECIPES: Readonly<Record<string, Recipe>> = {
     { token: w.outsider.token, params: { userId: w.owner.userId }, expect: 200 },
     { token: w.outsider.token, params: { userId: randomUUID() }, expect: 404 },
   ],
+  'GET /v1/push/vapid-public-key': (w) => [{ token: w.member.token, expect: 200 }],
+  'POST /v1/push/subscriptions': (w) => [
+    { token: w.member.token, body: renewed, expect: 201 },
+    { token: w.member.token, body: renewed, expect: 200 },
+    {
+      token: w.member.token,
+      body: { ...pushSubscription(), endpoint: 'http://push.example.com/x' },
+      expect: 400,
+    },
+    { token: w.member.token, body: [], expect: 400 },
+  ],
+  'GET /v1/push/subscriptions': (w) => [{ token: w.owner.token, expect: 200 }],
+  'DELETE /v1/push/subscriptions/{subscriptionId}': (w) => [
+    { token: w.member.token, params: { subscriptionId: w.pushSubscriptionId }, expect: 404 },
+    { token: w.owner.token, params: { subscriptionId: w.pushSubscriptionId }, expect: 204 },
+    { token: w.owner.token, params: { subscriptionId: 'bad id' }, expect: 400 },
+  ],
+  'GET /v1/push/settings': (w) => [{ token: w.member.token, expect: 200 }],
+  'PUT /v1/push/settings': (w) => [
+    { token: w.member.token, body: { previews: false }, expect: 200 },
+    { token: w.member.token, body: { previews: 'no' }, expect: 400 },
+  ],
   'GET /healthz': () => [{ expect: 200 }],
 };
 
@@ -215,7 +251,10 @@ describe('the OpenAPI document against the gateway', () => {
         })
       ).status,
     ).toBe(202);
+    const subscribed = await call('POST', '/v1/push/subscriptions', owner!.token, pushSubscription());
+    expect(subscribed.status).toBe(201);
     world = {
+      pushSubscriptionId: subscribed.body.subscriptionId as string,
       owner: owner!,
       member: member!,
       outsider: outsider!,

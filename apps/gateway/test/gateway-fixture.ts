@@ -64,6 +64,8 @@ export interface GatewayFixtureOptions {
   readonly kafkaReadiness?: boolean;
   /** Serve the web app built there at `/`, as main.ts serves dist/apps/web (default: none). */
   readonly webAppDir?: string;
+  /** Push routes (default: 10 subscriptions per user, loopback http endpoints accepted, keys kept in the database). */
+  readonly push?: Partial<NonNullable<GatewayOptions['push']>>;
 }
 
 export async function startGatewayFixture(
@@ -144,6 +146,12 @@ export async function startGatewayFixture(
     ...(options.typingLimit ? { typingLimit: options.typingLimit } : {}),
     ...(options.lookupLimit ? { lookupLimit: options.lookupLimit } : {}),
     ...(options.groupMembersMax ? { groupMembersMax: options.groupMembersMax } : {}),
+    push: {
+      maxSubscriptionsPerUser: 10,
+      allowLoopbackHttp: true,
+      vapid: { subject: 'mailto:tests@parley.invalid' },
+      ...options.push,
+    },
   };
   // Each node has its metrics and ops listener (on a free port), as main.ts gives it.
   const startNode = (overrides: Partial<GatewayOptions> = {}) =>

@@ -18,3 +18,13 @@ export {
 } from './stomp-fuzz';
 export { launchBrowser, chromiumPath, CHROMIUM_ARGS } from './browser';
 export { testPool } from './test-pool';
+export {
+  PushServiceReceiver,
+  checkVapid,
+  decryptAes128gcm,
+  type BrowserSubscriptionJson,
+  type PushAnswer,
+  type PushProblem,
+  type PushRequestSeen,
+  type ReceivedPush,
+} from './push-service-receiver';

@@ -2,8 +2,12 @@
 // `GET /v1/openapi.json`. apps/gateway/src/openapi-contract.int.spec.ts checks it against the express
 // router (every route documented, every documented route served) and real answers against it.
 import {
+  ALWAYS,
+  BODY_REFUSALS,
+  NOT_AN_OBJECT,
   PUBLIC,
   RETRY_AFTER_HEADER,
+  UNREADABLE,
   answer,
   idParameter,
   jsonBody,
@@ -11,23 +15,11 @@ import {
   queryParameter,
   refusals,
   schemaRef,
+  signedIn,
   type JsonObject,
 } from './document-parts';
 import { GATEWAY_SCHEMAS } from './gateway-schemas';
-
-/** Any bearer-token route: PROTOCOL Conventions, "Who may call what". */
-const TOKEN_CODES = ['TOKEN_MISSING', 'TOKEN_INVALID', 'TOKEN_EXPIRED', 'ACCOUNT_DISABLED'];
-/** A body the JSON parser could not read (every route that takes a body). */
-const UNREADABLE = ['MALFORMED_JSON', 'MALFORMED_BODY'];
-/** ... and one that is JSON but not an object (routes that read it through `asObject`). */
-const NOT_AN_OBJECT = [...UNREADABLE, 'INVALID_BODY'];
-/** What the JSON body parser refuses, besides 400. */
-const BODY_REFUSALS = { 413: ['BODY_TOO_LARGE'], 415: ['UNSUPPORTED_MEDIA_TYPE'] };
-/** Every route may meet these (the token check reads PostgreSQL; a fault is a fault). */
-const ALWAYS = { 500: ['INTERNAL'], 503: ['UNAVAILABLE'] };
-
-const signedIn = (byStatus: Readonly<Record<number, readonly string[]>>) =>
-  refusals({ 401: TOKEN_CODES, ...ALWAYS, ...byStatus });
+import { PUSH_PATHS, PUSH_SCHEMAS } from './push-openapi';
 
 const path = (name: string, description: string) => idParameter(name, description);
 const limit = (defaultLimit: number, max: number) =>
@@ -341,12 +333,13 @@ export const GATEWAY_OPENAPI: JsonObject = {
     { name: 'accounts' },
     { name: 'messages' },
     { name: 'conversations' },
+    { name: 'push' },
     { name: 'documentation' },
     { name: 'operations' },
   ],
-  paths: PATHS,
+  paths: { ...PATHS, ...PUSH_PATHS },
   components: {
-    schemas: GATEWAY_SCHEMAS,
+    schemas: { ...GATEWAY_SCHEMAS, ...PUSH_SCHEMAS },
     headers: { RetryAfter: RETRY_AFTER_HEADER },
     securitySchemes: {
       bearer: {
