@@ -19,9 +19,10 @@ type Caller = 'owner' | 'member' | 'outsider' | 'removed';
 interface World {
   readonly users: Record<Caller | 'carol' | 'dan' | 'blocked' | 'deleted', TestUser>;
   readonly groupId: string;
-  /** The owner's messages: one to act on, one the owner deletes for everybody. */
+  /** The owner's messages: one to act on, one the owner deletes for everybody, one to edit. */
   readonly messageId: string;
   readonly spareMessageId: string;
+  readonly editableMessageId: string;
 }
 
 interface HttpRecipe {
@@ -68,6 +69,12 @@ const HTTP_RECIPES: Readonly<Record<string, HttpRecipe>> = {
     request: (w) => ({ body: { messageId: randomUUID(), conversationId: w.groupId, text: 'matrix' } }),
     relations: CONVERSATION_CASES,
     allowed: 'member',
+  },
+  'PATCH /v1/messages/:messageId': {
+    access: 'signed-in',
+    request: (w) => ({ params: { messageId: w.editableMessageId }, body: { text: 'matrix' } }),
+    relations: { ...CONVERSATION_CASES, 'another user': ['member', [403, 'NOT_SENDER']] },
+    allowed: 'owner',
   },
   'PATCH /v1/messages/:messageId/status': {
     access: 'signed-in',
@@ -177,6 +184,15 @@ const STOMP_RECIPES: Readonly<Record<string, StompRecipe>> = {
     relations: { ...STOMP_CONVERSATION_CASES, 'another user': ['member', 'NOT_SENDER'] },
     allowed: 'owner',
   },
+  'SEND /app/chat.edit': {
+    frame: (w) => ({
+      command: 'SEND',
+      headers: { destination: '/app/chat.edit' },
+      body: { messageId: w.editableMessageId, text: 'matrix' },
+    }),
+    relations: { ...STOMP_CONVERSATION_CASES, 'another user': ['member', 'NOT_SENDER'] },
+    allowed: 'owner',
+  },
   'SEND /app/chat.typing': {
     frame: (w) => ({
       command: 'SEND',
@@ -250,7 +266,13 @@ describe('authorisation matrix', () => {
       expect(answer.status).toBe(202);
       return messageId;
     };
-    world = { users, groupId, messageId: await say(), spareMessageId: await say() };
+    world = {
+      users,
+      groupId,
+      messageId: await say(),
+      spareMessageId: await say(),
+      editableMessageId: await say(),
+    };
     for (const [user, status] of [
       [blocked!, 'blocked'],
       [deleted!, 'deleted'],
