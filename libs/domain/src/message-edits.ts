@@ -50,12 +50,7 @@ export function editWindowOpen(sentAtMs: number, nowMs: number, windowMs: number
  * Checked in that order, so a non-sender learns nothing about the message's state. Throws the
  * refusal; returns when the edit may be recorded.
  */
-export function checkEdit(
-  message: EditableMessage,
-  editorId: string,
-  nowMs: number,
-  windowMs: number,
-): void {
+export function checkEdit(message: EditableMessage, editorId: string, nowMs: number, windowMs: number): void {
   if (message.senderId !== editorId)
     throw new DomainError('forbidden', 'NOT_SENDER', 'only the sender may edit a message');
   if (message.deletedForEverybody)

@@ -211,7 +211,12 @@ export class MessageService {
       return answer(request.editId, row.retried_at.getTime());
     const now = this.now();
     checkEdit(
-      { messageId, senderId, sentAtMs: row.sent_at.getTime(), deletedForEverybody: row.deleted_for_everybody },
+      {
+        messageId,
+        senderId,
+        sentAtMs: row.sent_at.getTime(),
+        deletedForEverybody: row.deleted_for_everybody,
+      },
       userId,
       now,
       this.deps.editWindowMs ?? EDIT_WINDOW_MS_DEFAULT,
