@@ -178,6 +178,25 @@ describe('message edits over HTTP and STOMP (PROTOCOL §2.7)', () => {
     expect(await history(ada, conversationId)).toHaveLength(1);
   });
 
+  it('takes an edit sent the moment the send was answered (the typo fixed at once)', async () => {
+    const { ada, bob, conversationId } = await group();
+    const answers = await Promise.all(
+      [1, 2, 3, 4, 5].map(async (n) => {
+        const messageId = await say(ada, conversationId, `tpyo ${n}`);
+        return [messageId, (await edit(ada, messageId, { text: `typo ${n}` })).status] as const;
+      }),
+    );
+    expect(answers.map(([, status]) => status)).toEqual([200, 200, 200, 200, 200]);
+    await waitFor(async () => (await history(bob, conversationId)).every((m) => m.text.startsWith('typo')));
+    // Another user's fresh message does not wait: it is not theirs (nor is an unknown id). Until it
+    // is recorded for all to see it is not found; then it is someone else's.
+    const started = Date.now();
+    const theirs = await say(bob, conversationId, 'mine');
+    expect([403, 404]).toContain((await edit(ada, theirs, { text: 'no' })).status);
+    expect((await edit(ada, randomUUID(), { text: 'no' })).status).toBe(404);
+    expect(Date.now() - started).toBeLessThan(4_000);
+  });
+
   it('an offline member gets the message and its edits on replay after connecting, in order', async () => {
     const { ada, carol, conversationId } = await group();
     const messageId = await say(ada, conversationId, 'draft');
@@ -287,6 +306,12 @@ describe('message edits over HTTP and STOMP (PROTOCOL §2.7)', () => {
       [
         'a message deleted for everybody',
         async (w) => {
+          // A deletion right after the send may find the claim not yet marked (PROTOCOL §2.7 asks for
+          // a message that is recorded): the spec waits until the read model has it.
+          await waitFor(async () => {
+            const page = await call('GET', `/v1/messages?since=2020-01-01T00:00:00Z`, w.ada.token);
+            return page.body.messages.some((m: any) => m.messageId === w.messageId);
+          });
           const status = await call('PATCH', `/v1/messages/${w.messageId}/status`, w.ada.token, {
             status: 'deleted_for_everybody',
           });

@@ -187,7 +187,7 @@ export class MessageService {
   async edit(userId: string, request: EditRequest): Promise<EditAnswer> {
     await this.deps.rateLimiter.take(userId);
     const { messageId } = request;
-    const { conversationId, senderId } = await this.visibleMessage(userId, messageId);
+    const { conversationId, senderId } = await this.ownOrVisibleMessage(userId, messageId);
     // Sent a moment ago: its row (send time, deletion) shows once the projector has it.
     const row = await waitForReadModel<{
       sent_at: Date;
@@ -400,6 +400,38 @@ export class MessageService {
     // The same answer for a conversation that does not exist: non-members learn nothing.
     if (!(await this.deps.directory.isMember(conversationId, userId)))
       throw notFound('conversation', conversationId);
+  }
+
+  /**
+   * As visibleMessage, but the sender's own message whose send was answered a moment ago counts as
+   * soon as the projector has it: the claim is marked acked just after the answer, and an edit of a
+   * typo may come right after the send. Only an unacked claim of the caller waits; anything else is
+   * answered at once.
+   */
+  private async ownOrVisibleMessage(
+    userId: string,
+    messageId: string,
+  ): Promise<{ conversationId: string; senderId: string }> {
+    try {
+      return await this.visibleMessage(userId, messageId);
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code !== 'NOT_FOUND') throw error;
+      const { rowCount } = await this.deps.pool.query(
+        'SELECT 1 FROM message_claims WHERE message_id = $1 AND sender_id = $2 AND NOT acked',
+        [messageId, userId],
+      );
+      if (!rowCount) throw error;
+      // Never recorded (the send failed for good): still not found.
+      await waitForReadModel(
+        this.deps.pool,
+        'SELECT 1 FROM messages WHERE message_id = $1',
+        [messageId],
+        5_000,
+      ).catch(() => {
+        throw error;
+      });
+      return this.visibleMessage(userId, messageId);
+    }
   }
 
   /** A message the caller may act on: sent (acked), in a conversation the caller is a member of. */
