@@ -1,11 +1,11 @@
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { EventSerde } from '@parley/events';
 import { BatchingProducer } from '@parley/kafka';
 import { ProjectionRunner } from '@parley/projections';
 import { EventPublisher } from '@parley/publishing';
 import { ALL_PROJECTIONS } from '@parley/read-models';
 import { ChatTraffic } from '@parley/chat-traffic';
-import { createTestWorld, waitFor, type TestWorld } from '@parley/testing';
+import { testPool, createTestWorld, waitFor, type TestWorld } from '@parley/testing';
 import { parley } from '../test/cli-harness';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -40,7 +40,7 @@ describe('parley projections rebuild|verify, while messages keep flowing', () =>
 
   beforeAll(async () => {
     world = await createTestWorld('rebuild', { database: true });
-    pool = new Pool({ connectionString: world.databaseUrl });
+    pool = testPool({ connectionString: world.databaseUrl });
     const serde = new EventSerde(world.env.schemaRegistryUrl);
     await serde.registerAll();
     producer = new BatchingProducer(world.kafka);

@@ -1,7 +1,7 @@
 // Test support for the gateway's integration tests: a world of its own with the projections the
 // gateway reads, and a gateway node (HTTP API and STOMP endpoint) on a free port.
 import { Redis } from 'ioredis';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import type { AccountEventPublisher, SignInLimits } from '@parley/accounts';
 import { TokenService, type ConcurrencyLimit } from '@parley/auth';
 import { startDeliveryWorker, type RetryBudget } from '@parley/delivery';
@@ -13,7 +13,7 @@ import { BatchingProducer, KafkaAdmin } from '@parley/kafka';
 import { ProjectionRunner, type Projection } from '@parley/projections';
 import type { EventPublisher } from '@parley/publishing';
 import { ALL_PROJECTIONS } from '@parley/read-models';
-import { createTestWorld, type TestWorld } from '@parley/testing';
+import { testPool, createTestWorld, type TestWorld } from '@parley/testing';
 import { startGateway, type Gateway, type GatewayOptions } from '../src/gateway';
 
 export const TEST_JWT_SECRET = 'integration-test-secret-of-enough-length!';
@@ -73,7 +73,7 @@ export async function startGatewayFixture(
   options: GatewayFixtureOptions = {},
 ): Promise<GatewayFixture> {
   const world = await createTestWorld(label, { database: true });
-  const pool = new Pool({ connectionString: world.databaseUrl, max: 20 });
+  const pool = testPool({ connectionString: world.databaseUrl, max: 20 });
   const producer = new BatchingProducer(
     world.kafka,
     options.sendTimeoutMs ? { sendTimeoutMs: options.sendTimeoutMs } : {},

@@ -1,13 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { EVENT_TOPIC, EventSerde, type ParleyEvent } from '@parley/events';
 import { BatchingProducer, KafkaAdmin } from '@parley/kafka';
 import { PROJECT_MIGRATIONS, dropDatabase, ensureDatabase, migrate } from '@parley/postgres';
 import { ProjectionRunner } from '@parley/projections';
 import { ALL_PROJECTIONS } from '@parley/read-models';
-import { createTestWorld, databaseUrlFor, randomName, waitFor, type TestWorld } from '@parley/testing';
+import {
+  testPool,
+  createTestWorld,
+  databaseUrlFor,
+  randomName,
+  waitFor,
+  type TestWorld,
+} from '@parley/testing';
 
 const READ_MODEL_TABLES = {
   users: 'user_id',
@@ -279,8 +286,8 @@ describe('projector killed with kill -9 mid-stream', () => {
   });
 
   it('ends with read models identical to a run without the kill', async () => {
-    const live = new Pool({ connectionString: world.databaseUrl });
-    const reference = new Pool({ connectionString: referenceUrl() });
+    const live = testPool({ connectionString: world.databaseUrl });
+    const reference = testPool({ connectionString: referenceUrl() });
     try {
       const firstHalf = scriptedEvents(0, 12);
       await produce(firstHalf);

@@ -13,7 +13,7 @@ import {
 } from '@parley/projections';
 import { analyticsProjection } from '@parley/analytics';
 import { messagesProjection } from '@parley/read-models';
-import { databaseUrlFor, randomName, stackEnv } from '@parley/testing';
+import { testPool, databaseUrlFor, randomName, stackEnv } from '@parley/testing';
 
 /** A small deterministic generator, so a failing log can be replayed from its seed. */
 function random(seed: number) {
@@ -144,7 +144,7 @@ describe.each([
     expect('applyChunk' in projection).toBe(true);
     await ensureDatabase(databaseUrl);
     await migrate({ databaseUrl, ...PROJECT_MIGRATIONS });
-    pool = new Pool({ connectionString: databaseUrl, max: 1 });
+    pool = testPool({ connectionString: databaseUrl, max: 1 });
     client = await pool.connect();
   });
 

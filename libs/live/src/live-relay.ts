@@ -9,6 +9,8 @@ import {
   type KafkaClient,
 } from '@parley/kafka';
 import type { Logger } from '@parley/logging';
+import { ProjectionWatermark } from '@parley/projections';
+import { messagesProjection } from '@parley/read-models';
 import { prefixedTopic } from '@parley/topics';
 import type { ChannelPublisher } from './live-channels';
 
@@ -36,8 +38,11 @@ const iso = (ms: number) => new Date(ms).toISOString();
  */
 export class LiveRelay {
   private readonly consumer: ConsumerRunner<ParleyEvent>;
+  /** A read's receipts name the messages it covers, from the messages projection's rows. */
+  private readonly messagesApplied: ProjectionWatermark;
 
   constructor(private readonly options: LiveRelayOptions) {
+    this.messagesApplied = new ProjectionWatermark(options.pool, messagesProjection.name);
     this.consumer = new ConsumerRunner<ParleyEvent>(options.kafka, {
       groupId: `${options.topicPrefix}parley.live-relay`,
       topics: [
@@ -122,6 +127,9 @@ export class LiveRelay {
             upToSeq,
             at: iso(event.occurredAt),
           });
+          // The reader saw those messages, but this relay may be ahead of the projection that
+          // writes them: a receipt for a message not yet in the read model would never be sent.
+          await this.messagesApplied.reached(record.topic, record.partition, BigInt(upToSeq));
           await this.readReceipts(event.conversationId, event.readerId, upToSeq, event.occurredAt);
           break;
         }

@@ -17,3 +17,4 @@ export {
   type StompMutation,
 } from './stomp-fuzz';
 export { launchBrowser, chromiumPath, CHROMIUM_ARGS } from './browser';
+export { testPool } from './test-pool';
