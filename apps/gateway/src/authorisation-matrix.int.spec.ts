@@ -19,11 +19,12 @@ type Caller = 'owner' | 'member' | 'outsider' | 'removed';
 interface World {
   readonly users: Record<Caller | 'carol' | 'dan' | 'blocked' | 'deleted', TestUser>;
   readonly groupId: string;
-  /** The owner's messages: one to act on, one the owner deletes for everybody. */
+  /** The owner's messages: one to act on, one the owner deletes for everybody, one to edit. */
   readonly messageId: string;
   readonly spareMessageId: string;
   /** A push subscription of the owner's. */
   readonly pushSubscriptionId: string;
+  readonly editableMessageId: string;
 }
 
 /** A browser's PushSubscription.toJSON(), with keys of its own. */
@@ -80,6 +81,12 @@ const HTTP_RECIPES: Readonly<Record<string, HttpRecipe>> = {
     request: (w) => ({ body: { messageId: randomUUID(), conversationId: w.groupId, text: 'matrix' } }),
     relations: CONVERSATION_CASES,
     allowed: 'member',
+  },
+  'PATCH /v1/messages/:messageId': {
+    access: 'signed-in',
+    request: (w) => ({ params: { messageId: w.editableMessageId }, body: { text: 'matrix' } }),
+    relations: { ...CONVERSATION_CASES, 'another user': ['member', [403, 'NOT_SENDER']] },
+    allowed: 'owner',
   },
   'PATCH /v1/messages/:messageId/status': {
     access: 'signed-in',
@@ -209,6 +216,15 @@ const STOMP_RECIPES: Readonly<Record<string, StompRecipe>> = {
     relations: { ...STOMP_CONVERSATION_CASES, 'another user': ['member', 'NOT_SENDER'] },
     allowed: 'owner',
   },
+  'SEND /app/chat.edit': {
+    frame: (w) => ({
+      command: 'SEND',
+      headers: { destination: '/app/chat.edit' },
+      body: { messageId: w.editableMessageId, text: 'matrix' },
+    }),
+    relations: { ...STOMP_CONVERSATION_CASES, 'another user': ['member', 'NOT_SENDER'] },
+    allowed: 'owner',
+  },
   'SEND /app/chat.typing': {
     frame: (w) => ({
       command: 'SEND',
@@ -290,6 +306,7 @@ describe('authorisation matrix', () => {
       messageId: await say(),
       spareMessageId: await say(),
       pushSubscriptionId: subscribed.body.subscriptionId as string,
+      editableMessageId: await say(),
     };
     for (const [user, status] of [
       [blocked!, 'blocked'],

@@ -82,6 +82,8 @@ export interface GatewayOptions {
   readonly typingLimit?: TokenBucketLimit;
   readonly lookupLimit?: TokenBucketLimit;
   readonly groupMembersMax?: number;
+  /** How long after sending the sender may edit a message (EDIT_WINDOW_MS; default 24 h). */
+  readonly editWindowMs?: number;
   /** Login and registration per client address and per username, counted in Redis by all nodes. */
   readonly signInLimits: SignInLimits;
   /** Password hashes and checks at once on this node, and how many may wait. */
@@ -226,6 +228,7 @@ function buildServices(options: GatewayOptions) {
           }
         : {}),
       onTyping: (conversationId, userId) => typing.typing(conversationId, userId),
+      ...(options.editWindowMs !== undefined ? { editWindowMs: options.editWindowMs } : {}),
       ...(logger ? { logger } : {}),
     }),
     conversations: new ConversationService({

@@ -44,6 +44,10 @@ const RECIPES: Readonly<Record<string, Recipe>> = {
     admin: true,
   },
   'POST /v1/messages': { fields: ['messageId', 'conversationId', 'recipientId', 'text'] },
+  'PATCH /v1/messages/:messageId': {
+    fields: ['text', 'editId'],
+    params: (w) => ({ messageId: [w.messageId] }),
+  },
   'PATCH /v1/messages/:messageId/status': {
     fields: ['status'],
     params: (w) => ({ messageId: [w.messageId] }),

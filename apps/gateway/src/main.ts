@@ -58,6 +58,7 @@ async function start(): Promise<StopService> {
     typingLimit: config.typingLimit,
     lookupLimit: config.lookupLimit,
     groupMembersMax: config.groupMembersMax,
+    editWindowMs: config.editWindowMs,
     signInLimits: config.accounts.signInLimits,
     passwordHashing: config.accounts.passwordHashing,
     trustProxy: config.accounts.trustProxy,

@@ -116,6 +116,17 @@ const RECIPES: Readonly<Record<string, Recipe>> = {
     { token: w.owner.token, query: 'since=2020-01-01T00:00:00Z&limit=1', expect: 200 },
     { token: w.owner.token, query: 'since=yesterday', expect: 400 },
   ],
+  'PATCH /v1/messages/{messageId}': (w) => [
+    { token: w.owner.token, params: { messageId: w.messageId }, body: { text: 'hello!' }, expect: 200 },
+    { token: w.member.token, params: { messageId: w.messageId }, body: { text: 'mine?' }, expect: 403 },
+    { token: w.outsider.token, params: { messageId: w.messageId }, body: { text: 'hi' }, expect: 404 },
+    {
+      token: w.owner.token,
+      params: { messageId: w.messageId },
+      body: { text: 'x'.repeat(4_001) },
+      expect: 400,
+    },
+  ],
   'PATCH /v1/messages/{messageId}/status': (w) => [
     { token: w.member.token, params: { messageId: w.messageId }, body: { status: 'read' }, expect: 204 },
     {

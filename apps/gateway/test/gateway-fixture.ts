@@ -58,6 +58,8 @@ export interface GatewayFixtureOptions {
   readonly typingLimit?: TokenBucketLimit;
   readonly lookupLimit?: TokenBucketLimit;
   readonly groupMembersMax?: number;
+  /** How long after sending a message may be edited (default: the gateway's, 24 h). */
+  readonly editWindowMs?: number;
   /** The producer's deadline per send (KAFKA_SEND_TIMEOUT_MS; default the class's 30 s). */
   readonly sendTimeoutMs?: number;
   /** `/readyz` checks Kafka too, as main.ts wires it (default: PostgreSQL and Redis only). */
@@ -152,6 +154,7 @@ export async function startGatewayFixture(
       vapid: { subject: 'mailto:tests@parley.invalid' },
       ...options.push,
     },
+    ...(options.editWindowMs !== undefined ? { editWindowMs: options.editWindowMs } : {}),
   };
   // Each node has its metrics and ops listener (on a free port), as main.ts gives it.
   const startNode = (overrides: Partial<GatewayOptions> = {}) =>

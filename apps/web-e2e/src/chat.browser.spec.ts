@@ -140,6 +140,41 @@ describe('the web app: chat (served by the gateway, in Chromium)', () => {
     expect(await ada.page.evaluate(() => document.activeElement?.id)).toBe('chat-heading');
   });
 
+  it('edits an own message: the other page sees the new text and that it was edited', async () => {
+    const ada = await user('ada', 'Ada');
+    const bob = await user('bob', 'Bob');
+    await startChat(ada.page, bob.username);
+    await send(ada.page, 'See you at 5');
+    await conversation(bob.page, /See you at 5/).click();
+    await message(bob.page, 'See you at 5').waitFor();
+
+    // Only one's own messages have Edit.
+    await send(bob.page, 'Fine');
+    const theirs = message(ada.page, 'Fine');
+    await theirs.getByLabel('Message options').click();
+    expect(await theirs.getByRole('button', { name: 'Edit', exact: true }).count()).toBe(0);
+    await theirs.getByLabel('Message options').click();
+
+    const mine = message(ada.page, 'See you at 5');
+    await mine.getByLabel('Message options').click();
+    await mine.getByRole('button', { name: 'Edit', exact: true }).click();
+    const field = ada.page.getByRole('textbox', { name: 'Edit message' });
+    expect(await field.inputValue()).toBe('See you at 5');
+    expect(await field.evaluate((element) => element === document.activeElement)).toBe(true);
+    await field.fill('See you at 6');
+    await field.press('Enter');
+
+    for (const page of [ada.page, bob.page]) {
+      await message(page, 'See you at 6').locator('.message-edited', { hasText: 'edited' }).waitFor();
+      expect(await message(page, 'See you at 5').count()).toBe(0);
+    }
+    expect(await message(bob.page, 'Fine').locator('.message-edited').count()).toBe(0);
+    // The edit is kept: after a reload, history shows it too.
+    await bob.page.reload();
+    await conversation(bob.page, /Ada/).click();
+    await message(bob.page, 'See you at 6').locator('.message-edited').waitFor();
+  });
+
   it('history loads page by page as the reader scrolls back', async () => {
     const ada = await user('ada', 'Ada');
     const bob = await user('bob', 'Bob');

@@ -1,5 +1,5 @@
 import { ParleyError } from './errors';
-import type { ConversationPage, MessagePage, Presence, Session, UserProfile } from './protocol';
+import type { ConversationPage, EditAnswer, MessagePage, Presence, Session, UserProfile } from './protocol';
 
 /** The `fetch` the SDK calls (the global one by default). */
 export type FetchLike = (
@@ -88,6 +88,14 @@ export class HttpApi {
     status: 'read' | 'deleted_for_sender' | 'deleted_for_everybody',
   ): Promise<void> {
     return this.call('PATCH', `/v1/messages/${enc(messageId)}/status`, { status });
+  }
+
+  /**
+   * Edits one's own message (PROTOCOL §2.7). Sending the same `editId` again is safe: the edit
+   * counts once, and a retry after it was recorded gets the first answer.
+   */
+  editMessage(messageId: string, body: { text: string; editId?: string }): Promise<EditAnswer> {
+    return this.call('PATCH', `/v1/messages/${enc(messageId)}`, body);
   }
 
   createGroup(body: { title: string; memberIds: readonly string[] }): Promise<{ conversationId: string }> {

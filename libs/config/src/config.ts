@@ -197,6 +197,13 @@ const envShape = {
   LOOKUP_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(5),
   LOOKUP_RATE_BURST: z.coerce.number().int().min(1).max(1_000_000).default(60),
   GROUP_MEMBERS_MAX: z.coerce.number().int().min(2).max(100_000).default(1_000),
+  // How long after sending the sender may edit a message (24 h; at most a year).
+  EDIT_WINDOW_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(366 * 24 * 3600 * 1000)
+    .default(24 * 3600 * 1000),
   // Accounts hardening: admins by id, sign-in limits, the password hashing cap, client addresses.
   ADMIN_USER_IDS: commaList,
   LOGIN_USERNAME_RATE_PER_MINUTE: perMinute.default(10),
@@ -379,6 +386,7 @@ function toConfig(env: Env) {
           : {}),
       },
     },
+    editWindowMs: env.EDIT_WINDOW_MS,
     accounts: {
       adminUserIds: env.ADMIN_USER_IDS,
       signInLimits: {

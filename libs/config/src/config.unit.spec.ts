@@ -95,6 +95,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ STOMP_MAX_BUFFERED_BYTES: '1000' })).toThrow(/STOMP_MAX_BUFFERED_BYTES/);
   });
 
+  it('gives message edits a window of 24 h by default, settable from 1 s to a year', () => {
+    expect(loadConfig({}).editWindowMs).toBe(24 * 3600 * 1000);
+    expect(loadConfig({ EDIT_WINDOW_MS: '900000' }).editWindowMs).toBe(900_000);
+    for (const bad of ['999', '-1', 'soon', String(367 * 24 * 3600 * 1000)])
+      expect(() => loadConfig({ EDIT_WINDOW_MS: bad })).toThrow(/EDIT_WINDOW_MS/);
+  });
+
   it('puts the ops endpoints on a private listener by default', () => {
     const config = loadConfig({});
     expect(config.ops).toEqual({ host: '127.0.0.1', consumerStallMs: 60_000 });

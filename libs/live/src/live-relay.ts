@@ -33,7 +33,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /**
  * Live notices from chat.messages and chat.presence (PROTOCOL §3, live only): `/user/queue/receipts`
  * tells senders sent, pending, delivered, read and failed; `/topic/conversation.{id}` carries
- * messages, statuses, reads and deletions; `/user/queue/presence` tells who went on- or offline. A consumer group of its own that starts at the end of the log: what happened
+ * messages, statuses, reads, edits and deletions; `/user/queue/presence` tells who went on- or offline. A consumer group of its own that starts at the end of the log: what happened
  * while nobody listened is read through the history calls.
  */
 export class LiveRelay {
@@ -140,6 +140,17 @@ export class LiveRelay {
               messageId: event.messageId,
               conversationId: event.conversationId,
             });
+          break;
+        case 'MessageEdited':
+          // Every edit as it is recorded; a client drops one of a message it holds as deleted.
+          publisher.toConversation(event.conversationId, {
+            kind: 'edited',
+            messageId: event.messageId,
+            conversationId: event.conversationId,
+            editId: event.editId,
+            text: event.text,
+            editedAt: iso(event.occurredAt),
+          });
           break;
         case 'PresenceChanged':
           await this.presenceNotices(event.userId, event.status, event.lastSeen);

@@ -184,6 +184,31 @@ const PATHS: Readonly<Record<string, JsonObject>> = {
       },
     },
   },
+  '/v1/messages/{messageId}': {
+    patch: {
+      operationId: 'editMessage',
+      summary: 'Edit one of the caller’s messages (PROTOCOL §2.7)',
+      description:
+        'Only the sender, within EDIT_WINDOW_MS (24 h) of sending, never after a deletion for everybody; the text follows the rules of a send. Answered once Kafka has the edit; history shows it a moment later. A retry with the same `editId` records nothing new and gets the first answer once that shows. Edits count against the send rate limit.',
+      tags: ['messages'],
+      parameters: [path('messageId', 'One of the caller’s messages.')],
+      requestBody: jsonBody(schemaRef('EditRequest')),
+      responses: {
+        200: answer(
+          'Recorded (or the answer to the first edit with this `editId`).',
+          schemaRef('EditAnswer'),
+        ),
+        ...signedIn({
+          400: [...NOT_AN_OBJECT, 'INVALID_ID', 'INVALID_TEXT', 'TEXT_TOO_LONG', 'INVALID_CHARACTER'],
+          403: ['NOT_SENDER'],
+          404: ['NOT_FOUND'],
+          409: ['MESSAGE_DELETED', 'EDIT_WINDOW_CLOSED'],
+          ...BODY_REFUSALS,
+          429: ['RATE_LIMITED'],
+        }),
+      },
+    },
+  },
   '/v1/messages/{messageId}/status': {
     patch: {
       operationId: 'changeMessageStatus',
