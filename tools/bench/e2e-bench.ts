@@ -48,7 +48,8 @@ export async function runE2eBench(argv: readonly string[], log: Log): Promise<vo
   const world = await startBenchWorld(
     log,
     {
-      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/parley_bench_e2e',
+      // BENCH_DATABASE_URL: a database of its own when others run benchmarks on the same server.
+      DATABASE_URL: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/parley_bench_e2e',
       SEND_RATE_PER_SECOND: '1000000',
       SEND_RATE_BURST: '1000000',
       // The gateway's heap is read after a full collection (see gc-probe.js).

@@ -4,7 +4,14 @@ import { build } from 'esbuild';
 const ROOT = resolve(__dirname, '../..');
 
 /** The services `npm start` runs (the CLI stays TypeScript: it runs briefly, on a developer's command). */
-export const SERVICES = ['schema-registry', 'projector', 'delivery', 'gateway', 'analytics'] as const;
+export const SERVICES = [
+  'schema-registry',
+  'projector',
+  'delivery',
+  'gateway',
+  'analytics',
+  'notifier',
+] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 /** Where a service's build lands: three levels down, like `libs/<lib>/src/`, so paths to the repository's schemas and migrations resolve the same from both. */

@@ -10,6 +10,7 @@ export const WEB_APP_BUILD = resolve(ROOT, 'dist/apps/web');
 /** What the build reads: the app, the SDK it bundles, and the lock file (a new Vite or React changes the output). */
 const WEB_APP_SOURCES = [
   'apps/web/src',
+  'apps/web/sw',
   'libs/client/src',
   'apps/web/public',
   'apps/web/index.html',

@@ -63,6 +63,8 @@ async function test(extraArgs: readonly string[], options = { checks: true }): P
     // The web app is browser code (DOM, JSX, ES modules), and its browser specs run code in pages:
     // projects of their own, so the DOM's types stay out of the services'.
     ['Type-checking the web app (tsc)', 'tsc', ['-p', 'apps/web/tsconfig.json'], 'type errors'],
+    // The service worker runs in a worker's global scope (WebWorker types, no DOM).
+    ['Type-checking the service worker (tsc)', 'tsc', ['-p', 'apps/web/sw/tsconfig.json'], 'type errors'],
     ['Type-checking the browser specs (tsc)', 'tsc', ['-p', 'apps/web-e2e/tsconfig.json'], 'type errors'],
     // The module-boundary rule reads Nx's project graph and silently skips itself when none is cached
     // (as on a fresh clone): compute it first.
@@ -103,6 +105,7 @@ async function test(extraArgs: readonly string[], options = { checks: true }): P
     analyticsPort: await freePort(),
     gatewayOpsPort: await freePort(),
     analyticsOpsPort: await freePort(),
+    notifierPort: await freePort(),
     jwtSecret: 'per-run',
   });
   let code = 1;

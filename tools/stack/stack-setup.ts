@@ -25,7 +25,7 @@ export interface Stack {
   teardown(): Promise<void>;
 }
 
-export type AppName = 'projector' | 'delivery' | 'gateway' | 'analytics';
+export type AppName = 'projector' | 'delivery' | 'gateway' | 'analytics' | 'notifier';
 
 export interface SetUpOptions {
   readonly registryPort?: number;
@@ -33,6 +33,8 @@ export interface SetUpOptions {
   readonly deliveryPort?: number;
   readonly gatewayPort?: number;
   readonly analyticsPort?: number;
+  /** The notifier's ops listener (default: NOTIFIER_PORT). */
+  readonly notifierPort?: number;
   /** The ops listeners (/readyz, /metrics) of the gateway and analytics (default: GATEWAY_OPS_PORT, ANALYTICS_OPS_PORT). */
   readonly gatewayOpsPort?: number;
   readonly analyticsOpsPort?: number;
@@ -170,6 +172,7 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
     const gatewayOpsPort = options.gatewayOpsPort ?? config.gateway.opsPort;
     const analyticsPort = options.analyticsPort ?? config.analytics.port;
     const analyticsOpsPort = options.analyticsOpsPort ?? config.analytics.opsPort;
+    const notifierPort = options.notifierPort ?? config.push.notifierPort;
     const apps: {
       n: number;
       name: AppName;
@@ -213,6 +216,13 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
         },
         readyPort: analyticsOpsPort,
       },
+      {
+        n: 13,
+        name: 'notifier',
+        title: 'Notifier (Web Push)',
+        env: { NOTIFIER_PORT: String(notifierPort) },
+        readyPort: notifierPort,
+      },
     ];
     for (const app of apps) {
       step(log, app.n, app.title);
@@ -239,6 +249,7 @@ export async function setUpStack(options: SetUpOptions): Promise<Stack> {
         { name: 'Projector health', url: `http://${opsHost}:${projectorPort}/healthz` },
         { name: 'Delivery health', url: `http://${opsHost}:${deliveryPort}/healthz` },
         { name: 'Analytics API', url: `http://127.0.0.1:${analyticsPort}/v1/analytics` },
+        { name: 'Notifier health', url: `http://${opsHost}:${notifierPort}/healthz` },
         { name: 'Gateway metrics', url: `http://${opsHost}:${gatewayOpsPort}/metrics` },
       ],
       services,
@@ -281,7 +292,7 @@ function urlHost(host: string): string {
 }
 
 function step(log: Log, n: number, what: string): void {
-  log(`[${n}/12] ${what}`);
+  log(`[${n}/13] ${what}`);
 }
 
 async function pingRedis(url: string): Promise<void> {

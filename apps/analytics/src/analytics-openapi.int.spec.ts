@@ -5,11 +5,11 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { TokenService } from '@parley/auth';
 import { ANALYTICS_OPENAPI, createAnalyticsApp } from '@parley/http-api';
 import { PUBLIC_OPS_ENDPOINTS, ServiceMetrics, opsMiddleware } from '@parley/observability';
-import { createTestWorld, type TestWorld } from '@parley/testing';
+import { testPool, createTestWorld, type TestWorld } from '@parley/testing';
 import { OpenApiValidator, documentedRoutes } from '../../gateway/test/openapi-check';
 import { routesOf } from '../../gateway/test/route-table';
 
@@ -28,7 +28,7 @@ describe('the analytics OpenAPI document against the analytics app', () => {
 
   beforeAll(async () => {
     world = await createTestWorld('analytics_openapi', { database: true });
-    pool = new Pool({ connectionString: world.databaseUrl, max: 4 });
+    pool = testPool({ connectionString: world.databaseUrl, max: 4 });
     const app = createAnalyticsApp({
       pool,
       tokens,

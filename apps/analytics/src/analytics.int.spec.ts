@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { analyticsProjection, pruneAnalytics } from '@parley/analytics';
 import { createAnalyticsApp } from '@parley/http-api';
 import { TokenService } from '@parley/auth';
@@ -10,7 +10,7 @@ import { BatchingProducer, KafkaAdmin } from '@parley/kafka';
 import { LagCollector, ServiceMetrics, dependencyChecks, opsMiddleware } from '@parley/observability';
 import { ProjectionRunner } from '@parley/projections';
 import { EventPublisher } from '@parley/publishing';
-import { createTestWorld, waitFor, type TestWorld } from '@parley/testing';
+import { testPool, createTestWorld, waitFor, type TestWorld } from '@parley/testing';
 
 const SECRET = 'analytics-test-secret-of-enough-length';
 const MINUTE = 60_000;
@@ -42,7 +42,7 @@ describe('apps/analytics: its own consumer group, tables and HTTP API', () => {
 
   beforeAll(async () => {
     world = await createTestWorld('analytics', { database: true });
-    pool = new Pool({ connectionString: world.databaseUrl });
+    pool = testPool({ connectionString: world.databaseUrl });
     const serde = new EventSerde(world.env.schemaRegistryUrl);
     await serde.registerAll();
     producer = new BatchingProducer(world.kafka);

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Type } from 'avsc';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { EVENT_TOPIC, EventSerde, latestSchema, loadSchemaHistories, type ParleyEvent } from '@parley/events';
 import { BatchingProducer } from '@parley/kafka';
 import { ProjectionRunner, sql, type Projection } from '@parley/projections';
-import { createTestWorld, waitFor, type TestWorld } from '@parley/testing';
+import { testPool, createTestWorld, waitFor, type TestWorld } from '@parley/testing';
 import { parley } from '../test/cli-harness';
 
 /** Counts MemberAdded per conversation under a name; "poison" fails for good while the CHECK stands. */
@@ -67,7 +67,7 @@ describe('the parley CLI', () => {
 
   beforeAll(async () => {
     world = await createTestWorld('cli', { database: true });
-    pool = new Pool({ connectionString: world.databaseUrl });
+    pool = testPool({ connectionString: world.databaseUrl });
     await pool.query(
       `CREATE TABLE test_fragile (conversation_id text PRIMARY KEY CHECK (conversation_id <> 'poison'), n integer NOT NULL);
        CREATE TABLE test_sturdy (conversation_id text PRIMARY KEY, n integer NOT NULL)`,

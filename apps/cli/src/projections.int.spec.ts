@@ -1,11 +1,11 @@
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { EventSerde } from '@parley/events';
 import { BatchingProducer } from '@parley/kafka';
 import { ProjectionRunner } from '@parley/projections';
 import { EventPublisher } from '@parley/publishing';
 import { ALL_PROJECTIONS } from '@parley/read-models';
 import { ChatTraffic } from '@parley/chat-traffic';
-import { createTestWorld, waitFor, type TestWorld } from '@parley/testing';
+import { testPool, createTestWorld, waitFor, type TestWorld } from '@parley/testing';
 import { parley } from '../test/cli-harness';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -40,7 +40,7 @@ describe('parley projections rebuild|verify, while messages keep flowing', () =>
 
   beforeAll(async () => {
     world = await createTestWorld('rebuild', { database: true });
-    pool = new Pool({ connectionString: world.databaseUrl });
+    pool = testPool({ connectionString: world.databaseUrl });
     const serde = new EventSerde(world.env.schemaRegistryUrl);
     await serde.registerAll();
     producer = new BatchingProducer(world.kafka);
@@ -91,6 +91,13 @@ describe('parley projections rebuild|verify, while messages keep flowing', () =>
         expect(report).toMatch(new RegExp(`${projection.name}\\s+${table}\\s.*same`));
     expect(report).not.toContain('DIFFERENT');
     expect(result.err).toMatch(/records \(100%\)/);
+    // The traffic edits messages: verify compared edited rows, not only untouched ones.
+    const { rows } = await pool.query<{ edits: string; edited: string }>(
+      `SELECT (SELECT count(*) FROM message_edits) AS edits,
+              (SELECT count(*) FROM messages WHERE edited_at IS NOT NULL) AS edited`,
+    );
+    expect(Number(rows[0]!.edits)).toBeGreaterThan(10);
+    expect(Number(rows[0]!.edited)).toBeGreaterThan(10);
   }, 120_000);
 
   it('verify names the rows of a damaged read model, and rebuild repairs it without stopping the flow', async () => {
@@ -103,11 +110,22 @@ describe('parley projections rebuild|verify, while messages keep flowing', () =>
     expect(rows).toEqual([{ text: expect.any(String) }]);
     const original = rows[0]!.text;
     expect(original).not.toBe('tampered');
+    // And an edit lost: one of an early message, which the flowing traffic no longer edits or deletes.
+    const { rows: lostEdit } = await pool.query<{ message_id: string; edit_id: string }>(
+      `DELETE FROM message_edits WHERE (message_id, edit_id) IN
+         (SELECT message_id, edit_id FROM message_edits WHERE message_id = ANY($1) LIMIT 1)
+       RETURNING message_id, edit_id`,
+      [sentIds.slice(0, 150)],
+    );
+    expect(lostEdit).toHaveLength(1);
     const damaged = await parley(world, 'projections', 'verify', 'messages');
     expect(damaged.code).toBe(1);
     expect(damaged.out.join('\n')).toMatch(new RegExp(`messages: only live: +\\(${sentIds[10]},.*tampered`));
     expect(damaged.out.join('\n')).toMatch(new RegExp(`messages: only rebuilt: +\\(${sentIds[10]},`));
-    expect(damaged.err).toMatch(/messages differ/);
+    expect(damaged.err).toMatch(/messages, message_edits differ/);
+    expect(damaged.out.join('\n')).toMatch(
+      new RegExp(`message_edits: only rebuilt: +\\(${lostEdit[0]!.message_id},${lostEdit[0]!.edit_id},`),
+    );
 
     const rebuilt = await parley(world, 'projections', 'rebuild', 'messages');
     expect(rebuilt.err).not.toMatch(/failed/);
@@ -118,6 +136,11 @@ describe('parley projections rebuild|verify, while messages keep flowing', () =>
       [sentIds[10]],
     );
     expect(repaired).toEqual([{ text: original }]);
+    const { rows: edit } = await pool.query(
+      'SELECT 1 FROM message_edits WHERE message_id = $1 AND edit_id = $2',
+      [lostEdit[0]!.message_id, lostEdit[0]!.edit_id],
+    );
+    expect(edit).toHaveLength(1);
     // No schema of the rebuild is left behind.
     const { rows: schemas } = await pool.query(
       `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'parley_%'`,

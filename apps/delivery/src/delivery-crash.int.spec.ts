@@ -1,13 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { EVENT_TOPIC, EventSerde, type ParleyEvent } from '@parley/events';
 import { BatchingProducer } from '@parley/kafka';
 import { ProjectionRunner } from '@parley/projections';
 import { inboxProjection } from '@parley/delivery';
 import { conversationsProjection } from '@parley/read-models';
-import { createTestWorld, waitFor, type TestWorld } from '@parley/testing';
+import { testPool, createTestWorld, waitFor, type TestWorld } from '@parley/testing';
 
 const CONVERSATIONS = 5;
 const PER_CONVERSATION = 400;
@@ -58,7 +58,7 @@ describe('delivery workers: kill -9 mid-stream, and two side by side', () => {
     await serde.registerAll();
     producer = new BatchingProducer(world.kafka);
     await producer.connect();
-    pool = new Pool({ connectionString: world.databaseUrl });
+    pool = testPool({ connectionString: world.databaseUrl });
     conversations = new ProjectionRunner({
       kafka: world.kafka,
       pool,

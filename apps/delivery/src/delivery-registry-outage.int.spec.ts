@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { startDeliveryWorker, type DeliveryWorker } from '@parley/delivery';
 import { EVENT_TOPIC, EventSerde, type ParleyEvent } from '@parley/events';
 import { BatchingProducer, KafkaAdmin } from '@parley/kafka';
@@ -9,7 +9,14 @@ import { dropDatabase } from '@parley/postgres';
 import { ProjectionRunner } from '@parley/projections';
 import { conversationsProjection } from '@parley/read-models';
 import { startRegistryServer, type RunningRegistry } from '@parley/schema-registry';
-import { createTestWorld, databaseUrlFor, randomName, waitFor, type TestWorld } from '@parley/testing';
+import {
+  testPool,
+  createTestWorld,
+  databaseUrlFor,
+  randomName,
+  waitFor,
+  type TestWorld,
+} from '@parley/testing';
 import { deadLetterTopicOf } from '@parley/topics';
 
 /**
@@ -51,7 +58,7 @@ describe('delivery worker: the schema registry away and back', () => {
     await writer.registerAll();
     producer = new BatchingProducer(world.kafka);
     await producer.connect();
-    pool = new Pool({ connectionString: world.databaseUrl });
+    pool = testPool({ connectionString: world.databaseUrl });
     redis = new Redis(world.env.redisUrl, { maxRetriesPerRequest: 1 });
     admin = new KafkaAdmin(world.kafka);
     await admin.connect();

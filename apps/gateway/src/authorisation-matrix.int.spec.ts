@@ -2,7 +2,7 @@
 // a malformed one, `alg: none`, a wrong signature, an expired one, a blocked or deleted account, and
 // per resource another user, a non-member and a removed member. The routes are read from the express
 // router and the destinations from the gateway's tables, so a new one without a recipe here fails.
-import { randomUUID } from 'node:crypto';
+import { createECDH, randomBytes, randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { TokenService } from '@parley/auth';
 import { createSignInProviders } from '@parley/identity-providers';
@@ -21,10 +21,23 @@ type Caller = 'owner' | 'member' | 'outsider' | 'removed';
 interface World {
   readonly users: Record<Caller | 'carol' | 'dan' | 'blocked' | 'deleted', TestUser>;
   readonly groupId: string;
-  /** The owner's messages: one to act on, one the owner deletes for everybody. */
+  /** The owner's messages: one to act on, one the owner deletes for everybody, one to edit. */
   readonly messageId: string;
   readonly spareMessageId: string;
+  /** A push subscription of the owner's. */
+  readonly pushSubscriptionId: string;
+  readonly editableMessageId: string;
 }
+
+/** A browser's PushSubscription.toJSON(), with keys of its own. */
+const pushSubscription = () => {
+  const ecdh = createECDH('prime256v1');
+  ecdh.generateKeys();
+  return {
+    endpoint: `https://push.example.com/send/${randomUUID()}`,
+    keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') },
+  };
+};
 
 interface HttpRecipe {
   /** Public routes take no token; the others are checked against every bad token. */
@@ -70,6 +83,12 @@ const HTTP_RECIPES: Readonly<Record<string, HttpRecipe>> = {
     request: (w) => ({ body: { messageId: randomUUID(), conversationId: w.groupId, text: 'matrix' } }),
     relations: CONVERSATION_CASES,
     allowed: 'member',
+  },
+  'PATCH /v1/messages/:messageId': {
+    access: 'signed-in',
+    request: (w) => ({ params: { messageId: w.editableMessageId }, body: { text: 'matrix' } }),
+    relations: { ...CONVERSATION_CASES, 'another user': ['member', [403, 'NOT_SENDER']] },
+    allowed: 'owner',
   },
   'PATCH /v1/messages/:messageId/status': {
     access: 'signed-in',
@@ -134,6 +153,26 @@ const HTTP_RECIPES: Readonly<Record<string, HttpRecipe>> = {
     request: () => ({ body: { password: 'correct horse' } }),
     allowed: 'passwordless',
   },
+  // Push: each user has their own subscriptions and settings; another's subscription is 404.
+  'GET /v1/push/vapid-public-key': { access: 'signed-in', allowed: 'outsider' },
+  'POST /v1/push/subscriptions': {
+    access: 'signed-in',
+    request: () => ({ body: pushSubscription() }),
+    allowed: 'member',
+  },
+  'GET /v1/push/subscriptions': { access: 'signed-in', allowed: 'member' },
+  'DELETE /v1/push/subscriptions/:subscriptionId': {
+    access: 'signed-in',
+    request: (w) => ({ params: { subscriptionId: w.pushSubscriptionId } }),
+    relations: { 'another user': ['member', [404, 'NOT_FOUND']] },
+    allowed: 'owner',
+  },
+  'GET /v1/push/settings': { access: 'signed-in', allowed: 'member' },
+  'PUT /v1/push/settings': {
+    access: 'signed-in',
+    request: () => ({ body: { previews: false } }),
+    allowed: 'member',
+  },
 };
 
 /** Served ahead of the router (ops middleware): public, listed here so the matrix says so. */
@@ -197,6 +236,15 @@ const STOMP_RECIPES: Readonly<Record<string, StompRecipe>> = {
       command: 'SEND',
       headers: { destination: '/app/chat.delete' },
       body: { messageId: w.spareMessageId, scope: 'everyone' },
+    }),
+    relations: { ...STOMP_CONVERSATION_CASES, 'another user': ['member', 'NOT_SENDER'] },
+    allowed: 'owner',
+  },
+  'SEND /app/chat.edit': {
+    frame: (w) => ({
+      command: 'SEND',
+      headers: { destination: '/app/chat.edit' },
+      body: { messageId: w.editableMessageId, text: 'matrix' },
     }),
     relations: { ...STOMP_CONVERSATION_CASES, 'another user': ['member', 'NOT_SENDER'] },
     allowed: 'owner',
@@ -293,7 +341,16 @@ describe('authorisation matrix', () => {
       expect(answer.status).toBe(202);
       return messageId;
     };
-    world = { users, groupId, messageId: await say(), spareMessageId: await say() };
+    const subscribed = await call('POST', '/v1/push/subscriptions', owner!.token, pushSubscription());
+    expect(subscribed.status).toBe(201);
+    world = {
+      users,
+      groupId,
+      messageId: await say(),
+      spareMessageId: await say(),
+      pushSubscriptionId: subscribed.body.subscriptionId as string,
+      editableMessageId: await say(),
+    };
     for (const [user, status] of [
       [blocked!, 'blocked'],
       [deleted!, 'deleted'],

@@ -54,6 +54,7 @@ import {
   type ReadinessCheck,
 } from '@parley/observability';
 import { PresenceSessions, PresenceTracker, readPresence, type PresenceOptions } from '@parley/presence';
+import { PushService, loadVapidKeys, type VapidSettings } from '@parley/push';
 import { EventPublisher } from '@parley/publishing';
 import {
   attachStompEndpoint,
@@ -85,6 +86,8 @@ export interface GatewayOptions {
   readonly typingLimit?: TokenBucketLimit;
   readonly lookupLimit?: TokenBucketLimit;
   readonly groupMembersMax?: number;
+  /** How long after sending the sender may edit a message (EDIT_WINDOW_MS; default 24 h). */
+  readonly editWindowMs?: number;
   /** Login and registration per client address and per username, counted in Redis by all nodes. */
   readonly signInLimits: SignInLimits;
   /** Password hashes and checks at once on this node, and how many may wait. */
@@ -118,6 +121,15 @@ export interface GatewayOptions {
   readonly retry?: Partial<RetryBudget>;
   /** Most inbox items written to a device and not ACKed at once. */
   readonly inboxWindow?: number;
+  /**
+   * Web Push subscriptions and settings (`/v1/push/...`): the cap per user, whether loopback http
+   * endpoints are accepted (tests), and the VAPID keys (the environment's, or the installation's).
+   */
+  readonly push?: {
+    readonly maxSubscriptionsPerUser: number;
+    readonly allowLoopbackHttp: boolean;
+    readonly vapid: VapidSettings;
+  };
   /** Metrics, lag and readiness checks beyond PostgreSQL and Redis (default: metrics of its own). */
   readonly observability?: {
     readonly metrics: ServiceMetrics;
@@ -251,6 +263,7 @@ function buildServices(options: GatewayOptions) {
           }
         : {}),
       onTyping: (conversationId, userId) => typing.typing(conversationId, userId),
+      ...(options.editWindowMs !== undefined ? { editWindowMs: options.editWindowMs } : {}),
       ...(logger ? { logger } : {}),
     }),
     conversations: new ConversationService({
@@ -300,6 +313,22 @@ function buildDelivery(
   return { openInbox, drained };
 }
 
+/** The push routes' service, with the installation's VAPID public key (created if this node is first). */
+async function pushService(
+  pool: Pool,
+  push: NonNullable<GatewayOptions['push']>,
+  logger?: Logger,
+): Promise<PushService> {
+  const { keys, source } = await loadVapidKeys(pool, push.vapid);
+  logger?.info({ source }, 'VAPID public key ready for the web app');
+  return new PushService({
+    pool,
+    vapidPublicKey: keys.publicKey,
+    maxSubscriptionsPerUser: push.maxSubscriptionsPerUser,
+    endpoints: { allowLoopbackHttp: push.allowLoopbackHttp },
+  });
+}
+
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { pool, logger } = options;
   const services = buildServices(options);
@@ -344,6 +373,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.observability?.lag ? { lag: options.observability.lag } : {}),
     checks: { ...dependencyChecks({ pool, redis: options.redis }), ...options.observability?.checks },
   };
+  const push = options.push && (await pushService(options.pool, options.push, logger));
   const app = createHttpApp({
     accounts,
     providers: {
@@ -370,6 +400,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           }
         : {}),
     },
+    ...(push ? { push } : {}),
     onAccountStatusChanged: async (userId, status) => control.accountStatusChanged(userId, status),
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     ...(logger ? { logger } : {}),

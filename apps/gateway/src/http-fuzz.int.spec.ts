@@ -45,6 +45,10 @@ const RECIPES: Readonly<Record<string, Recipe>> = {
     admin: true,
   },
   'POST /v1/messages': { fields: ['messageId', 'conversationId', 'recipientId', 'text'] },
+  'PATCH /v1/messages/:messageId': {
+    fields: ['text', 'editId'],
+    params: (w) => ({ messageId: [w.messageId] }),
+  },
   'PATCH /v1/messages/:messageId/status': {
     fields: ['status'],
     params: (w) => ({ messageId: [w.messageId] }),
@@ -76,6 +80,12 @@ const RECIPES: Readonly<Record<string, Recipe>> = {
   'POST /v1/me/identities/:provider/link-intent': { params: () => ({ provider: ['alpha'] }) },
   'DELETE /v1/me/identities/:provider': { params: () => ({ provider: ['alpha'] }) },
   'PUT /v1/me/password': { fields: ['password'] },
+  'GET /v1/push/vapid-public-key': {},
+  'POST /v1/push/subscriptions': { fields: ['endpoint', 'expirationTime', 'keys'] },
+  'GET /v1/push/subscriptions': {},
+  'DELETE /v1/push/subscriptions/:subscriptionId': { params: () => ({ subscriptionId: [randomUUID()] }) },
+  'GET /v1/push/settings': {},
+  'PUT /v1/push/settings': { fields: ['previews'] },
 };
 
 const garbage = fc.oneof(

@@ -59,6 +59,7 @@ async function start(): Promise<StopService> {
     typingLimit: config.typingLimit,
     lookupLimit: config.lookupLimit,
     groupMembersMax: config.groupMembersMax,
+    editWindowMs: config.editWindowMs,
     signInLimits: { ...config.accounts.signInLimits, providerPerAddress: config.signIn.perAddress },
     signIn: {
       providers: createSignInProviders(config.signIn.providers, logger),
@@ -75,6 +76,11 @@ async function start(): Promise<StopService> {
     presence: config.presence,
     retry: config.delivery.retry,
     inboxWindow: config.delivery.window,
+    push: {
+      maxSubscriptionsPerUser: config.push.maxSubscriptionsPerUser,
+      allowLoopbackHttp: config.push.allowLoopbackHttp,
+      vapid: config.push.vapid,
+    },
     observability: {
       metrics,
       lag: new LagCollector(metrics, { admin, pool, topicPrefix: config.kafka.topicPrefix }),

@@ -3,7 +3,7 @@
 // document names), and every answer's status is documented for its route and its body fits the
 // documented schema (ajv, JSON Schema 2020-12). The document served at /v1/openapi.json is the one
 // in the repository.
-import { randomUUID } from 'node:crypto';
+import { createECDH, randomBytes, randomUUID } from 'node:crypto';
 import { TokenService } from '@parley/auth';
 import { GATEWAY_OPENAPI } from '@parley/http-api';
 import { gatewayClients, type HttpAnswer, type TestUser } from '../test/gateway-clients';
@@ -33,6 +33,8 @@ interface World {
   /** An account a provider sign-in made (no password yet), and a sign-in result not yet exchanged. */
   readonly dora: { readonly token: string };
   readonly signInResult: string;
+  /** A push subscription of the owner's. */
+  readonly pushSubscriptionId: string;
 }
 
 interface Call {
@@ -51,6 +53,18 @@ interface Call {
 type Recipe = (w: World) => readonly Call[];
 
 const uniqueName = (label: string) => `${label}_${randomUUID().slice(0, 8)}`;
+
+/** A browser's PushSubscription.toJSON(), with keys of its own. */
+const pushSubscription = () => {
+  const ecdh = createECDH('prime256v1');
+  ecdh.generateKeys();
+  return {
+    endpoint: `https://push.example.com/send/${randomUUID()}`,
+    expirationTime: null,
+    keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') },
+  };
+};
+const renewed = pushSubscription();
 
 const RECIPES: Readonly<Record<string, Recipe>> = {
   'POST /v1/auth/register': (w) => [
@@ -112,6 +126,17 @@ const RECIPES: Readonly<Record<string, Recipe>> = {
     { token: w.owner.token, query: 'since=2020-01-01T00:00:00Z&limit=1', expect: 200 },
     { token: w.owner.token, query: 'since=yesterday', expect: 400 },
   ],
+  'PATCH /v1/messages/{messageId}': (w) => [
+    { token: w.owner.token, params: { messageId: w.messageId }, body: { text: 'hello!' }, expect: 200 },
+    { token: w.member.token, params: { messageId: w.messageId }, body: { text: 'mine?' }, expect: 403 },
+    { token: w.outsider.token, params: { messageId: w.messageId }, body: { text: 'hi' }, expect: 404 },
+    {
+      token: w.owner.token,
+      params: { messageId: w.messageId },
+      body: { text: 'x'.repeat(4_001) },
+      expect: 400,
+    },
+  ],
   'PATCH /v1/messages/{messageId}/status': (w) => [
     { token: w.member.token, params: { messageId: w.messageId }, body: { status: 'read' }, expect: 204 },
     {
@@ -168,6 +193,28 @@ const RECIPES: Readonly<Record<string, Recipe>> = {
   'GET /v1/users/{userId}/presence': (w) => [
     { token: w.outsider.token, params: { userId: w.owner.userId }, expect: 200 },
     { token: w.outsider.token, params: { userId: randomUUID() }, expect: 404 },
+  ],
+  'GET /v1/push/vapid-public-key': (w) => [{ token: w.member.token, expect: 200 }],
+  'POST /v1/push/subscriptions': (w) => [
+    { token: w.member.token, body: renewed, expect: 201 },
+    { token: w.member.token, body: renewed, expect: 200 },
+    {
+      token: w.member.token,
+      body: { ...pushSubscription(), endpoint: 'http://push.example.com/x' },
+      expect: 400,
+    },
+    { token: w.member.token, body: [], expect: 400 },
+  ],
+  'GET /v1/push/subscriptions': (w) => [{ token: w.owner.token, expect: 200 }],
+  'DELETE /v1/push/subscriptions/{subscriptionId}': (w) => [
+    { token: w.member.token, params: { subscriptionId: w.pushSubscriptionId }, expect: 404 },
+    { token: w.owner.token, params: { subscriptionId: w.pushSubscriptionId }, expect: 204 },
+    { token: w.owner.token, params: { subscriptionId: 'bad id' }, expect: 400 },
+  ],
+  'GET /v1/push/settings': (w) => [{ token: w.member.token, expect: 200 }],
+  'PUT /v1/push/settings': (w) => [
+    { token: w.member.token, body: { previews: false }, expect: 200 },
+    { token: w.member.token, body: { previews: 'no' }, expect: 400 },
   ],
   'GET /healthz': () => [{ expect: 200 }],
   'GET /v1/auth/providers': () => [{ expect: 200 }],
@@ -299,7 +346,10 @@ describe('the OpenAPI document against the gateway', () => {
         })
       ).status,
     ).toBe(202);
+    const subscribed = await call('POST', '/v1/push/subscriptions', owner!.token, pushSubscription());
+    expect(subscribed.status).toBe(201);
     world = {
+      pushSubscriptionId: subscribed.body.subscriptionId as string,
       owner: owner!,
       member: member!,
       outsider: outsider!,

@@ -8,6 +8,7 @@ import {
   parseAccountStatusRequest,
   parseClientId,
   parseDisplayName,
+  parseEditRequest,
   parseGroupRequest,
   parsePassword,
   parseSendRequest,
@@ -168,6 +169,25 @@ describe('the request schemas and the domain rules', () => {
         ],
       },
       parse: (body) => parseSendRequest(asObject(body)),
+    },
+    EditRequest: {
+      // (A `null` editId counts as absent for the domain rules; the schema does not say so.)
+      pools: {
+        text: [
+          'better',
+          '',
+          ' ',
+          ' b ',
+          '\n',
+          'x'.repeat(4_000),
+          'x'.repeat(4_001),
+          '😀'.repeat(4_000),
+          7,
+          undefined,
+        ],
+        editId: ID_POOL,
+      },
+      parse: (body) => parseEditRequest(asObject(body), 'from-the-path'),
     },
     MessageStatusRequest: {
       pools: {

@@ -1,7 +1,7 @@
 // Test support for the gateway's integration tests: a world of its own with the projections the
 // gateway reads, and a gateway node (HTTP API and STOMP endpoint) on a free port.
 import { Redis } from 'ioredis';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import type { AccountEventPublisher, SignInLimits } from '@parley/accounts';
 import { TokenService, type ConcurrencyLimit } from '@parley/auth';
 import { startDeliveryWorker, type RetryBudget } from '@parley/delivery';
@@ -13,7 +13,7 @@ import { BatchingProducer, KafkaAdmin } from '@parley/kafka';
 import { ProjectionRunner, type Projection } from '@parley/projections';
 import type { EventPublisher } from '@parley/publishing';
 import { ALL_PROJECTIONS } from '@parley/read-models';
-import { createTestWorld, type TestWorld } from '@parley/testing';
+import { testPool, createTestWorld, type TestWorld } from '@parley/testing';
 import { startGateway, type Gateway, type GatewayOptions } from '../src/gateway';
 
 export const TEST_JWT_SECRET = 'integration-test-secret-of-enough-length!';
@@ -58,6 +58,8 @@ export interface GatewayFixtureOptions {
   readonly typingLimit?: TokenBucketLimit;
   readonly lookupLimit?: TokenBucketLimit;
   readonly groupMembersMax?: number;
+  /** How long after sending a message may be edited (default: the gateway's, 24 h). */
+  readonly editWindowMs?: number;
   /** The producer's deadline per send (KAFKA_SEND_TIMEOUT_MS; default the class's 30 s). */
   readonly sendTimeoutMs?: number;
   /** `/readyz` checks Kafka too, as main.ts wires it (default: PostgreSQL and Redis only). */
@@ -68,6 +70,8 @@ export interface GatewayFixtureOptions {
   readonly signIn?: GatewayOptions['signIn'];
   /** The first node's port (default: any free one); provider specs need it before the node starts. */
   readonly port?: number;
+  /** Push routes (default: 10 subscriptions per user, loopback http endpoints accepted, keys kept in the database). */
+  readonly push?: Partial<NonNullable<GatewayOptions['push']>>;
 }
 
 export async function startGatewayFixture(
@@ -75,7 +79,7 @@ export async function startGatewayFixture(
   options: GatewayFixtureOptions = {},
 ): Promise<GatewayFixture> {
   const world = await createTestWorld(label, { database: true });
-  const pool = new Pool({ connectionString: world.databaseUrl, max: 20 });
+  const pool = testPool({ connectionString: world.databaseUrl, max: 20 });
   const producer = new BatchingProducer(
     world.kafka,
     options.sendTimeoutMs ? { sendTimeoutMs: options.sendTimeoutMs } : {},
@@ -149,6 +153,13 @@ export async function startGatewayFixture(
     ...(options.typingLimit ? { typingLimit: options.typingLimit } : {}),
     ...(options.lookupLimit ? { lookupLimit: options.lookupLimit } : {}),
     ...(options.groupMembersMax ? { groupMembersMax: options.groupMembersMax } : {}),
+    push: {
+      maxSubscriptionsPerUser: 10,
+      allowLoopbackHttp: true,
+      vapid: { subject: 'mailto:tests@parley.invalid' },
+      ...options.push,
+    },
+    ...(options.editWindowMs !== undefined ? { editWindowMs: options.editWindowMs } : {}),
   };
   // Each node has its metrics and ops listener (on a free port), as main.ts gives it.
   const startNode = (overrides: Partial<GatewayOptions> = {}) =>

@@ -1,13 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { EVENT_TOPIC, EventSerde, type ParleyEvent } from '@parley/events';
 import { BatchingProducer, KafkaAdmin } from '@parley/kafka';
 import { PROJECT_MIGRATIONS, dropDatabase, ensureDatabase, migrate } from '@parley/postgres';
 import { ProjectionRunner } from '@parley/projections';
 import { ALL_PROJECTIONS } from '@parley/read-models';
-import { createTestWorld, databaseUrlFor, randomName, waitFor, type TestWorld } from '@parley/testing';
+import {
+  testPool,
+  createTestWorld,
+  databaseUrlFor,
+  randomName,
+  waitFor,
+  type TestWorld,
+} from '@parley/testing';
 
 const READ_MODEL_TABLES = {
   users: 'user_id',
@@ -15,6 +22,7 @@ const READ_MODEL_TABLES = {
   conversations: 'conversation_id',
   conversation_members: 'conversation_id, user_id',
   messages: 'message_id',
+  message_edits: 'message_id, edit_id',
   // lease_until is the claim's insert time (now()), not a fact from the log.
   message_claims: 'message_id',
   message_hidden: 'message_id, user_id',
@@ -23,7 +31,10 @@ const READ_MODEL_TABLES = {
   presence: 'user_id',
 } as const;
 
-/** A realistic stream: accounts, groups with joins and leaves, messages, statuses, reads, deletions. */
+/**
+ * A realistic stream: accounts, groups with joins and leaves, messages, statuses, reads, edits
+ * (retried ones, ones after a deletion, one of a message never sent) and deletions.
+ */
 function scriptedEvents(batch: number, users: number): ParleyEvent[] {
   const at = () => ({ eventId: randomUUID(), occurredAt: Date.now() });
   const events: ParleyEvent[] = [];
@@ -111,6 +122,20 @@ function scriptedEvents(batch: number, users: number): ParleyEvent[] {
           deviceId: 'd1',
           seq: 0,
         });
+      if (m % 10 === 3 || m % 25 === 0) {
+        const edit = {
+          messageId,
+          conversationId,
+          editedBy: senderId,
+          editId: `edit-${m}`,
+          text: `edited ${m} ✓`,
+        };
+        events.push({ type: 'MessageEdited', ...at(), ...edit });
+        // Retried (the same editId) now and then, and edited again.
+        if (m % 20 === 3) events.push({ type: 'MessageEdited', ...at(), ...edit });
+        if (m % 30 === 3)
+          events.push({ type: 'MessageEdited', ...at(), ...edit, editId: `edit-${m}-b`, text: 'again' });
+      }
       if (m % 25 === 0)
         events.push({
           type: 'MessageDeleted',
@@ -138,6 +163,25 @@ function scriptedEvents(batch: number, users: number): ParleyEvent[] {
           upToSeq: 1_000_000,
         });
     }
+    // An edit after a deletion for everybody, and one of a message the log never had: both change nothing.
+    events.push({
+      type: 'MessageEdited',
+      ...at(),
+      messageId: `${conversationId}-m0`,
+      conversationId,
+      editedBy: members[0]!,
+      editId: 'late',
+      text: 'too late',
+    });
+    events.push({
+      type: 'MessageEdited',
+      ...at(),
+      messageId: `${conversationId}-never-sent`,
+      conversationId,
+      editedBy: members[0]!,
+      editId: 'orphan',
+      text: 'nobody',
+    });
     // A duplicate send of the same messageId must not create a second message.
     events.push({
       type: 'MessageSent',
@@ -236,8 +280,8 @@ describe('projector killed with kill -9 mid-stream', () => {
   });
 
   it('ends with read models identical to a run without the kill', async () => {
-    const live = new Pool({ connectionString: world.databaseUrl });
-    const reference = new Pool({ connectionString: referenceUrl() });
+    const live = testPool({ connectionString: world.databaseUrl });
+    const reference = testPool({ connectionString: referenceUrl() });
     try {
       const firstHalf = scriptedEvents(0, 12);
       await produce(firstHalf);
@@ -286,6 +330,15 @@ describe('projector killed with kill -9 mid-stream', () => {
       const [liveTables, referenceTables] = [await dump(live), await dump(reference)];
       expect(liveTables.messages?.length).toBe(2 * 8 * 150);
       expect(liveTables.users?.length).toBe(12);
+      // The edits are in: retried and edited again (latest wins), and erased with a deletion.
+      const row = (id: string) =>
+        (liveTables.messages as { message_id: string; text: string; edited_at: Date | null }[]).find(
+          (m) => m.message_id === id,
+        );
+      expect(row('b0-c0-m3')).toMatchObject({ text: 'again', edited_at: expect.any(Date) });
+      expect(row('b1-c7-m13')).toMatchObject({ text: 'edited 13 ✓', edited_at: expect.any(Date) });
+      expect(row('b0-c0-m0')).toMatchObject({ text: '', edited_at: null, deleted_for_everybody: true });
+      expect(liveTables.message_edits?.length).toBe(2 * 8 * 20);
       for (const table of Object.keys(READ_MODEL_TABLES)) {
         expect({ table, rows: liveTables[table] }).toEqual({ table, rows: referenceTables[table] });
       }

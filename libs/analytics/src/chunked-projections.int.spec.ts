@@ -13,7 +13,7 @@ import {
 } from '@parley/projections';
 import { analyticsProjection } from '@parley/analytics';
 import { messagesProjection } from '@parley/read-models';
-import { databaseUrlFor, randomName, stackEnv } from '@parley/testing';
+import { testPool, databaseUrlFor, randomName, stackEnv } from '@parley/testing';
 
 /** A small deterministic generator, so a failing log can be replayed from its seed. */
 function random(seed: number) {
@@ -27,7 +27,10 @@ function random(seed: number) {
   return { next, pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]! };
 }
 
-/** A log of one partition that collides on purpose: few ids, repeated sends, reads past the end. */
+/**
+ * A log of one partition that collides on purpose: few ids, repeated sends, reads past the end,
+ * edits racing deletions and repeating their edit ids.
+ */
 function randomLog(seed: number, length: number): PositionedEvent[] {
   const r = random(seed);
   const users = ['u1', 'u2', 'u3'];
@@ -54,7 +57,7 @@ function randomLog(seed: number, length: number): PositionedEvent[] {
         text: `text ${i}`,
         replyToMessageId: null,
       };
-    } else if (roll < 0.42) {
+    } else if (roll < 0.4) {
       event = {
         type: 'MessageDeleted',
         ...base,
@@ -62,6 +65,17 @@ function randomLog(seed: number, length: number): PositionedEvent[] {
         conversationId: r.pick(conversations),
         deletedBy: r.next() < 0.6 ? sender : r.pick(users),
         scope: r.next() < 0.5 ? 'EVERYONE' : 'ME',
+      };
+    } else if (roll < 0.5) {
+      // Edits by the sender and others, of known and unknown messages, with retried edit ids.
+      event = {
+        type: 'MessageEdited',
+        ...base,
+        messageId,
+        conversationId: r.pick(conversations),
+        editedBy: r.next() < 0.8 ? sender : r.pick(users),
+        editId: r.pick(['e1', 'e2', 'e3', 'e4']),
+        text: `edit ${i}`,
       };
     } else if (roll < 0.6) {
       event = {
@@ -130,7 +144,7 @@ describe.each([
     expect('applyChunk' in projection).toBe(true);
     await ensureDatabase(databaseUrl);
     await migrate({ databaseUrl, ...PROJECT_MIGRATIONS });
-    pool = new Pool({ connectionString: databaseUrl, max: 1 });
+    pool = testPool({ connectionString: databaseUrl, max: 1 });
     client = await pool.connect();
   });
 

@@ -4,14 +4,14 @@ import type { ParleyEvent } from '@parley/events';
 interface Conversation {
   readonly id: string;
   readonly members: string[];
-  /** Messages sent so far (ids and senders), for receipts and deletions. */
+  /** Messages sent so far (ids and senders), for receipts, edits and deletions. */
   readonly sent: { id: string; sender: string }[];
 }
 
 /**
  * Plausible chat traffic as events, for tests and benchmarks that need every projection busy: users
  * register, set passwords and come and go; conversations are created and change members; messages
- * are sent, pending, delivered, read, failed and deleted. Every id is fresh, so worlds never collide.
+ * are sent, pending, delivered, read, failed, edited and deleted. Every id is fresh, so worlds never collide.
  */
 export class ChatTraffic {
   private readonly users: string[];
@@ -103,6 +103,20 @@ export class ChatTraffic {
           readerId: recipient,
           upToSeq: 2 ** 31,
         });
+      if (this.n % 7 === 0) {
+        // An edit by the sender of a recent message; now and then the same edit again (a retry).
+        const recent = c.sent[c.sent.length > 3 ? c.sent.length - 3 : 0]!;
+        const edit = {
+          ...this.meta(),
+          messageId: recent.id,
+          conversationId: c.id,
+          editedBy: recent.sender,
+          editId: `edit-${this.n}`,
+          text: `message edited at ${this.n}`,
+        };
+        events.push({ type: 'MessageEdited', ...edit });
+        if (this.n % 3 === 0) events.push({ type: 'MessageEdited', ...edit, ...this.meta() });
+      }
       if (this.n % 23 === 0) {
         const old = c.sent[0]!;
         events.push({

@@ -2,7 +2,7 @@
 // conversations with their last message and unread count. The client feeds them what HTTP answers,
 // what the inbox pushes, the receipts, and the outbox; each returns a new value (or the same one when
 // nothing changed), so the stores built on them can be bound to a UI as they are.
-import type { DeliveryStatus, WireConversation, WireMessage, WireReceipt } from './protocol';
+import type { DeliveryStatus, WireConversation, WireEdit, WireMessage, WireReceipt } from './protocol';
 import { applyReceipt, furthest, summarise, type RecipientStatuses } from './statuses';
 
 /** A message's state for its sender: `sending` while it is in the outbox, then its delivery status. */
@@ -19,6 +19,8 @@ export interface ChatMessage {
   readonly sentAt?: string;
   /** Deleted for everybody: the text is gone. */
   readonly deleted?: boolean;
+  /** Edited by its sender: when the shown text was written (show the message as "edited"). */
+  readonly editedAt?: string;
   /** The signed-in user sent it. */
   readonly own: boolean;
   /** For own messages: `sending`, then the least advanced status among the recipients. */
@@ -56,12 +58,25 @@ export function messageFromWire(message: WireMessage, selfId: string): ChatMessa
     seq: message.seq,
     sentAt: message.sentAt,
     ...(message.deleted ? { deleted: true } : {}),
+    ...(message.editedAt !== undefined && !message.deleted ? { editedAt: message.editedAt } : {}),
     own,
     ...(own ? { status: message.status ?? 'sent' } : {}),
   };
 }
 
-/** Two views of one message, joined: a `seq` wins over none, statuses only move forward. */
+/**
+ * Whether an edit (or a copy of the message) written at `editedAt` is newer than what `current`
+ * shows: a text never edited is the oldest; the same time counts as newer, so a repeat is harmless.
+ */
+function isNewerEdit(editedAt: string | undefined, current: ChatMessage): boolean {
+  if (editedAt === undefined) return current.editedAt === undefined;
+  return current.editedAt === undefined || editedAt >= current.editedAt;
+}
+
+/**
+ * Two views of one message, joined: a `seq` wins over none, statuses only move forward, the text of
+ * the latest edit wins (a history page read before an edit arrived does not undo it).
+ */
 function join(older: ChatMessage, newer: ChatMessage): ChatMessage {
   const recipients = { ...(older.recipients ?? {}) };
   for (const [id, status] of Object.entries(newer.recipients ?? {}))
@@ -74,12 +89,19 @@ function join(older: ChatMessage, newer: ChatMessage): ChatMessage {
         : older.status === 'sending'
           ? newer.status
           : furthest(older.status, newer.status);
+  const deleted = older.deleted === true || newer.deleted === true;
+  const latest = isNewerEdit(newer.editedAt, older) ? newer : older;
+  const { editedAt: _olderEdit, ...olderRest } = older;
+  const { editedAt: _newerEdit, ...newerRest } = newer;
   return {
-    ...older,
-    ...newer,
+    ...olderRest,
+    ...newerRest,
+    // A deletion for everybody erases the text and that it was edited.
+    text: deleted ? '' : latest.text,
+    ...(!deleted && latest.editedAt !== undefined ? { editedAt: latest.editedAt } : {}),
     seq: newer.seq ?? older.seq,
     sentAt: newer.sentAt ?? older.sentAt,
-    ...(older.deleted || newer.deleted ? { deleted: true, text: '' } : {}),
+    ...(deleted ? { deleted: true } : {}),
     ...(status !== undefined ? { status } : {}),
     ...(Object.keys(recipients).length > 0 ? { recipients } : {}),
   };
@@ -139,13 +161,26 @@ export function updateMessage(
   return bySeq(next);
 }
 
-/** A message deleted for everybody keeps its place, without its text. */
+/** A message deleted for everybody keeps its place, without its text (nor that it was edited). */
 export function markDeleted(messages: readonly ChatMessage[], messageId: string): readonly ChatMessage[] {
   const index = messages.findIndex((m) => m.messageId === messageId);
   if (index < 0 || messages[index]!.deleted) return messages;
   const next = [...messages];
-  next[index] = { ...messages[index]!, deleted: true, text: '' };
+  const { editedAt: _gone, ...kept } = messages[index]!;
+  next[index] = { ...kept, deleted: true, text: '' };
   return next;
+}
+
+/**
+ * An edit applied to a message (PROTOCOL §2.7): the new text and when it was written, unless the
+ * message is deleted for everybody or shows a later edit already. Edits come at least once and may
+ * come by several ways (the inbox, the sender's own answer, a history page): applying one twice, or
+ * an older one after a newer, changes nothing. An edit of a message not held changes nothing.
+ */
+export function applyEdit(message: ChatMessage, edit: Pick<WireEdit, 'text' | 'editedAt'>): ChatMessage {
+  if (message.deleted || !isNewerEdit(edit.editedAt, message)) return message;
+  if (message.text === edit.text && message.editedAt === edit.editedAt) return message;
+  return { ...message, text: edit.text, editedAt: edit.editedAt };
 }
 
 /** A message deleted for the caller alone disappears from their views. */

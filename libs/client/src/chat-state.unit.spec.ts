@@ -1,5 +1,9 @@
 import {
+  applyEdit,
   applyMessageToSummaries,
+  markDeleted,
+  mergeMessages,
+  messageFromWire,
   replaceSummaries,
   withoutSummary,
   type ConversationSummary,
@@ -72,5 +76,52 @@ describe('withoutSummary', () => {
     const list = [summary('g1'), summary('g2')];
     expect(withoutSummary(list, 'g1').map((c) => c.conversationId)).toEqual(['g2']);
     expect(withoutSummary(list, 'g3')).toBe(list);
+  });
+});
+
+describe('edits', () => {
+  const base = { messageId: 'm1', conversationId: 'c1', senderId: 'a', text: 'tpyo', seq: 3, own: false };
+  const at = (second: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, second)).toISOString();
+
+  it('given an edit, then the message shows its text and when it was written', () => {
+    expect(applyEdit(base, { text: 'typo', editedAt: at(5) })).toEqual({
+      ...base,
+      text: 'typo',
+      editedAt: at(5),
+    });
+  });
+
+  it('given an older edit after a newer one (redelivered, or the inbox behind the answer), then it changes nothing', () => {
+    const newer = applyEdit(base, { text: 'second', editedAt: at(9) });
+    expect(applyEdit(newer, { text: 'first', editedAt: at(5) })).toBe(newer);
+    expect(applyEdit(newer, { text: 'second', editedAt: at(9) })).toBe(newer);
+  });
+
+  it('given a message deleted for everybody, then an edit does not bring its text back', () => {
+    const [deleted] = markDeleted([applyEdit(base, { text: 'x', editedAt: at(1) })], 'm1');
+    expect(deleted).toEqual({ ...base, text: '', deleted: true });
+    expect(applyEdit(deleted!, { text: 'back', editedAt: at(9) })).toBe(deleted);
+  });
+
+  it('given a history page older than the edit shown, then merging keeps the edit; a newer page wins', () => {
+    const shown = [applyEdit(base, { text: 'edited', editedAt: at(5) })];
+    expect(mergeMessages(shown, [base])[0]).toMatchObject({ text: 'edited', editedAt: at(5) });
+    expect(mergeMessages(shown, [{ ...base, text: 'again', editedAt: at(7) }])[0]).toMatchObject({
+      text: 'again',
+      editedAt: at(7),
+    });
+    expect(mergeMessages(shown, [{ ...base, deleted: true, text: '' }])[0]).toEqual({
+      ...base,
+      text: '',
+      deleted: true,
+    });
+  });
+
+  it('given a wire message with editedAt, then the SDK message has it (and a deleted one has not)', () => {
+    const wire = { messageId: 'm1', conversationId: 'c1', seq: 3, senderId: 'a', text: 't', sentAt: at(0) };
+    expect(messageFromWire({ ...wire, editedAt: at(4) }, 'b').editedAt).toBe(at(4));
+    expect(
+      messageFromWire({ ...wire, editedAt: at(4), deleted: true, text: '' }, 'b').editedAt,
+    ).toBeUndefined();
   });
 });

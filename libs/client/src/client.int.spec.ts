@@ -9,6 +9,7 @@ import {
   ParleyClient,
   type ChatMessage,
   type ClientStorage,
+  type InboxEvent,
 } from './node';
 
 describe('@parley/client against the real stack', () => {
@@ -143,6 +144,47 @@ describe('@parley/client against the real stack', () => {
         )?.unreadCount === 0,
       { what: 'the read recorded' },
     );
+  });
+
+  it('given an edit, then both sides show the new text as edited, the recipient is told once, and a refused edit rejects with its code', async () => {
+    const ada = await signUp('ada');
+    const bob = await signUp('bob');
+    const told: InboxEvent[] = [];
+    bob.client.onInbox((event) => void told.push(event));
+    const message = await ada.client.send({ recipientId: bob.userId, text: 'See you at 5' });
+    const shown = (client: ParleyClient) =>
+      client
+        .conversation(message.conversationId)
+        .view.getSnapshot()
+        .messages.find((m) => m.messageId === message.messageId);
+    await waitFor(() => shown(bob.client) !== undefined && shown(ada.client)?.seq !== undefined, {
+      what: 'the message on both sides',
+    });
+
+    const answer = await ada.client.editMessage(message.conversationId, message.messageId, 'See you at 6');
+    expect(shown(ada.client)).toMatchObject({ text: 'See you at 6', editedAt: answer.editedAt });
+    await waitFor(() => shown(bob.client)?.text === 'See you at 6', { what: 'the edit at bob’s' });
+    expect(shown(bob.client)).toMatchObject({ editedAt: answer.editedAt, own: false });
+    expect(told.filter((e) => e.kind === 'edited')).toEqual([
+      {
+        kind: 'edited',
+        messageId: message.messageId,
+        conversationId: message.conversationId,
+        editId: answer.editId,
+        text: 'See you at 6',
+        editedAt: answer.editedAt,
+      },
+    ]);
+    // A fresh page of history agrees.
+    await waitFor(async () => {
+      await bob.client.conversation(message.conversationId).refresh();
+      return shown(bob.client)?.editedAt === answer.editedAt;
+    });
+
+    await expect(
+      bob.client.editMessage(message.conversationId, message.messageId, 'not mine'),
+    ).rejects.toMatchObject({ code: 'NOT_SENDER', status: 403 });
+    expect(shown(bob.client)?.text).toBe('See you at 6');
   });
 
   it('given a refusal that retrying cannot fix, then that message is failed and the next one is delivered', async () => {

@@ -1,7 +1,8 @@
 import { v4 as uuidv4 } from 'uuid';
 import { Accounts, storageTokenStore, type TokenRenewer, type TokenStore } from './accounts';
-import type { BackoffPolicy } from './backoff';
+import { backoffDelay, type BackoffPolicy } from './backoff';
 import {
+  applyEdit,
   applyMessageToSummaries,
   applyReadToSummaries,
   applyReceiptTo,
@@ -20,7 +21,7 @@ import {
 } from './chat-state';
 import { ConnectionManager, type ConnectionStatus } from './connection-manager';
 import { directConversationId } from './direct-id';
-import { ParleyError } from './errors';
+import { isTransient, ParleyError } from './errors';
 import { HttpApi, type FetchLike } from './http-api';
 import { InboxCursor, type InboxCursorState } from './inbox-cursor';
 import { Outbox, type OutboxOptions } from './outbox';
@@ -28,10 +29,12 @@ import type { OutboxEntry } from './outbox-plan';
 import {
   CLIENT_ID_PATTERN,
   DESTINATIONS,
+  type EditAnswer,
   type InboxItem,
   type Presence,
   type Session,
   type UserProfile,
+  type WireEdit,
   type WireMessage,
   type WireReceipt,
   type WireRefusal,
@@ -119,9 +122,14 @@ export type Draft =
 /** An inbox item the app is told of before it is ACKed. */
 export type InboxEvent =
   | { readonly kind: 'message'; readonly message: ChatMessage }
-  | { readonly kind: 'deleted'; readonly messageId: string; readonly conversationId: string };
+  | { readonly kind: 'deleted'; readonly messageId: string; readonly conversationId: string }
+  | ({ readonly kind: 'edited' } & WireEdit);
 
 const DEVICE_KEY = 'device-id';
+
+/** An edit is tried this often when no answer came or the server was unavailable (same editId). */
+const EDIT_ATTEMPTS = 4;
+const EDIT_RETRY_BACKOFF: BackoffPolicy = { initialMs: 250, maxMs: 4_000 };
 const CURSOR_KEY = 'inbox/cursor';
 
 /**
@@ -484,6 +492,15 @@ export class ParleyClient {
     } else if (item.kind === 'message') {
       await this.receive(item);
       if (Number.isFinite(position)) this.cursor.handled(position);
+    } else if (item.kind === 'edited') {
+      const key = InboxCursor.keyOf('edited', item.messageId, item.editId);
+      if (!this.cursor.hasSeen(key)) {
+        const { kind: _kind, ...edit } = item;
+        this.applyEditLocally(edit);
+        await this.tell({ kind: 'edited', ...edit });
+        this.cursor.remember(key);
+      }
+      if (Number.isFinite(position)) this.cursor.handled(position);
     } else if (item.kind === 'deleted') {
       const key = InboxCursor.keyOf('deleted', item.messageId);
       if (!this.cursor.hasSeen(key)) {
@@ -734,6 +751,53 @@ export class ParleyClient {
         ),
       );
     }
+  }
+
+  /**
+   * Edits one of this user's messages (PROTOCOL §2.7): the sender only, within the server's edit
+   * window (24 h by default), not once deleted for everybody. The message shows the new text and
+   * `editedAt` once Parley has recorded the edit. Every attempt carries the same `editId` (one is made
+   * when none is given), so the SDK tries again safely when no answer came or the server was
+   * unavailable: the edit counts once. Refusals (`NOT_SENDER`, `EDIT_WINDOW_CLOSED`,
+   * `MESSAGE_DELETED`, `TEXT_TOO_LONG`, ...) reject with a {@link ParleyError}.
+   */
+  async editMessage(
+    conversationId: string,
+    messageId: string,
+    text: string,
+    options: { readonly editId?: string } = {},
+  ): Promise<EditAnswer> {
+    const editId = options.editId ?? uuidv4();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const answer = await this.http.editMessage(messageId, { text, editId });
+        this.applyEditLocally({ ...answer, conversationId, text });
+        return answer;
+      } catch (error) {
+        if (
+          !(error instanceof ParleyError) ||
+          !isTransient(error.code) ||
+          attempt + 1 >= EDIT_ATTEMPTS ||
+          this.closed
+        )
+          throw error;
+        const wait = error.retryAfterMs ?? backoffDelay(attempt, EDIT_RETRY_BACKOFF, this.options.random);
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+
+  /** An edit shown where the message is: its conversation and, when it is the last, the list. */
+  private applyEditLocally(edit: WireEdit): void {
+    this.viewStore(edit.conversationId).update((view) => ({
+      ...view,
+      messages: updateMessage(view.messages, edit.messageId, (m) => applyEdit(m, edit)),
+    }));
+    this.summaries.update((list) =>
+      updateLastMessage(list, edit.conversationId, (m) =>
+        m.messageId === edit.messageId ? applyEdit(m, edit) : m,
+      ),
+    );
   }
 
   private applyDeletion(conversationId: string, messageId: string): void {

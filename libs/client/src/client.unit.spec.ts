@@ -458,6 +458,117 @@ describe('ParleyClient with a fake transport', () => {
     expect(most).toBe(4);
   });
 
+  it('given edits in the inbox, then the message shows the latest text and editedAt, the app is told each once, and all are ACKed', async () => {
+    const { kind: _kind, ...unedited } = message(1);
+    const { client } = await start({ [`/v1/conversations/${DIRECT}/messages`]: { messages: [unedited] } });
+    const told: InboxEvent[] = [];
+    client.onInbox((event) => void told.push(event));
+    transport.last.accept();
+    transport.last.pushInbox(1, message(1));
+    const edited = (editId: string, text: string, second: number) => ({
+      kind: 'edited',
+      messageId: 'msg-1',
+      conversationId: DIRECT,
+      editId,
+      text,
+      editedAt: new Date(Date.UTC(2026, 0, 1, 0, 1, second)).toISOString(),
+    });
+    transport.last.pushInbox(2, edited('e1', 'hello, edited', 0));
+    transport.last.pushInbox(3, edited('e2', 'hello, edited twice', 5));
+    // A redelivery of the first edit after the second: told no more, and it does not undo the second.
+    transport.last.pushInbox(2, edited('e1', 'hello, edited', 0));
+    await settle();
+    const [shown] = client.conversation(DIRECT).view.getSnapshot().messages;
+    expect(shown).toMatchObject({ text: 'hello, edited twice', editedAt: '2026-01-01T00:01:05.000Z' });
+    expect(client.conversations.getSnapshot()[0]!.lastMessage).toMatchObject({ text: 'hello, edited twice' });
+    expect(told.map((e) => e.kind)).toEqual(['message', 'edited', 'edited']);
+    expect(told[2]).toEqual({ ...edited('e2', 'hello, edited twice', 5) });
+    expect(transport.last.acks).toEqual(['1', '2', '3', '2']);
+
+    // A history page read before the edits showed there does not undo them.
+    await client.conversation(DIRECT).refresh();
+    expect(client.conversation(DIRECT).view.getSnapshot().messages).toEqual([
+      expect.objectContaining({
+        messageId: 'msg-1',
+        text: 'hello, edited twice',
+        editedAt: '2026-01-01T00:01:05.000Z',
+      }),
+    ]);
+  });
+
+  it('given editMessage, when no answer comes at first, then it tries again with the same editId and shows the edit once recorded', async () => {
+    const bodies: Record<string, unknown>[] = [];
+    let failures = 1;
+    const fetch: FetchLike = async (url, init) => {
+      const path = url.replace('http://parley.test', '');
+      if (init.method === 'PATCH' && path === '/v1/messages/mine') {
+        bodies.push(JSON.parse(init.body ?? '{}') as Record<string, unknown>);
+        if (failures-- > 0) throw new Error('connection reset');
+        const answer = {
+          messageId: 'mine',
+          conversationId: DIRECT,
+          editId: bodies[0]!.editId,
+          editedAt: '2026-01-01T00:02:00.000Z',
+        };
+        return { status: 200, text: async () => JSON.stringify(answer) };
+      }
+      if (path.startsWith(`/v1/conversations/${DIRECT}/messages`)) {
+        const page = {
+          messages: [{ ...message(1), messageId: 'mine', senderId: ADA, text: 'tpyo', status: 'read' }],
+        };
+        return { status: 200, text: async () => JSON.stringify(page) };
+      }
+      return { status: 200, text: async () => JSON.stringify({ conversations: [] }) };
+    };
+    const client = new ParleyClient({
+      baseUrl: 'http://parley.test',
+      storage,
+      transport,
+      fetch,
+      random: () => 0,
+    });
+    clients.push(client);
+    await client.start();
+    await client.conversation(DIRECT).refresh();
+
+    const answer = await client.editMessage(DIRECT, 'mine', 'typo');
+    expect(bodies).toHaveLength(2);
+    expect(bodies[0]).toEqual({ text: 'typo', editId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(bodies[1]).toEqual(bodies[0]);
+    expect(answer).toMatchObject({ editId: bodies[0]!.editId, editedAt: '2026-01-01T00:02:00.000Z' });
+    expect(client.conversation(DIRECT).view.getSnapshot().messages[0]).toMatchObject({
+      messageId: 'mine',
+      text: 'typo',
+      editedAt: '2026-01-01T00:02:00.000Z',
+      own: true,
+    });
+  });
+
+  it('given editMessage refused (the window closed), then it rejects with the code at once and the text stays', async () => {
+    let calls = 0;
+    const fetch: FetchLike = async (url, init) => {
+      if (init.method === 'PATCH') {
+        calls += 1;
+        const error = {
+          error: {
+            code: 'EDIT_WINDOW_CLOSED',
+            message: 'a message can be edited up to 24 h after it was sent',
+          },
+        };
+        return { status: 409, text: async () => JSON.stringify(error) };
+      }
+      return { status: 200, text: async () => JSON.stringify({ conversations: [], messages: [] }) };
+    };
+    const client = new ParleyClient({ baseUrl: 'http://parley.test', storage, transport, fetch });
+    clients.push(client);
+    await client.start();
+    await expect(client.editMessage(DIRECT, 'old', 'late')).rejects.toMatchObject({
+      code: 'EDIT_WINDOW_CLOSED',
+      status: 409,
+    });
+    expect(calls).toBe(1);
+  });
+
   it('given history answers 404, then a group the list held is forgotten, and a direct chat without messages yet is not', async () => {
     const group = {
       conversationId: 'group-1',

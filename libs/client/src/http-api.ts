@@ -1,6 +1,7 @@
 import { ParleyError } from './errors';
 import type {
   ConversationPage,
+  EditAnswer,
   Identities,
   MessagePage,
   Presence,
@@ -97,6 +98,14 @@ export class HttpApi {
     status: 'read' | 'deleted_for_sender' | 'deleted_for_everybody',
   ): Promise<void> {
     return this.call('PATCH', `/v1/messages/${enc(messageId)}/status`, { status });
+  }
+
+  /**
+   * Edits one's own message (PROTOCOL §2.7). Sending the same `editId` again is safe: the edit
+   * counts once, and a retry after it was recorded gets the first answer.
+   */
+  editMessage(messageId: string, body: { text: string; editId?: string }): Promise<EditAnswer> {
+    return this.call('PATCH', `/v1/messages/${enc(messageId)}`, body);
   }
 
   createGroup(body: { title: string; memberIds: readonly string[] }): Promise<{ conversationId: string }> {

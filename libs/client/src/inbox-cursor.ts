@@ -2,7 +2,7 @@
 export interface InboxCursorState {
   /** The highest position up to which every item was handled and ACKed. */
   readonly position?: number;
-  /** Keys of the latest items handled (`m:<messageId>`, `d:<messageId>`), oldest first. */
+  /** Keys of the latest items handled (`m:<messageId>`, `d:<messageId>`, `e:<messageId>:<editId>`), oldest first. */
   readonly seen?: readonly string[];
   /** `sentAt` of the newest message handled: where a `gap` backfill starts. */
   readonly lastSentAt?: string;
@@ -39,8 +39,11 @@ export class InboxCursor {
     return this.newestSentAt;
   }
 
-  /** The dedupe key of an item: deletions and messages are told apart (PROTOCOL §3.4). */
-  static keyOf(kind: 'message' | 'deleted', messageId: string): string {
+  /** The dedupe key of an item: messages, deletions and each edit are told apart (PROTOCOL §3.4). */
+  static keyOf(kind: 'message' | 'deleted', messageId: string): string;
+  static keyOf(kind: 'edited', messageId: string, editId: string): string;
+  static keyOf(kind: 'message' | 'deleted' | 'edited', messageId: string, editId?: string): string {
+    if (kind === 'edited') return `e:${messageId}:${editId ?? ''}`;
     return `${kind === 'message' ? 'm' : 'd'}:${messageId}`;
   }
 

@@ -32,6 +32,20 @@ describe('InboxCursor', () => {
     expect(restarted.lastSentAt).toBe('2026-01-01T00:00:01.000Z');
   });
 
+  it('given edits of one message, then each edit id is an item of its own, apart from the message and its deletion', () => {
+    const keys = [
+      InboxCursor.keyOf('message', 'a'),
+      InboxCursor.keyOf('deleted', 'a'),
+      InboxCursor.keyOf('edited', 'a', 'e1'),
+      InboxCursor.keyOf('edited', 'a', 'e2'),
+    ];
+    expect(new Set(keys).size).toBe(4);
+    const cursor = new InboxCursor();
+    cursor.remember(InboxCursor.keyOf('edited', 'a', 'e1'));
+    expect(cursor.hasSeen('e:a:e1')).toBe(true);
+    expect(cursor.hasSeen(InboxCursor.keyOf('edited', 'a', 'e2'))).toBe(false);
+  });
+
   it('given more items than the capacity, then the oldest are forgotten first', () => {
     const cursor = new InboxCursor({}, 2);
     for (const id of ['a', 'b', 'c']) cursor.remember(`m:${id}`);

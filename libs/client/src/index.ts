@@ -7,6 +7,7 @@ export type { AccountsOptions, TokenRenewer, TokenStore } from './accounts';
 export { backoffDelay, DEFAULT_RECONNECT_BACKOFF, DEFAULT_RETRY_BACKOFF } from './backoff';
 export type { BackoffPolicy } from './backoff';
 export {
+  applyEdit,
   applyMessageToSummaries,
   applyReadToSummaries,
   applyReceiptTo,
@@ -42,6 +43,7 @@ export { CLIENT_ID_PATTERN, DESTINATIONS } from './protocol';
 export type {
   ConversationPage,
   DeliveryStatus,
+  EditAnswer,
   InboxItem,
   MessagePage,
   Presence,
@@ -50,6 +52,7 @@ export type {
   ProviderSession,
   Identities,
   WireConversation,
+  WireEdit,
   WireMessage,
   WireReceipt,
   WireRefusal,

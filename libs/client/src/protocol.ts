@@ -15,6 +15,26 @@ export interface WireMessage {
   /** Given on the caller's own messages: the least advanced status among the other members. */
   readonly status?: DeliveryStatus;
   readonly deleted?: boolean;
+  /** When the message was last edited (PROTOCOL §2.7); absent if never. */
+  readonly editedAt?: string;
+}
+
+/** An edit as the inbox and a conversation's feed tell it (PROTOCOL §2.7, §3.4). */
+export interface WireEdit {
+  readonly messageId: string;
+  readonly conversationId: string;
+  /** One per edit: the SDK drops an edit it has handled (by `messageId` and `editId`). */
+  readonly editId: string;
+  readonly text: string;
+  readonly editedAt: string;
+}
+
+/** What `PATCH /v1/messages/{messageId}` answers (PROTOCOL §2.7). */
+export interface EditAnswer {
+  readonly messageId: string;
+  readonly conversationId: string;
+  readonly editId: string;
+  readonly editedAt: string;
 }
 
 /** A conversation as `GET /v1/conversations` answers it (PROTOCOL §2.1). */
@@ -34,6 +54,7 @@ export interface WireConversation {
 export type InboxItem =
   | ({ readonly kind: 'message' } & WireMessage)
   | { readonly kind: 'deleted'; readonly messageId: string; readonly conversationId: string }
+  | ({ readonly kind: 'edited' } & WireEdit)
   | { readonly kind: 'gap'; readonly fromPosition: number; readonly toPosition: number };
 
 /** One notice of `/user/queue/receipts` (PROTOCOL §3.5). */
@@ -124,6 +145,7 @@ export const DESTINATIONS = {
   read: '/app/chat.read',
   typing: '/app/chat.typing',
   delete: '/app/chat.delete',
+  edit: '/app/chat.edit',
   refresh: '/app/session.refresh',
   inbox: '/user/queue/messages',
   receipts: '/user/queue/receipts',

@@ -6,7 +6,7 @@ import { isSecretVariable, parseSignInProviders, type ProviderSettings } from '.
 export const JWT_SECRET_MIN_LENGTH = 32;
 
 /** Variables whose values never appear in an error message. */
-const SECRET_VARIABLES = new Set(['JWT_SECRET', 'KAFKA_SASL_PASSWORD']);
+const SECRET_VARIABLES = new Set(['JWT_SECRET', 'KAFKA_SASL_PASSWORD', 'VAPID_PRIVATE_KEY']);
 
 const hostPort = z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'expected host:port');
 
@@ -23,6 +23,15 @@ const url = (protocols: readonly string[]) =>
   );
 
 const port = z.coerce.number().int().min(0).max(65535);
+
+/** A key in base64url (as web-push and browsers write them) of exactly `bytes` bytes. */
+const base64urlKey = (bytes: number, what: string) =>
+  z
+    .string()
+    .refine(
+      (value) => /^[A-Za-z0-9_-]+$/.test(value) && Buffer.from(value, 'base64url').length === bytes,
+      `expected ${what}: ${bytes} bytes in base64url`,
+    );
 
 /**
  * The token signing secret has no default: a default would be a constant in the repository, and
@@ -189,6 +198,13 @@ const envShape = {
   LOOKUP_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(5),
   LOOKUP_RATE_BURST: z.coerce.number().int().min(1).max(1_000_000).default(60),
   GROUP_MEMBERS_MAX: z.coerce.number().int().min(2).max(100_000).default(1_000),
+  // How long after sending the sender may edit a message (24 h; at most a year).
+  EDIT_WINDOW_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(366 * 24 * 3600 * 1000)
+    .default(24 * 3600 * 1000),
   // Accounts hardening: admins by id, sign-in limits, the password hashing cap, client addresses.
   ADMIN_USER_IDS: commaList,
   LOGIN_USERNAME_RATE_PER_MINUTE: perMinute.default(10),
@@ -213,6 +229,27 @@ const envShape = {
     .transform((value) => value === 'true'),
   PROVIDER_SIGN_IN_IP_RATE_PER_MINUTE: perMinute.default(30),
   PROVIDER_SIGN_IN_IP_BURST: burst.default(30),
+  // Web Push (issue 14): the notifier's ops port, its pacing and retries, the subscriptions' cap.
+  NOTIFIER_PORT: port.default(8085),
+  PUSH_MAX_SUBSCRIPTIONS_PER_USER: z.coerce.number().int().min(1).max(1_000).default(10),
+  PUSH_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(3_000),
+  PUSH_COLLAPSE_WINDOW_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
+  // RFC 8030 TTL; push services keep a message at most four weeks.
+  PUSH_TTL_SECONDS: z.coerce.number().int().min(0).max(2_419_200).default(86_400),
+  PUSH_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  PUSH_RETRY_INITIAL_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
+  PUSH_RETRY_MAX_MS: z.coerce.number().int().min(10).max(600_000).default(60_000),
+  PUSH_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  PUSH_ALLOW_LOOPBACK_HTTP: z
+    .enum(['true', 'false'], { error: 'expected true or false' })
+    .default('false')
+    .transform((value) => value === 'true'),
+  VAPID_PUBLIC_KEY: base64urlKey(65, 'an uncompressed P-256 public key').optional(),
+  VAPID_PRIVATE_KEY: base64urlKey(32, 'a P-256 private key').optional(),
+  VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:\S+@\S+|https:\/\/\S+)$/, 'expected a mailto: address or an https: URL')
+    .default('mailto:push@parley.invalid'),
 };
 
 type Env = z.output<z.ZodObject<typeof envShape>>;
@@ -248,6 +285,17 @@ function checkKafkaSecurity(env: Env, ctx: z.RefinementCtx): void {
       'is not set: a client certificate needs both KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE',
     );
   }
+}
+
+/** A VAPID key pair from the environment is whole or absent (then the installation's is used). */
+function checkVapidPair(env: Env, ctx: z.RefinementCtx): void {
+  if (Boolean(env.VAPID_PUBLIC_KEY) === Boolean(env.VAPID_PRIVATE_KEY)) return;
+  const missing = env.VAPID_PUBLIC_KEY ? 'VAPID_PRIVATE_KEY' : 'VAPID_PUBLIC_KEY';
+  ctx.addIssue({
+    code: 'custom',
+    path: [missing],
+    message: 'is not set: a VAPID key pair needs both VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY',
+  });
 }
 
 function kafkaSecurity(env: Env): KafkaSecurity {
@@ -329,6 +377,27 @@ function toConfig(env: Env) {
     typingLimit: { refillPerSecond: env.TYPING_RATE_PER_SECOND, capacity: env.TYPING_RATE_BURST },
     lookupLimit: { refillPerSecond: env.LOOKUP_RATE_PER_SECOND, capacity: env.LOOKUP_RATE_BURST },
     groupMembersMax: env.GROUP_MEMBERS_MAX,
+    push: {
+      notifierPort: env.NOTIFIER_PORT,
+      maxSubscriptionsPerUser: env.PUSH_MAX_SUBSCRIPTIONS_PER_USER,
+      rules: { graceMs: env.PUSH_GRACE_MS, collapseWindowMs: env.PUSH_COLLAPSE_WINDOW_MS },
+      ttlSeconds: env.PUSH_TTL_SECONDS,
+      retry: {
+        maxAttempts: env.PUSH_MAX_ATTEMPTS,
+        initialMs: env.PUSH_RETRY_INITIAL_MS,
+        maxMs: Math.max(env.PUSH_RETRY_MAX_MS, env.PUSH_RETRY_INITIAL_MS),
+      },
+      sendTimeoutMs: env.PUSH_SEND_TIMEOUT_MS,
+      allowLoopbackHttp: env.PUSH_ALLOW_LOOPBACK_HTTP,
+      /** Keys from the environment (both or neither), else the installation's in PostgreSQL. */
+      vapid: {
+        subject: env.VAPID_SUBJECT,
+        ...(env.VAPID_PUBLIC_KEY && env.VAPID_PRIVATE_KEY
+          ? { publicKey: env.VAPID_PUBLIC_KEY, privateKey: env.VAPID_PRIVATE_KEY }
+          : {}),
+      },
+    },
+    editWindowMs: env.EDIT_WINDOW_MS,
     accounts: {
       adminUserIds: env.ADMIN_USER_IDS,
       signInLimits: {
@@ -350,11 +419,16 @@ function toConfig(env: Env) {
   };
 }
 
-const configSchema = z.object(envShape).superRefine(checkKafkaSecurity).transform(toConfig);
+const configSchema = z
+  .object(envShape)
+  .superRefine(checkKafkaSecurity)
+  .superRefine(checkVapidPair)
+  .transform(toConfig);
 
 const tokenConfigSchema = z
   .object({ ...envShape, JWT_SECRET: jwtSecret })
   .superRefine(checkKafkaSecurity)
+  .superRefine(checkVapidPair)
   .transform((env) => {
     const config = toConfig(env);
     return {
@@ -365,7 +439,10 @@ const tokenConfigSchema = z
     };
   });
 
-/** What every service, the CLI and the tools read. Holds no secret. */
+/**
+ * What every service, the CLI and the tools read. Holds no secret, but for VAPID_PRIVATE_KEY when
+ * an operator sets it (the notifier signs with it; it never appears in an error message).
+ */
 export type Config = z.output<typeof configSchema>;
 
 /** The configuration of a service that signs or checks bearer tokens (gateway, analytics). */

@@ -95,6 +95,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ STOMP_MAX_BUFFERED_BYTES: '1000' })).toThrow(/STOMP_MAX_BUFFERED_BYTES/);
   });
 
+  it('gives message edits a window of 24 h by default, settable from 1 s to a year', () => {
+    expect(loadConfig({}).editWindowMs).toBe(24 * 3600 * 1000);
+    expect(loadConfig({ EDIT_WINDOW_MS: '900000' }).editWindowMs).toBe(900_000);
+    for (const bad of ['999', '-1', 'soon', String(367 * 24 * 3600 * 1000)])
+      expect(() => loadConfig({ EDIT_WINDOW_MS: bad })).toThrow(/EDIT_WINDOW_MS/);
+  });
+
   it('puts the ops endpoints on a private listener by default', () => {
     const config = loadConfig({});
     expect(config.ops).toEqual({ host: '127.0.0.1', consumerStallMs: 60_000 });
@@ -237,6 +244,60 @@ describe('loadConfig: accounts hardening', () => {
     it('given a client certificate without its key, then the key is asked for', () => {
       expect(problemsOf({ KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: '/c.pem' })[0]).toMatch(
         /^KAFKA_SSL_KEY_FILE: is not set/,
+      );
+    });
+  });
+
+  describe('Web Push (issue 14)', () => {
+    const problemsOf = (env: Record<string, string>): readonly string[] => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        if (error instanceof ConfigError) return error.problems;
+        throw error;
+      }
+      return [];
+    };
+    // A real pair (generated once for this spec; it signs nothing).
+    const publicKey =
+      'BKuMy_ZtvCjaEXQNBtMyERGJ2Ad-yY5ncWpYiHdgyYen5tEuaYQs7ErZPPW1nxQZ24n_WA-5VDAJt89wbAFEWrM';
+    const privateKey = '9eawG24frbAcfiFLBjeQOEfSUjqcCU4Bg-MzXd-Njtc';
+
+    it('given nothing, then the defaults: 10 subscriptions per user, 3 s grace, 60 s window, no VAPID keys of the environment', () => {
+      const { push } = loadConfig({});
+      expect(push).toMatchObject({
+        notifierPort: 8085,
+        maxSubscriptionsPerUser: 10,
+        rules: { graceMs: 3_000, collapseWindowMs: 60_000 },
+        ttlSeconds: 86_400,
+        retry: { maxAttempts: 5, initialMs: 1_000, maxMs: 60_000 },
+        allowLoopbackHttp: false,
+        vapid: { subject: 'mailto:push@parley.invalid' },
+      });
+      expect(push.vapid).not.toHaveProperty('privateKey');
+    });
+
+    it('given both VAPID keys, then they are used', () => {
+      const { push } = loadConfig({ VAPID_PUBLIC_KEY: publicKey, VAPID_PRIVATE_KEY: privateKey });
+      expect(push.vapid).toMatchObject({ publicKey, privateKey });
+    });
+
+    it('given one VAPID key only, then the other is named as missing', () => {
+      expect(problemsOf({ VAPID_PUBLIC_KEY: publicKey })).toEqual([
+        'VAPID_PRIVATE_KEY: is not set: a VAPID key pair needs both VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY',
+      ]);
+    });
+
+    it('given a private key of the wrong length, then it is refused without echoing it', () => {
+      const problems = problemsOf({ VAPID_PUBLIC_KEY: publicKey, VAPID_PRIVATE_KEY: 'c2hvcnQ' });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^VAPID_PRIVATE_KEY: expected a P-256 private key: 32 bytes in base64url/);
+      expect(problems[0]).not.toContain('c2hvcnQ');
+    });
+
+    it('given a subject that is neither mailto: nor https:, then it is refused', () => {
+      expect(problemsOf({ VAPID_SUBJECT: 'http://example.com' })[0]).toMatch(
+        /^VAPID_SUBJECT: expected a mailto:/,
       );
     });
   });

@@ -2,12 +2,12 @@
 // marked, the delivery worker's catch-up publishes the event, and the TTL never fails the message.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { EVENT_TOPIC, EventSerde, type ParleyEvent } from '@parley/events';
 import { BatchingProducer, KafkaAdmin, readTopic } from '@parley/kafka';
 import { PresenceTracker } from '@parley/presence';
 import { EventPublisher } from '@parley/publishing';
-import { createTestWorld, waitFor, type TestWorld } from '@parley/testing';
+import { testPool, createTestWorld, waitFor, type TestWorld } from '@parley/testing';
 import { DeliveryJobs } from './delivery-jobs';
 import { DeliveryReceipts } from './delivery-receipts';
 import { InboxStore } from './inbox-store';
@@ -30,7 +30,7 @@ describe('MessageDelivered after a failure between the mark and the publish', ()
 
   beforeAll(async () => {
     world = await createTestWorld('delivery-recording', { database: true });
-    pool = new Pool({ connectionString: world.databaseUrl });
+    pool = testPool({ connectionString: world.databaseUrl });
     producer = new BatchingProducer(world.kafka);
     await producer.connect();
     serde = new EventSerde(world.env.schemaRegistryUrl);

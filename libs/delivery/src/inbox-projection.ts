@@ -13,6 +13,14 @@ export type InboxBody =
       readonly sentAt: string;
     }
   | { readonly kind: 'deleted'; readonly messageId: string; readonly conversationId: string }
+  | {
+      readonly kind: 'edited';
+      readonly messageId: string;
+      readonly conversationId: string;
+      readonly editId: string;
+      readonly text: string;
+      readonly editedAt: string;
+    }
   /** Not stored: told to a device whose position is older than the inbox retention. */
   | { readonly kind: 'gap'; readonly fromPosition: number; readonly toPosition: number };
 
@@ -33,7 +41,9 @@ interface Addressed {
   readonly kind: InboxBody['kind'];
   readonly messageId: string;
   readonly conversationId: string;
-  /** The member who does not get it (the sender, the deleter). */
+  /** One item per edit (empty for messages and deletions, one per message and kind). */
+  readonly editId: string;
+  /** The member who does not get it (the sender, the deleter, the editor). */
   readonly excludedUserId: string;
   readonly atMs: number;
   readonly body: InboxBody;
@@ -46,6 +56,7 @@ function addressed(event: ParleyEvent, position: EventPosition): Addressed | und
         kind: 'message',
         messageId: event.messageId,
         conversationId: event.conversationId,
+        editId: '',
         excludedUserId: event.senderId,
         atMs: event.occurredAt,
         body: {
@@ -65,9 +76,27 @@ function addressed(event: ParleyEvent, position: EventPosition): Addressed | und
         kind: 'deleted',
         messageId: event.messageId,
         conversationId: event.conversationId,
+        editId: '',
         excludedUserId: event.deletedBy,
         atMs: event.occurredAt,
         body: { kind: 'deleted', messageId: event.messageId, conversationId: event.conversationId },
+      };
+    case 'MessageEdited':
+      return {
+        kind: 'edited',
+        messageId: event.messageId,
+        conversationId: event.conversationId,
+        editId: event.editId,
+        excludedUserId: event.editedBy,
+        atMs: event.occurredAt,
+        body: {
+          kind: 'edited',
+          messageId: event.messageId,
+          conversationId: event.conversationId,
+          editId: event.editId,
+          text: event.text,
+          editedAt: new Date(event.occurredAt).toISOString(),
+        },
       };
     default:
       return undefined;
@@ -77,7 +106,9 @@ function addressed(event: ParleyEvent, position: EventPosition): Addressed | und
 /**
  * Appends the items of a chunk of events (in log order) to their recipients' inboxes in one
  * statement. Recipients are the conversation's other members at the event's time (a direct
- * conversation's two members always); a user who has the item already gets nothing. Each user's
+ * conversation's two members always); a user who has the item already gets nothing (an edit: that
+ * edit id of the message). An edit does not reach a member who hid the message for themselves, nor
+ * one who has its deletion for everybody already (an edit that raced the deletion). Each user's
  * inbox_heads row is moved by the number of their new items in one upsert, which locks it until
  * commit, so positions are dense per user and commit in order; within the chunk, items take their
  * positions in log order. Users are locked in id order, so two workers never wait on each other in
@@ -86,11 +117,11 @@ function addressed(event: ParleyEvent, position: EventPosition): Addressed | und
 function appendToInboxes(items: readonly Addressed[]): SqlStatement {
   return sql(
     `WITH input AS (
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::double precision[], $6::jsonb[])
-         WITH ORDINALITY AS t(kind, message_id, conversation_id, excluded, at_ms, body, ord)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::double precision[], $6::jsonb[], $7::text[])
+         WITH ORDINALITY AS t(kind, message_id, conversation_id, excluded, at_ms, body, edit_id, ord)
      ), recipients AS (
-       SELECT DISTINCT ON (m.user_id, i.kind, i.message_id)
-              m.user_id, i.kind, i.message_id, i.conversation_id, i.body, i.at_ms, i.ord
+       SELECT DISTINCT ON (m.user_id, i.kind, i.message_id, i.edit_id)
+              m.user_id, i.kind, i.message_id, i.edit_id, i.conversation_id, i.body, i.at_ms, i.ord
          FROM input i
          JOIN conversations c ON c.conversation_id = i.conversation_id
          JOIN conversation_members m ON m.conversation_id = i.conversation_id
@@ -98,8 +129,13 @@ function appendToInboxes(items: readonly Addressed[]): SqlStatement {
           AND (c.kind = 'DIRECT' OR m.joined_at <= to_timestamp(i.at_ms / 1000))
           AND (m.left_at IS NULL OR m.left_at > to_timestamp(i.at_ms / 1000))
           AND NOT EXISTS (SELECT 1 FROM inbox_items x
-                           WHERE x.user_id = m.user_id AND x.kind = i.kind AND x.message_id = i.message_id)
-        ORDER BY m.user_id, i.kind, i.message_id, i.ord
+                           WHERE x.user_id = m.user_id AND x.kind = i.kind AND x.message_id = i.message_id
+                             AND x.edit_id = i.edit_id)
+          AND (i.kind <> 'edited' OR (
+                NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.message_id = i.message_id AND h.user_id = m.user_id)
+            AND NOT EXISTS (SELECT 1 FROM inbox_items d
+                             WHERE d.user_id = m.user_id AND d.kind = 'deleted' AND d.message_id = i.message_id)))
+        ORDER BY m.user_id, i.kind, i.message_id, i.edit_id, i.ord
      ), counts AS (
        SELECT user_id, count(*) AS n FROM recipients GROUP BY user_id ORDER BY user_id
      ), heads AS (
@@ -107,10 +143,10 @@ function appendToInboxes(items: readonly Addressed[]): SqlStatement {
        ON CONFLICT (user_id) DO UPDATE SET last_position = inbox_heads.last_position + EXCLUDED.last_position
        RETURNING user_id, last_position
      )
-     INSERT INTO inbox_items (user_id, position, kind, message_id, conversation_id, body, created_at)
+     INSERT INTO inbox_items (user_id, position, kind, message_id, edit_id, conversation_id, body, created_at)
      SELECT r.user_id,
             h.last_position - c.n + row_number() OVER (PARTITION BY r.user_id ORDER BY r.ord),
-            r.kind, r.message_id, r.conversation_id, r.body, to_timestamp(r.at_ms / 1000)
+            r.kind, r.message_id, r.edit_id, r.conversation_id, r.body, to_timestamp(r.at_ms / 1000)
        FROM recipients r JOIN heads h ON h.user_id = r.user_id JOIN counts c ON c.user_id = r.user_id
      RETURNING user_id, position, kind, message_id, conversation_id, body->>'senderId' AS sender_id, body`,
     items.map((item) => item.kind),
@@ -119,21 +155,36 @@ function appendToInboxes(items: readonly Addressed[]): SqlStatement {
     items.map((item) => item.excludedUserId),
     items.map((item) => item.atMs),
     items.map((item) => JSON.stringify(item.body)),
+    items.map((item) => item.editId),
   );
 }
 
 /**
- * The delivery worker's projection: chat.messages → inbox_items. A message goes to every other
- * member; a deletion for everybody reaches every other member too (a deletion for oneself concerns
- * nobody else). Statements return the appended items, which the worker announces after commit.
+ * The items of a chunk, in log order. An edit that comes after its message's deletion for everybody
+ * in the same chunk addresses nobody: the append's check for the deletion item cannot see an item
+ * the same statement inserts. (Only the sender deletes for everybody and edits, so the deleter is
+ * the editor.)
  */
+function chunkItems(entries: readonly { event: ParleyEvent; position: EventPosition }[]): Addressed[] {
+  const deleted = new Set<string>();
+  const items: Addressed[] = [];
+  for (const { event, position } of entries) {
+    if (event.type === 'MessageDeleted' && event.scope === 'EVERYONE')
+      deleted.add(`${event.messageId}\u0000${event.deletedBy}`);
+    if (event.type === 'MessageEdited' && deleted.has(`${event.messageId}\u0000${event.editedBy}`)) continue;
+    const item = addressed(event, position);
+    if (item) items.push(item);
+  }
+  return items;
+}
+
 /** A row of the append's `RETURNING`, read once here (PostgreSQL answers bigint as text). */
 export function readAppendedItem(row: Readonly<Record<string, unknown>>): AppendedItem {
   const { user_id, position, kind, message_id, conversation_id, sender_id, body } = row;
   if (
     typeof user_id !== 'string' ||
     (typeof position !== 'string' && typeof position !== 'number') ||
-    (kind !== 'message' && kind !== 'deleted') ||
+    (kind !== 'message' && kind !== 'deleted' && kind !== 'edited') ||
     typeof message_id !== 'string' ||
     typeof conversation_id !== 'string' ||
     typeof body !== 'object' ||
@@ -151,6 +202,12 @@ export function readAppendedItem(row: Readonly<Record<string, unknown>>): Append
   };
 }
 
+/**
+ * The delivery worker's projection: chat.messages → inbox_items. A message goes to every other
+ * member; a deletion for everybody and an edit reach every other member too (a deletion for oneself
+ * concerns nobody else). Statements return the appended items, which the worker announces after
+ * commit.
+ */
 export const inboxProjection: Projection<AppendedItem> = {
   name: 'inboxes',
   topics: ['chat.messages'],
@@ -161,7 +218,7 @@ export const inboxProjection: Projection<AppendedItem> = {
     return this.applyChunk?.([{ event, position }]) ?? [];
   },
   applyChunk(entries) {
-    const items = entries.flatMap(({ event, position }) => addressed(event, position) ?? []);
+    const items = chunkItems(entries);
     return items.length === 0 ? [] : [appendToInboxes(items)];
   },
 };

@@ -56,6 +56,61 @@ describe('inbox projection (pure)', () => {
     expect(JSON.parse(bodies![1]!)).toEqual({ kind: 'deleted', messageId: 'm1', conversationId: 'c' });
   });
 
+  const edit = (offset: number, editId: string, text: string) => ({
+    event: {
+      type: 'MessageEdited' as const,
+      ...at,
+      messageId: 'm1',
+      conversationId: 'c',
+      editedBy: 'a',
+      editId,
+      text,
+    },
+    position: position(offset),
+  });
+
+  it('given edits, then each is an item of its own (keyed by its edit id) for the other members', () => {
+    const statements = inboxProjection.applyChunk!([edit(11, 'e1', 'better'), edit(12, 'e2', 'best')]);
+    expect(statements).toHaveLength(1);
+    const [kinds, ids, , excluded, , bodies, editIds] = statements[0]!.values as string[][];
+    expect(kinds).toEqual(['edited', 'edited']);
+    expect(ids).toEqual(['m1', 'm1']);
+    expect(excluded).toEqual(['a', 'a']);
+    expect(editIds).toEqual(['e1', 'e2']);
+    expect(JSON.parse(bodies![1]!)).toEqual({
+      kind: 'edited',
+      messageId: 'm1',
+      conversationId: 'c',
+      editId: 'e2',
+      text: 'best',
+      editedAt: new Date(at.occurredAt).toISOString(),
+    });
+    // The append skips members who hid the message or hold its deletion already.
+    expect(statements[0]!.text).toMatch(/message_hidden/);
+    expect(statements[0]!.text).toMatch(/d\.kind = 'deleted'/);
+  });
+
+  it('given an edit after its deletion for everybody in the same chunk, then it addresses nobody', () => {
+    const deletion = {
+      event: {
+        type: 'MessageDeleted' as const,
+        ...at,
+        messageId: 'm1',
+        conversationId: 'c',
+        deletedBy: 'a',
+        scope: 'EVERYONE' as const,
+      },
+      position: position(12),
+    };
+    const [statement] = inboxProjection.applyChunk!([
+      edit(11, 'e1', 'before'),
+      deletion,
+      edit(13, 'e2', 'after'),
+    ]);
+    expect(statement!.values[0]).toEqual(['edited', 'deleted']);
+    expect(statement!.values[6]).toEqual(['e1', '']);
+  });
+
   it('has nothing to write for events that address nobody', () => {
     expect(
       inboxProjection.apply(
@@ -84,11 +139,13 @@ describe('the rows the inbox append returns', () => {
       kind: 'deleted',
       sender_id: null,
     });
+    expect(readAppendedItem({ ...row, kind: 'edited', sender_id: null })).toMatchObject({ kind: 'edited' });
   });
 
   it.each([
     ['no user', { ...row, user_id: undefined }],
     ['an unknown kind', { ...row, kind: 'gap' }],
+    ['a kind that is no text', { ...row, kind: 3 }],
     ['no body', { ...row, body: null }],
     ['no position', { ...row, position: undefined }],
   ])('given a row with %s, when read, then it is refused', (_what, bad) => {

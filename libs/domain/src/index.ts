@@ -38,3 +38,11 @@ export {
   type GroupRequest,
 } from './message-requests';
 export { parseAccountStatusRequest, type AccountStatus, type AccountStatusRequest } from './account-requests';
+export {
+  parseEditRequest,
+  checkEdit,
+  editWindowOpen,
+  EDIT_WINDOW_MS_DEFAULT,
+  type EditRequest,
+  type EditableMessage,
+} from './message-edits';

@@ -14,6 +14,7 @@ describe('schemas/', () => {
         'MessageDelivered',
         'MessageRead',
         'MessageDeleted',
+        'MessageEdited',
         'DeliveryPending',
         'MessageFailed',
         'ConversationCreated',

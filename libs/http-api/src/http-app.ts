@@ -4,16 +4,20 @@ import type { AccountService } from '@parley/accounts';
 import { bearerToken } from '@parley/auth';
 import { asObject, clientAddressKey, parseClientId } from '@parley/domain';
 import type { Logger } from '@parley/logging';
+import type { PushService } from '@parley/push';
 import { retryAfterHeader, toHttpError } from './error-mapping';
 import { messagingRoutes, userOf, type MessagingRoutesDeps } from './messaging-routes';
 import { GATEWAY_OPENAPI } from './openapi/gateway-openapi';
 import { accountIdentityRoutes, providerSignInRoutes, type ProviderRoutesDeps } from './provider-routes';
+import { pushRoutes } from './push-routes';
 
 export interface HttpAppDeps {
   readonly accounts: AccountService;
   readonly messaging?: MessagingRoutesDeps;
   /** Sign-in with a provider, and the account's identities (absent: none of those routes). */
   readonly providers?: ProviderRoutesDeps;
+  /** Web Push subscriptions and settings (`/v1/push/...`). */
+  readonly push?: PushService;
   /** Told after an admin changed an account's status (the gateway ends that user's sessions). */
   readonly onAccountStatusChanged?: (userId: string, status: string) => Promise<void>;
   readonly logger?: Logger;
@@ -98,6 +102,7 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
 
   if (deps.providers) app.use('/v1', accountIdentityRoutes(deps.providers));
   if (deps.messaging) app.use('/v1', messagingRoutes(deps.messaging));
+  if (deps.push) app.use('/v1', pushRoutes(deps.push));
   if (deps.webApp) app.use(deps.webApp);
 
   app.use((_req, res) => {

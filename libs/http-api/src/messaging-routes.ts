@@ -6,6 +6,7 @@ import {
   parseClientId,
   parseGroupRequest,
   parseInstant,
+  parseEditRequest,
   parseLimit,
   parseSendRequest,
   parseSeq,
@@ -48,7 +49,7 @@ const query = (req: Request, name: string): string | undefined => {
 
 const pathId = (req: Request, name: string): string => parseClientId(req.params[name], name);
 
-/** PROTOCOL §2: sends, statuses, groups and history (every route is behind the bearer-token check). */
+/** PROTOCOL §2: sends, edits, statuses, groups and history (every route is behind the bearer-token check). */
 export function messagingRoutes(deps: MessagingRoutesDeps): Router {
   const router = Router();
 
@@ -63,6 +64,12 @@ export function messagingRoutes(deps: MessagingRoutesDeps): Router {
     if (change === 'read') await deps.messages.readMessage(userOf(res), messageId);
     else await deps.messages.delete(userOf(res), { messageId, scope: change });
     res.status(204).end();
+  });
+
+  // Edit one's own message (PROTOCOL §2.7): 200 once Kafka has the edit.
+  router.patch('/messages/:messageId', async (req, res) => {
+    const request = parseEditRequest(asObject(req.body), pathId(req, 'messageId'));
+    res.json(await deps.messages.edit(userOf(res), request));
   });
 
   router.get('/messages', async (req, res) => {

@@ -16,8 +16,8 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 const PLAIN_HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
 
 /**
- * The Content-Security-Policy of the app's pages: scripts, styles and images from this origin only
- * (the build inlines nothing), no plugins, no framing, and connections to this origin over HTTP and
+ * The Content-Security-Policy of the app's pages: scripts, workers (the service worker), styles and
+ * images from this origin only (the build inlines nothing), no plugins, no framing, and connections to this origin over HTTP and
  * WebSocket. `'self'` covers ws: and wss: in CSP Level 3 only; naming the host too covers older
  * browsers.
  */
@@ -26,6 +26,8 @@ export function contentSecurityPolicy(host: string | undefined): string {
   return [
     "default-src 'self'",
     "script-src 'self'",
+    // The service worker (/sw.js) that shows push notifications: this origin's only.
+    "worker-src 'self'",
     "style-src 'self'",
     "img-src 'self' data:",
     "font-src 'self'",

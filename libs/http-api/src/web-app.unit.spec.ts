@@ -36,6 +36,7 @@ describe('serveWebApp', () => {
     writeFileSync(join(built, 'index.html'), INDEX);
     writeFileSync(join(built, 'assets', 'index-abc123.js'), 'console.log("app");');
     writeFileSync(join(built, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+    writeFileSync(join(built, 'sw.js'), 'self.addEventListener("push", () => undefined);');
     empty = mkdtempSync(join(tmpdir(), 'parley-web-none-'));
     app = await serve(built);
     unbuilt = await serve(join(empty, 'dist/apps/web'));
@@ -96,6 +97,13 @@ describe('serveWebApp', () => {
     expect(icon.headers.get('cache-control')).toBe('no-cache');
   });
 
+  it('given the service worker, then /sw.js is JavaScript checked each time (a new build takes over at once)', async () => {
+    const worker = await fetch(`${app.url}/sw.js`);
+    expect(worker.status).toBe(200);
+    expect(worker.headers.get('content-type')).toMatch(/javascript/);
+    expect(worker.headers.get('cache-control')).toBe('no-cache');
+  });
+
   it('given a missing file, then it is a 404, not the app', async () => {
     for (const path of ['/assets/index-old999.js', '/robots.txt']) {
       const response = await fetch(`${app.url}${path}`);
@@ -142,6 +150,7 @@ describe('contentSecurityPolicy', () => {
     const policy = contentSecurityPolicy('chat.example.com:8080');
     expect(policy).toContain("connect-src 'self' ws://chat.example.com:8080 wss://chat.example.com:8080");
     expect(policy).toContain("script-src 'self';");
+    expect(policy).toContain("worker-src 'self';");
     expect(policy).toContain("style-src 'self';");
     expect(policy).toContain("frame-ancestors 'none'");
     expect(policy).not.toContain('unsafe');

@@ -1,4 +1,4 @@
-export { ChannelHub, ChannelPublisher, channels, type UserNotice } from './live-channels';
+export { ChannelHub, ChannelPublisher, channels, type ChannelWatch, type UserNotice } from './live-channels';
 export { LiveFeeds } from './live-feeds';
 export { LiveRelay, type LiveRelayOptions } from './live-relay';
 export { TypingNotices } from './typing-notices';

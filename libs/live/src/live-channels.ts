@@ -20,6 +20,12 @@ export interface UserNotice {
   readonly body: unknown;
 }
 
+/** One listener on a channel: `ready` resolves once Redis has the subscription; `stop` ends the listener. */
+export interface ChannelWatch {
+  readonly ready: Promise<void>;
+  readonly stop: () => void;
+}
+
 /**
  * The subscriber side, shared by everything on one gateway node: one Redis subscription per channel
  * however many sessions listen to it, dropped when the last one stops.
@@ -37,8 +43,7 @@ export class ChannelHub {
     });
   }
 
-  /** `ready` resolves once Redis has the subscription; `stop` ends this listener. */
-  watch(channel: string, listener: (message: string) => void): { ready: Promise<void>; stop: () => void } {
+  watch(channel: string, listener: (message: string) => void): ChannelWatch {
     if (this.listeners.add(channel, listener)) {
       this.subscribed.set(
         channel,

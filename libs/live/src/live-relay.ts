@@ -9,6 +9,8 @@ import {
   type KafkaClient,
 } from '@parley/kafka';
 import type { Logger } from '@parley/logging';
+import { ProjectionWatermark } from '@parley/projections';
+import { messagesProjection } from '@parley/read-models';
 import { prefixedTopic } from '@parley/topics';
 import type { ChannelPublisher } from './live-channels';
 
@@ -31,13 +33,16 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /**
  * Live notices from chat.messages and chat.presence (PROTOCOL §3, live only): `/user/queue/receipts`
  * tells senders sent, pending, delivered, read and failed; `/topic/conversation.{id}` carries
- * messages, statuses, reads and deletions; `/user/queue/presence` tells who went on- or offline. A consumer group of its own that starts at the end of the log: what happened
+ * messages, statuses, reads, edits and deletions; `/user/queue/presence` tells who went on- or offline. A consumer group of its own that starts at the end of the log: what happened
  * while nobody listened is read through the history calls.
  */
 export class LiveRelay {
   private readonly consumer: ConsumerRunner<ParleyEvent>;
+  /** A read's receipts name the messages it covers, from the messages projection's rows. */
+  private readonly messagesApplied: ProjectionWatermark;
 
   constructor(private readonly options: LiveRelayOptions) {
+    this.messagesApplied = new ProjectionWatermark(options.pool, messagesProjection.name);
     this.consumer = new ConsumerRunner<ParleyEvent>(options.kafka, {
       groupId: `${options.topicPrefix}parley.live-relay`,
       topics: [
@@ -122,6 +127,9 @@ export class LiveRelay {
             upToSeq,
             at: iso(event.occurredAt),
           });
+          // The reader saw those messages, but this relay may be ahead of the projection that
+          // writes them: a receipt for a message not yet in the read model would never be sent.
+          await this.messagesApplied.reached(record.topic, record.partition, BigInt(upToSeq));
           await this.readReceipts(event.conversationId, event.readerId, upToSeq, event.occurredAt);
           break;
         }
@@ -132,6 +140,17 @@ export class LiveRelay {
               messageId: event.messageId,
               conversationId: event.conversationId,
             });
+          break;
+        case 'MessageEdited':
+          // Every edit as it is recorded; a client drops one of a message it holds as deleted.
+          publisher.toConversation(event.conversationId, {
+            kind: 'edited',
+            messageId: event.messageId,
+            conversationId: event.conversationId,
+            editId: event.editId,
+            text: event.text,
+            editedAt: iso(event.occurredAt),
+          });
           break;
         case 'PresenceChanged':
           await this.presenceNotices(event.userId, event.status, event.lastSeen);

@@ -1,6 +1,7 @@
 export {
   MessageService,
   type SendAnswer,
+  type EditAnswer,
   type SendOptions,
   type MessageServiceDeps,
 } from './message-service';

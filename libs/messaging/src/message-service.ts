@@ -2,9 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import {
   DomainError,
+  EDIT_WINDOW_MS_DEFAULT,
+  checkEdit,
   directConversationId,
   notFound,
   type DeleteRequest,
+  type EditRequest,
   type ReadRequest,
   type SendRequest,
 } from '@parley/domain';
@@ -26,6 +29,14 @@ export interface SendAnswer {
   readonly sentAt: string;
 }
 
+/** PROTOCOL §2.7: the answer to an edit; a retry with the same editId gets the first one's. */
+export interface EditAnswer {
+  readonly messageId: string;
+  readonly conversationId: string;
+  readonly editId: string;
+  readonly editedAt: string;
+}
+
 export interface MessageServiceDeps {
   readonly pool: Pool;
   readonly publisher: EventPublisher;
@@ -39,6 +50,8 @@ export interface MessageServiceDeps {
   readonly onTyping?: (conversationId: string, userId: string) => Promise<void>;
   readonly logger?: Logger;
   readonly now?: () => number;
+  /** How long after sending the sender may edit (EDIT_WINDOW_MS; default 24 h). */
+  readonly editWindowMs?: number;
 }
 
 interface InFlight {
@@ -67,7 +80,7 @@ export interface SendOptions {
 }
 
 /**
- * Send, read and delete (PROTOCOL §§2-3). A send is answered only after Kafka acknowledged its
+ * Send, read, edit and delete (PROTOCOL §§2-3). A send is answered only after Kafka acknowledged its
  * MessageSent; it is idempotent by messageId with no time window (see MessageClaims).
  */
 export class MessageService {
@@ -163,6 +176,66 @@ export class MessageService {
         scope: request.scope,
       },
     ]);
+  }
+
+  /**
+   * Edits one of the caller's messages (PROTOCOL §2.7): answered once Kafka has the MessageEdited.
+   * Edits count against the send rate. A retry with an editId whose edit the read model shows gets
+   * that edit's answer and records nothing; one that comes before it shows is recorded again, which
+   * the projections drop by the editId (so a retry never undoes a newer edit).
+   */
+  async edit(userId: string, request: EditRequest): Promise<EditAnswer> {
+    await this.deps.rateLimiter.take(userId);
+    const { messageId } = request;
+    const { conversationId, senderId } = await this.ownOrVisibleMessage(userId, messageId);
+    // Sent a moment ago: its row (send time, deletion) shows once the projector has it.
+    const row = await waitForReadModel<{
+      sent_at: Date;
+      deleted_for_everybody: boolean;
+      retried_at: Date | null;
+    }>(
+      this.deps.pool,
+      `SELECT m.sent_at, m.deleted_for_everybody, e.edited_at AS retried_at FROM messages m
+         LEFT JOIN message_edits e ON e.message_id = m.message_id AND e.edit_id = $2
+        WHERE m.message_id = $1`,
+      [messageId, request.editId ?? ''],
+      5_000,
+    );
+    const answer = (editId: string, editedAtMs: number): EditAnswer => ({
+      messageId,
+      conversationId,
+      editId,
+      editedAt: new Date(editedAtMs).toISOString(),
+    });
+    if (request.editId !== undefined && row.retried_at !== null && senderId === userId)
+      return answer(request.editId, row.retried_at.getTime());
+    const now = this.now();
+    checkEdit(
+      {
+        messageId,
+        senderId,
+        sentAtMs: row.sent_at.getTime(),
+        deletedForEverybody: row.deleted_for_everybody,
+      },
+      userId,
+      now,
+      this.deps.editWindowMs ?? EDIT_WINDOW_MS_DEFAULT,
+    );
+    const editId = request.editId ?? randomUUID();
+    // Keyed by the conversation like its MessageSent: on the same partition, after it.
+    await this.deps.publisher.publish([
+      {
+        type: 'MessageEdited',
+        eventId: randomUUID(),
+        occurredAt: now,
+        messageId,
+        conversationId,
+        editedBy: userId,
+        editId,
+        text: request.text,
+      },
+    ]);
+    return answer(editId, now);
   }
 
   /**
@@ -327,6 +400,38 @@ export class MessageService {
     // The same answer for a conversation that does not exist: non-members learn nothing.
     if (!(await this.deps.directory.isMember(conversationId, userId)))
       throw notFound('conversation', conversationId);
+  }
+
+  /**
+   * As visibleMessage, but the sender's own message whose send was answered a moment ago counts as
+   * soon as the projector has it: the claim is marked acked just after the answer, and an edit of a
+   * typo may come right after the send. Only an unacked claim of the caller waits; anything else is
+   * answered at once.
+   */
+  private async ownOrVisibleMessage(
+    userId: string,
+    messageId: string,
+  ): Promise<{ conversationId: string; senderId: string }> {
+    try {
+      return await this.visibleMessage(userId, messageId);
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code !== 'NOT_FOUND') throw error;
+      const { rowCount } = await this.deps.pool.query(
+        'SELECT 1 FROM message_claims WHERE message_id = $1 AND sender_id = $2 AND NOT acked',
+        [messageId, userId],
+      );
+      if (!rowCount) throw error;
+      // Never recorded (the send failed for good): still not found.
+      await waitForReadModel(
+        this.deps.pool,
+        'SELECT 1 FROM messages WHERE message_id = $1',
+        [messageId],
+        5_000,
+      ).catch(() => {
+        throw error;
+      });
+      return this.visibleMessage(userId, messageId);
+    }
   }
 
   /** A message the caller may act on: sent (acked), in a conversation the caller is a member of. */

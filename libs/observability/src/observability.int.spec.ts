@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { EventSerde, type ParleyEvent } from '@parley/events';
 import { BatchingProducer, KafkaAdmin } from '@parley/kafka';
 import { LagCollector, ServiceMetrics, dependencyChecks, startOpsServer } from '@parley/observability';
 import { createLogger } from '@parley/logging';
 import { ProjectionRunner, sql, type Projection } from '@parley/projections';
-import { createTestWorld, waitFor, type TestWorld } from '@parley/testing';
+import { testPool, createTestWorld, waitFor, type TestWorld } from '@parley/testing';
 
 /** Counts members per conversation; "poison" conversations fail for good (to the dead-letter topic). */
 const members: Projection = {
@@ -83,7 +83,7 @@ describe('observability: /healthz, /readyz, /metrics with lag', () => {
 
   beforeAll(async () => {
     world = await createTestWorld('observability', { database: true });
-    pool = new Pool({ connectionString: world.databaseUrl });
+    pool = testPool({ connectionString: world.databaseUrl });
     await pool.query('CREATE TABLE test_members (conversation_id text PRIMARY KEY, n integer NOT NULL)');
     serde = new EventSerde(world.env.schemaRegistryUrl);
     await serde.registerAll();
@@ -116,7 +116,7 @@ describe('observability: /healthz, /readyz, /metrics with lag', () => {
     expect(await ready.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', kafka: 'ok' } });
 
     const metrics = new ServiceMetrics('broken');
-    const nowhere = new Pool({
+    const nowhere = testPool({
       connectionString: 'postgres://postgres@127.0.0.1:1/none',
       connectionTimeoutMillis: 500,
     });

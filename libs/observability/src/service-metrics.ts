@@ -86,6 +86,11 @@ export class ServiceMetrics {
     else if (event.name === 'consumer.restart') this.consumerRestarts.inc({ group: event.groupId ?? '' });
   };
 
+  /** A counter of this registry (a service's own events, the notifier's sends for example). */
+  counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    return new Counter({ name, help, labelNames: [...labelNames], registers: [this.registry] });
+  }
+
   /** A gauge read when scraped (open sessions, for example). */
   gauge(name: string, help: string, read: () => number): void {
     new Gauge({

@@ -23,3 +23,4 @@ export {
   type ProjectionService,
   type ProjectionServiceOptions,
 } from './projection-service';
+export { ProjectionWatermark, type ProjectionWatermarkOptions } from './projection-watermark';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { EventSerde, type ParleyEvent } from '@parley/events';
 import { BatchingProducer, KafkaAdmin, readTopic } from '@parley/kafka';
 import { ProjectionRunner, sql, type Projection } from '@parley/projections';
-import { createTestWorld, randomName, waitFor, type TestWorld } from '@parley/testing';
+import { testPool, createTestWorld, randomName, waitFor, type TestWorld } from '@parley/testing';
 
 /** Member counts per conversation: a tiny read model that shows double or missed applies at once. */
 const memberCounts: Projection = {
@@ -61,7 +61,7 @@ describe('ProjectionRunner', () => {
 
   beforeAll(async () => {
     world = await createTestWorld('projection', { database: true });
-    pool = new Pool({ connectionString: world.databaseUrl });
+    pool = testPool({ connectionString: world.databaseUrl });
     await pool.query(
       'CREATE TABLE test_member_counts (conversation_id text PRIMARY KEY, members integer NOT NULL)',
     );

@@ -2,6 +2,7 @@ import {
   DomainError,
   parseClientId,
   parseDeleteRequest,
+  parseEditRequest,
   parseJsonObject,
   parseReadRequest,
   parseSendRequest,
@@ -24,6 +25,9 @@ const HANDLERS = {
     messages.read(userId, parseReadRequest(parseJsonObject(body))),
   '/app/chat.delete': (messages, { userId, body }) =>
     messages.delete(userId, parseDeleteRequest(parseJsonObject(body))),
+  '/app/chat.edit': async (messages, { userId, body }) => {
+    await messages.edit(userId, parseEditRequest(parseJsonObject(body)));
+  },
   '/app/chat.typing': (messages, { userId, body }) =>
     messages.typing(userId, parseClientId(parseJsonObject(body).conversationId, 'conversationId')),
 } satisfies Record<string, Handler>;

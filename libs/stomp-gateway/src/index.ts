@@ -14,6 +14,8 @@ export {
   type InboxFeed,
   type AuthenticatedUser,
   type SessionLimits,
+  type LiveWatch,
+  LIVE_READY_TIMEOUT_MS,
   DEFAULT_SESSION_LIMITS,
   REFRESH_DESTINATION,
 } from './stomp-session';

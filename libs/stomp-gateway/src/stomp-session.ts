@@ -65,6 +65,22 @@ export interface AuthenticatedUser {
   readonly expiresAtMs?: number;
 }
 
+/**
+ * A live channel being listened to: `ready` once notices published from now on will arrive (the
+ * subscription is confirmed by Redis), `stop` to end it.
+ */
+export interface LiveWatch {
+  readonly ready: Promise<void>;
+  readonly stop: () => void;
+}
+
+/**
+ * How long CONNECTED, or a conversation SUBSCRIBE's RECEIPT, waits for its live channel to be ready.
+ * Waiting means a notice published after the client saw the answer reaches it; the bound means a slow
+ * or absent Redis (live notices are best effort) delays the answer, never withholds it.
+ */
+export const LIVE_READY_TIMEOUT_MS = 2_000;
+
 /** The numbers that bound what one session may hold (the README lists their settings). */
 export interface SessionLimits {
   /** A socket that has not sent CONNECT within this time gets ERROR and is closed. */
@@ -130,10 +146,10 @@ export interface StompSessionDeps {
   handleSend?(context: SendContext): Promise<void>;
   /** The user's inbox for one device (`/user/queue/messages`); without it that queue stays silent. */
   openInbox?(context: InboxContext): InboxFeed;
-  /** Live notices for the user's queues (receipts, typing, presence); returns the function that stops them. */
-  watchUser?(userId: string, deliver: (queue: string, body: unknown) => void): () => void;
-  /** The live feed of a conversation the user subscribed to; returns the function that stops it. */
-  watchConversation?(conversationId: string, deliver: (body: unknown) => void): () => void;
+  /** Live notices for the user's queues (receipts, typing, presence). */
+  watchUser?(userId: string, deliver: (queue: string, body: unknown) => void): LiveWatch;
+  /** The live feed of a conversation the user subscribed to. */
+  watchConversation?(conversationId: string, deliver: (body: unknown) => void): LiveWatch;
   /** Told when the session is connected and when it ends (the registry of a node's sessions). */
   onOpen?(session: StompSession): void;
   onClose?(session: StompSession): void;
@@ -217,6 +233,10 @@ export class StompSession {
     for (const item of items) {
       if (item.kind === 'frame') this.queue = this.queue.then(() => this.handle(item.frame));
     }
+  }
+
+  private isClosed(): boolean {
+    return this.state === 'closed';
   }
 
   /** The socket is gone (closed by either side). */
@@ -315,6 +335,16 @@ export class StompSession {
       if (error instanceof DomainError) return this.fail(error.code, frame, error.message);
       throw error;
     }
+    // Listening starts before CONNECTED, and CONNECTED waits until it is live: a receipt published
+    // the moment after the client sees CONNECTED (and subscribes to its queue) must not be missed.
+    const userWatch = this.deps.watchUser?.(user.userId, (queue, body) =>
+      this.pushToQueue(queue, body, {}, 'live'),
+    );
+    this.stopUserWatch = userWatch?.stop;
+    if (userWatch) await liveReady(userWatch);
+    // The socket closed meanwhile: closed() has stopped the watch. (A call, so that TypeScript does not
+    // carry the earlier check of the state across the await.)
+    if (this.isClosed()) return;
     this.state = 'connected';
     this.write({
       command: 'CONNECTED',
@@ -329,9 +359,6 @@ export class StompSession {
     });
     this.startHeartBeats(heartBeats.outgoingMs, heartBeats.incomingMs);
     this.expireAt(user.expiresAtMs);
-    this.stopUserWatch = this.deps.watchUser?.(this.userId, (queue, body) =>
-      this.pushToQueue(queue, body, {}, 'live'),
-    );
     this.deps.onOpen?.(this);
   }
 
@@ -491,8 +518,9 @@ export class StompSession {
       }
       inbox = this.openInboxFeed(id, destination, ackMode);
     }
-    const stopFeed =
+    const feed =
       target.kind === 'conversation' ? this.watchFeed(id, destination, target.conversationId) : undefined;
+    const stopFeed = feed?.stop;
     this.subscriptions.set(id, {
       id,
       destination,
@@ -501,6 +529,8 @@ export class StompSession {
       ...(inbox ? { inbox } : {}),
       ...(stopFeed ? { stopFeed } : {}),
     });
+    // The RECEIPT says the feed is live: whatever is published to it after the client sees it arrives.
+    if (feed) await liveReady(feed);
     this.receipt(frame);
     // The replay runs beside the session's later frames (ACKs must get through while it runs).
     inbox?.start(fromPosition).catch((error: unknown) => {
@@ -524,12 +554,13 @@ export class StompSession {
     });
   }
 
-  private watchFeed(id: string, destination: string, conversationId: string): (() => void) | undefined {
-    const stopFeed = this.deps.watchConversation?.(conversationId, (body) => {
+  private watchFeed(id: string, destination: string, conversationId: string): LiveWatch | undefined {
+    const feed = this.deps.watchConversation?.(conversationId, (body) => {
       // A notice already on its way when the feed ended is not delivered.
-      if (this.subscriptions.get(id)?.stopFeed === stopFeed) this.message(id, destination, body, {}, 'live');
+      if (feed && this.subscriptions.get(id)?.stopFeed === feed.stop)
+        this.message(id, destination, body, {}, 'live');
     });
-    return stopFeed;
+    return feed;
   }
 
   private unsubscribe(id: string): void {
@@ -745,4 +776,13 @@ function messageIdOf(body: Buffer): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Resolves when the watch is live, or after LIVE_READY_TIMEOUT_MS (a failed subscription is logged where it is made). */
+function liveReady(watch: LiveWatch): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, LIVE_READY_TIMEOUT_MS);
+  });
+  return Promise.race([watch.ready, bound]).finally(() => clearTimeout(timer));
 }

@@ -2,6 +2,7 @@ import { DomainError } from '@parley/domain';
 import type { Logger } from '@parley/logging';
 import { FrameParser, SERVER_COMMANDS, encodeFrame } from '@parley/stomp';
 import {
+  LIVE_READY_TIMEOUT_MS,
   StompSession,
   type AuthenticatedUser,
   type InboxContext,
@@ -172,12 +173,12 @@ function setup(deps: Partial<StompSessionDeps> = {}) {
     }),
     watchUser: jest.fn((_userId: string, deliver: (queue: string, body: unknown) => void) => {
       userWatch.deliver = deliver;
-      return userWatch.stop;
+      return { ready: Promise.resolve(), stop: userWatch.stop };
     }),
     watchConversation: jest.fn((conversationId: string, deliver: (body: unknown) => void) => {
       const stop = jest.fn(() => undefined);
       conversationWatches.push({ conversationId, deliver, stop });
-      return stop;
+      return { ready: Promise.resolve(), stop };
     }),
     onOpen: jest.fn((_session: StompSession) => undefined),
     onClose: jest.fn((_session: StompSession) => undefined),
@@ -276,6 +277,51 @@ describe('StompSession', () => {
       expect(h.onOpen.mock.calls).toEqual([[h.session]]);
       expect(h.watchUser.mock.calls).toEqual([[USER, expect.any(Function)]]);
       expect(h.observeFrame.mock.calls).toEqual([['CONNECT']]);
+    });
+
+    it('when the live channel of the user is not ready yet then CONNECTED waits for it (a receipt published right after CONNECTED is not missed)', async () => {
+      let live!: () => void;
+      const ready = new Promise<void>((resolve) => (live = resolve));
+      const h = setup({ watchUser: jest.fn(() => ({ ready, stop: jest.fn() })) });
+      await h.send('CONNECT', connectHeaders());
+      expect(h.transport.trace()).toEqual([]);
+      expect(h.onOpen).not.toHaveBeenCalled();
+      live();
+      await settle();
+      expect(h.transport.trace()).toEqual(['CONNECTED']);
+      expect(h.onOpen).toHaveBeenCalledTimes(1);
+    });
+
+    it(`when the live channel never becomes ready (Redis away) then CONNECTED comes after ${LIVE_READY_TIMEOUT_MS} ms anyway`, async () => {
+      jest.useFakeTimers({ doNotFake: ['setImmediate'] });
+      try {
+        const h = setup({
+          watchUser: jest.fn(() => ({ ready: new Promise<void>(() => undefined), stop: jest.fn() })),
+        });
+        await h.send('CONNECT', connectHeaders());
+        jest.advanceTimersByTime(LIVE_READY_TIMEOUT_MS - 1);
+        await settle();
+        expect(h.transport.trace()).toEqual([]);
+        jest.advanceTimersByTime(1);
+        await settle();
+        expect(h.transport.trace()).toEqual(['CONNECTED']);
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+
+    it('when the socket closes while the live channel gets ready then no CONNECTED and the watch is stopped', async () => {
+      let live!: () => void;
+      const ready = new Promise<void>((resolve) => (live = resolve));
+      const stop = jest.fn();
+      const h = setup({ watchUser: jest.fn(() => ({ ready, stop })) });
+      await h.send('CONNECT', connectHeaders());
+      h.session.closed();
+      live();
+      await settle();
+      expect(h.transport.trace()).toEqual([]);
+      expect(stop).toHaveBeenCalled();
+      expect(h.onOpen).not.toHaveBeenCalled();
     });
 
     it('when the command is STOMP instead of CONNECT then it is answered the same way', async () => {
@@ -943,6 +989,17 @@ describe('StompSession', () => {
       expect(h.transport.closes).toBe(0);
       await h.send('SUBSCRIBE', { id: 'c', destination: '/topic/conversation.c-1', receipt: 'r-1' });
       expect(h.transport.trace()).toEqual(['RECEIPT']); // the id was not taken by the refusal
+    });
+
+    it('when the conversation feed is not ready yet then the RECEIPT waits for it', async () => {
+      let live!: () => void;
+      const ready = new Promise<void>((resolve) => (live = resolve));
+      const h = await connected({}, { watchConversation: jest.fn(() => ({ ready, stop: jest.fn() })) });
+      await h.send('SUBSCRIBE', { id: 'conv', destination: '/topic/conversation.c-1', receipt: 'r-1' });
+      expect(h.transport.trace()).toEqual([]);
+      live();
+      await settle();
+      expect(h.transport.trace()).toEqual(['RECEIPT']);
     });
 
     it('when a member subscribes to a conversation then RECEIPT and its live feed arrives as MESSAGEs', async () => {

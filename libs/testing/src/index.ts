@@ -17,3 +17,14 @@ export {
   type StompMutation,
 } from './stomp-fuzz';
 export { launchBrowser, chromiumPath, CHROMIUM_ARGS } from './browser';
+export { testPool } from './test-pool';
+export {
+  PushServiceReceiver,
+  checkVapid,
+  decryptAes128gcm,
+  type BrowserSubscriptionJson,
+  type PushAnswer,
+  type PushProblem,
+  type PushRequestSeen,
+  type ReceivedPush,
+} from './push-service-receiver';

@@ -39,7 +39,8 @@ const SOURCE_TOPICS: readonly TopicSpec[] = [
     partitions: 12,
     cleanupPolicy: 'delete',
     retentionMs: FOREVER,
-    purpose: 'MessageSent, MessageDelivered, MessageRead, MessageDeleted, DeliveryPending, MessageFailed',
+    purpose:
+      'MessageSent, MessageDelivered, MessageRead, MessageDeleted, MessageEdited, DeliveryPending, MessageFailed',
   },
   {
     name: 'chat.conversations',

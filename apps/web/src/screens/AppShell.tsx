@@ -13,7 +13,12 @@ import { StartChat } from '../chat/StartChat';
 import { peerOf } from '../chat/titles';
 import { OfflineBanner } from '../components/OfflineBanner';
 import { useScreenTitle } from '../components/use-screen-title';
+import { NotificationSettings } from '../push/NotificationSettings';
+import { pushApi } from '../push/push-api';
+import { turnOff } from '../push/browser-push';
+import { onOpenRequest } from '../push/open-requests';
 import type { Session } from '../session-store';
+import { conversationFromSearch } from '../../sw/notification-content';
 
 export interface AppShellProps {
   readonly session: Session;
@@ -50,6 +55,12 @@ function writeOpen(userId: string, open: OpenChat | undefined): void {
 export function AppShell({ session, onSignOut }: AppShellProps) {
   const chatClient = useChatClient(session);
   const client = chatClient.state === 'ready' ? chatClient.client : undefined;
+  // Signed out on purpose, this browser stops getting the user's notifications (in the background:
+  // signing out does not wait for it).
+  const signOut = () => {
+    void turnOff(pushApi(session.token)).catch(() => undefined);
+    onSignOut();
+  };
   return (
     <>
       {client ? <ConnectionBanner client={client} /> : <OfflineBanner />}
@@ -64,7 +75,7 @@ export function AppShell({ session, onSignOut }: AppShellProps) {
             {session.displayName && <span className="who-name">{session.displayName} </span>}
             <span className="who-username">@{session.username}</span>
           </p>
-          <button type="button" className="secondary" onClick={onSignOut}>
+          <button type="button" className="secondary" onClick={signOut}>
             Sign out
           </button>
         </header>
@@ -98,9 +109,23 @@ function ListHeading() {
   );
 }
 
+/**
+ * The conversation a notification's click asks for (`/?conversation=<id>`, a window the service
+ * worker opened), taken once; the address goes back to `/`.
+ */
+function takeConversationFromUrl(userId: string): OpenChat | undefined {
+  const conversationId = conversationFromSearch(window.location.search);
+  if (!conversationId) return undefined;
+  window.history.replaceState(null, '', '/');
+  writeOpen(userId, { conversationId });
+  return { conversationId };
+}
+
 function Chats({ client, session }: { readonly client: ParleyClient; readonly session: Session }) {
   const selfId = session.userId;
-  const [open, setOpen] = useState<OpenChat | undefined>(() => readOpen(selfId));
+  const [open, setOpen] = useState<OpenChat | undefined>(
+    () => takeConversationFromUrl(selfId) ?? readOpen(selfId),
+  );
   const [creatingGroup, setCreatingGroup] = useState(false);
   const conversations = useStore(client.conversations);
   const chatHeading = useRef<HTMLHeadingElement>(null);
@@ -141,6 +166,9 @@ function Chats({ client, session }: { readonly client: ParleyClient; readonly se
     },
     [selfId],
   );
+
+  // A click on a notification while this window is open: the service worker says which conversation.
+  useEffect(() => onOpenRequest((conversationId) => show({ conversationId })), [show]);
 
   const openSummary = (summary: ConversationSummary) => {
     const peerId = peerOf(summary, selfId);
@@ -186,6 +214,7 @@ function Chats({ client, session }: { readonly client: ParleyClient; readonly se
           focusTarget={lastOpen}
           focusRef={selectedButton}
         />
+        <NotificationSettings session={session} />
       </nav>
       <main className="chat-pane" id="chat" tabIndex={-1} aria-label="Chat">
         {open ? (

@@ -123,6 +123,25 @@ export interface MessageDelivered {
   readonly seq: number;
 }
 
+/** The sender changed the text of one of their messages. The latest edit of a message (in log order) gives its text. (chat.messages, schema v1) */
+export interface MessageEdited {
+  readonly type: 'MessageEdited';
+  /** Unique id of this event (UUID); consumers use it to drop duplicates. */
+  readonly eventId: string;
+  /** When the edit was made, in milliseconds since the Unix epoch (UTC): the message's editedAt. */
+  readonly occurredAt: number;
+  /** Id of the edited message. */
+  readonly messageId: string;
+  /** Conversation of the message; the record key, so an edit is on the partition of its message, after it. */
+  readonly conversationId: string;
+  /** User id of who edited it: the message's sender (readers ignore an edit by anyone else). */
+  readonly editedBy: string;
+  /** Id of this edit, chosen by the client (or by Parley when the client gave none). A retried edit carries the same one: readers count the first record of a (messageId, editId) and drop later ones. */
+  readonly editId: string;
+  /** The message's new text (1 to 4,000 characters, the rules of a send). */
+  readonly text: string;
+}
+
 /** No device of a recipient acknowledged the message within the delivery TTL or retry budget. (chat.messages, schema v1) */
 export interface MessageFailed {
   readonly type: 'MessageFailed';
@@ -263,7 +282,7 @@ export interface UserStatusChanged {
   readonly reason: null | string;
 }
 
-export type ParleyEvent = ConversationCreated | MemberAdded | MemberRemoved | CredentialsSet | DeliveryPending | MessageDeleted | MessageDelivered | MessageFailed | MessageRead | MessageSent | PresenceChanged | IdentityLinked | IdentityUnlinked | UserRegistered | UserStatusChanged;
+export type ParleyEvent = ConversationCreated | MemberAdded | MemberRemoved | CredentialsSet | DeliveryPending | MessageDeleted | MessageDelivered | MessageEdited | MessageFailed | MessageRead | MessageSent | PresenceChanged | IdentityLinked | IdentityUnlinked | UserRegistered | UserStatusChanged;
 
 export type EventType = ParleyEvent['type'];
 
@@ -274,7 +293,7 @@ export type ChatConversationsEvent = ConversationCreated | MemberAdded | MemberR
 export type ChatCredentialsEvent = CredentialsSet;
 
 /** Events on chat.messages. */
-export type ChatMessagesEvent = DeliveryPending | MessageDeleted | MessageDelivered | MessageFailed | MessageRead | MessageSent;
+export type ChatMessagesEvent = DeliveryPending | MessageDeleted | MessageDelivered | MessageEdited | MessageFailed | MessageRead | MessageSent;
 
 /** Events on chat.presence. */
 export type ChatPresenceEvent = PresenceChanged;
@@ -291,6 +310,7 @@ export const EVENT_TOPIC = {
   DeliveryPending: 'chat.messages',
   MessageDeleted: 'chat.messages',
   MessageDelivered: 'chat.messages',
+  MessageEdited: 'chat.messages',
   MessageFailed: 'chat.messages',
   MessageRead: 'chat.messages',
   MessageSent: 'chat.messages',

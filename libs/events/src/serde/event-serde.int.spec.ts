@@ -44,6 +44,15 @@ const examples: ParleyEvent[] = [
     scope: 'EVERYONE',
   },
   {
+    type: 'MessageEdited',
+    ...common(),
+    messageId: 'm1',
+    conversationId: 'c1',
+    editedBy: 'u1',
+    editId: 'e1',
+    text: 'edited ✓ 😀',
+  },
+  {
     type: 'DeliveryPending',
     ...common(),
     messageId: 'm1',

@@ -123,3 +123,18 @@ export const jsonBody = (schema: JsonObject): JsonObject => ({
 
 /** A route that needs no token (the document's default is the bearer token). */
 export const PUBLIC: { readonly security: readonly JsonObject[] } = { security: [] };
+
+/** Any bearer-token route: PROTOCOL Conventions, "Who may call what". */
+export const TOKEN_CODES = ['TOKEN_MISSING', 'TOKEN_INVALID', 'TOKEN_EXPIRED', 'ACCOUNT_DISABLED'];
+/** A body the JSON parser could not read (every route that takes a body). */
+export const UNREADABLE = ['MALFORMED_JSON', 'MALFORMED_BODY'];
+/** ... and one that is JSON but not an object (routes that read it through `asObject`). */
+export const NOT_AN_OBJECT = [...UNREADABLE, 'INVALID_BODY'];
+/** What the JSON body parser refuses, besides 400. */
+export const BODY_REFUSALS = { 413: ['BODY_TOO_LARGE'], 415: ['UNSUPPORTED_MEDIA_TYPE'] };
+/** Every route may meet these (the token check reads PostgreSQL; a fault is a fault). */
+export const ALWAYS = { 500: ['INTERNAL'], 503: ['UNAVAILABLE'] };
+
+/** The refusals of a bearer-token route: its own, and those every such route may meet. */
+export const signedIn = (byStatus: Readonly<Record<number, readonly string[]>>) =>
+  refusals({ 401: TOKEN_CODES, ...ALWAYS, ...byStatus });

@@ -2,8 +2,12 @@
 // `GET /v1/openapi.json`. apps/gateway/src/openapi-contract.int.spec.ts checks it against the express
 // router (every route documented, every documented route served) and real answers against it.
 import {
+  ALWAYS,
+  BODY_REFUSALS,
+  NOT_AN_OBJECT,
   PUBLIC,
   RETRY_AFTER_HEADER,
+  UNREADABLE,
   answer,
   idParameter,
   jsonBody,
@@ -11,24 +15,12 @@ import {
   queryParameter,
   refusals,
   schemaRef,
+  signedIn,
   type JsonObject,
 } from './document-parts';
 import { GATEWAY_SCHEMAS } from './gateway-schemas';
 import { PROVIDER_PATHS, PROVIDER_SCHEMAS } from './provider-openapi';
-
-/** Any bearer-token route: PROTOCOL Conventions, "Who may call what". */
-const TOKEN_CODES = ['TOKEN_MISSING', 'TOKEN_INVALID', 'TOKEN_EXPIRED', 'ACCOUNT_DISABLED'];
-/** A body the JSON parser could not read (every route that takes a body). */
-const UNREADABLE = ['MALFORMED_JSON', 'MALFORMED_BODY'];
-/** ... and one that is JSON but not an object (routes that read it through `asObject`). */
-const NOT_AN_OBJECT = [...UNREADABLE, 'INVALID_BODY'];
-/** What the JSON body parser refuses, besides 400. */
-const BODY_REFUSALS = { 413: ['BODY_TOO_LARGE'], 415: ['UNSUPPORTED_MEDIA_TYPE'] };
-/** Every route may meet these (the token check reads PostgreSQL; a fault is a fault). */
-const ALWAYS = { 500: ['INTERNAL'], 503: ['UNAVAILABLE'] };
-
-const signedIn = (byStatus: Readonly<Record<number, readonly string[]>>) =>
-  refusals({ 401: TOKEN_CODES, ...ALWAYS, ...byStatus });
+import { PUSH_PATHS, PUSH_SCHEMAS } from './push-openapi';
 
 const path = (name: string, description: string) => idParameter(name, description);
 const limit = (defaultLimit: number, max: number) =>
@@ -193,6 +185,31 @@ const PATHS: Readonly<Record<string, JsonObject>> = {
       },
     },
   },
+  '/v1/messages/{messageId}': {
+    patch: {
+      operationId: 'editMessage',
+      summary: 'Edit one of the caller’s messages (PROTOCOL §2.7)',
+      description:
+        'Only the sender, within EDIT_WINDOW_MS (24 h) of sending, never after a deletion for everybody; the text follows the rules of a send. Answered once Kafka has the edit; history shows it a moment later. A retry with the same `editId` records nothing new and gets the first answer once that shows. Edits count against the send rate limit.',
+      tags: ['messages'],
+      parameters: [path('messageId', 'One of the caller’s messages.')],
+      requestBody: jsonBody(schemaRef('EditRequest')),
+      responses: {
+        200: answer(
+          'Recorded (or the answer to the first edit with this `editId`).',
+          schemaRef('EditAnswer'),
+        ),
+        ...signedIn({
+          400: [...NOT_AN_OBJECT, 'INVALID_ID', 'INVALID_TEXT', 'TEXT_TOO_LONG', 'INVALID_CHARACTER'],
+          403: ['NOT_SENDER'],
+          404: ['NOT_FOUND'],
+          409: ['MESSAGE_DELETED', 'EDIT_WINDOW_CLOSED'],
+          ...BODY_REFUSALS,
+          429: ['RATE_LIMITED'],
+        }),
+      },
+    },
+  },
   '/v1/messages/{messageId}/status': {
     patch: {
       operationId: 'changeMessageStatus',
@@ -343,12 +360,13 @@ export const GATEWAY_OPENAPI: JsonObject = {
     { name: 'accounts' },
     { name: 'messages' },
     { name: 'conversations' },
+    { name: 'push' },
     { name: 'documentation' },
     { name: 'operations' },
   ],
-  paths: PATHS,
+  paths: { ...PATHS, ...PUSH_PATHS },
   components: {
-    schemas: { ...GATEWAY_SCHEMAS, ...PROVIDER_SCHEMAS },
+    schemas: { ...GATEWAY_SCHEMAS, ...PUSH_SCHEMAS, ...PROVIDER_SCHEMAS },
     headers: { RetryAfter: RETRY_AFTER_HEADER },
     securitySchemes: {
       bearer: {

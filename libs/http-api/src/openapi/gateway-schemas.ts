@@ -83,6 +83,24 @@ export const GATEWAY_SCHEMAS: Readonly<Record<string, JsonObject>> = {
       properties: { [target]: true },
     })),
   },
+  EditRequest: object(
+    ['text'],
+    {
+      text: {
+        type: 'string',
+        minLength: 1,
+        maxLength: TEXT_MAX,
+        pattern: '\\S',
+        description: `The new text: 1 to ${TEXT_MAX} characters, not only white space; kept exactly as sent.`,
+      },
+      editId: {
+        ...schemaRef('ClientId'),
+        description:
+          'The client’s id of this edit (a UUID is recommended): a retry with the same one records nothing new. Without it, each call is a new edit.',
+      },
+    },
+    'The message comes from the path.',
+  ),
   MessageStatusRequest: object(['status'], {
     status: { enum: ['read', 'deleted_for_sender', 'deleted_for_everybody'] },
   }),
@@ -125,6 +143,12 @@ export const GATEWAY_SCHEMAS: Readonly<Record<string, JsonObject>> = {
     status: { const: 'sent' },
     sentAt: dateTime('When Parley recorded the first send of this `messageId`.'),
   }),
+  EditAnswer: object(['messageId', 'conversationId', 'editId', 'editedAt'], {
+    messageId: schemaRef('ClientId'),
+    conversationId: { type: 'string', format: 'uuid' },
+    editId: schemaRef('ClientId'),
+    editedAt: dateTime('When Parley recorded the (first) edit with this `editId`: the message’s `editedAt`.'),
+  }),
   Message: object(
     ['messageId', 'conversationId', 'seq', 'senderId', 'text', 'sentAt'],
     {
@@ -139,6 +163,7 @@ export const GATEWAY_SCHEMAS: Readonly<Record<string, JsonObject>> = {
         description: 'The caller’s own messages only: the least advanced status among the other members.',
       },
       deleted: { const: true, description: 'Deleted for everybody.' },
+      editedAt: dateTime('When its latest edit was made; absent for a message never edited (or deleted).'),
     },
     'PROTOCOL §2.1.',
   ),

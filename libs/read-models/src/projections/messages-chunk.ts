@@ -1,5 +1,6 @@
 import type { ParleyEvent } from '@parley/events';
 import { sql, type EventPosition, type SqlStatement } from '@parley/projections';
+import { eraseEditsOfDeleted, editStatements } from './message-edits';
 import { STATUS_RANK, type RecipientStatus } from './recipient-status';
 
 type Entry = { readonly event: ParleyEvent; readonly position: EventPosition };
@@ -27,6 +28,9 @@ function firstBy<T>(items: readonly T[], key: (item: T) => string): T[] {
  * integration spec replays random logs both ways), which holds because every table here moves one
  * way only and the first event wins ties:
  * - messages and claims: insert-if-absent, so the first MessageSent of an id wins;
+ * - edits apply to messages sent before them, the first record of an editId counting and the latest
+ *   edit giving the text (see editStatements); they run after the chunk's inserts, and before its
+ *   deletions, which erase what an edit of a deleted message wrote, whichever came first;
  * - a deletion for everybody applies to a message sent before it (a smaller offset = seq in this
  *   partition), so running the deletions after all of the chunk's inserts changes nothing;
  * - read positions and recipient statuses only rise: the highest value wins, the first event with
@@ -68,13 +72,15 @@ export function messagesChunk(entries: readonly Entry[]): SqlStatement[] {
     );
   }
 
+  statements.push(...editStatements(of('MessageEdited')));
+
   const deletions = of('MessageDeleted');
   // Of the deletions for everybody, the first that matches (by the sender, after the send) counts.
   const forEverybody = deletions.filter((e) => e.event.scope === 'EVERYONE');
   if (forEverybody.length > 0) {
     statements.push(
       sql(
-        `UPDATE messages m SET deleted_for_everybody = true, text = '', deleted_at = to_timestamp(d.at / 1000)
+        `UPDATE messages m SET deleted_for_everybody = true, text = '', edited_at = NULL, deleted_at = to_timestamp(d.at / 1000)
            FROM (SELECT DISTINCT ON (d.id) d.id, d.at
                    FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::bigint[]) AS d(id, by, conv, at, pos)
                    JOIN messages x ON x.message_id = d.id AND x.sender_id = d.by AND x.conversation_id = d.conv
@@ -87,6 +93,7 @@ export function messagesChunk(entries: readonly Entry[]): SqlStatement[] {
         forEverybody.map((e) => e.event.occurredAt),
         forEverybody.map((e) => e.position.offset),
       ),
+      eraseEditsOfDeleted(forEverybody.map((e) => e.event.messageId)),
     );
   }
   const forMe = deletions.filter((e) => e.event.scope !== 'EVERYONE');

@@ -1,4 +1,5 @@
 import { sql, ts, type Projection, type SqlStatement } from '@parley/projections';
+import { eraseEditsOfDeleted, editStatements } from './message-edits';
 import { messagesChunk } from './messages-chunk';
 import { STATUS_RANK, type RecipientStatus } from './recipient-status';
 
@@ -23,14 +24,15 @@ function recipientStatus(
 }
 
 /**
- * Messages, deletions, read positions and per-recipient statuses: chat.messages → messages,
- * message_claims, message_hidden, conversation_reads, message_recipients. Every event of a conversation shares its
- * partition, so a MessageRead always comes after the messages it covers.
+ * Messages, edits, deletions, read positions and per-recipient statuses: chat.messages → messages,
+ * message_edits, message_claims, message_hidden, conversation_reads, message_recipients. Every event
+ * of a conversation shares its partition, so a MessageRead or MessageEdited always comes after the
+ * messages it covers.
  */
 export const messagesProjection: Projection = {
   name: 'messages',
   topics: ['chat.messages'],
-  tables: ['messages', 'message_hidden', 'message_recipients', 'conversation_reads'],
+  tables: ['messages', 'message_edits', 'message_hidden', 'message_recipients', 'conversation_reads'],
   sideTables: ['message_claims'],
   // The one-event rules; the runners apply whole chunks with messagesChunk, which must agree.
   apply(event, position) {
@@ -62,16 +64,18 @@ export const messagesProjection: Projection = {
         ];
       case 'MessageDeleted':
         if (event.scope === 'EVERYONE') {
-          // Only the sender may delete for everybody; the text is erased, not just hidden.
+          // Only the sender may delete for everybody; the text is erased, not just hidden, and so
+          // are its edits (their time, their ids).
           return [
             sql(
-              `UPDATE messages SET deleted_for_everybody = true, text = '', deleted_at = ${ts(3)}
+              `UPDATE messages SET deleted_for_everybody = true, text = '', edited_at = NULL, deleted_at = ${ts(3)}
                 WHERE message_id = $1 AND sender_id = $2 AND conversation_id = $4 AND NOT deleted_for_everybody`,
               event.messageId,
               event.deletedBy,
               event.occurredAt,
               event.conversationId,
             ),
+            eraseEditsOfDeleted([event.messageId]),
           ];
         }
         return [
@@ -83,6 +87,8 @@ export const messagesProjection: Projection = {
             event.occurredAt,
           ),
         ];
+      case 'MessageEdited':
+        return editStatements([{ event, position }]);
       case 'MessageRead': {
         // A conversation's events share a partition, so a message with a seq above this event's own
         // offset was sent after the read: a client's too-large seq cannot mark future messages read.

@@ -11,6 +11,8 @@ export interface MessageView {
   /** For the caller's own messages: the least advanced status among the recipients. */
   readonly status?: string;
   readonly deleted?: true;
+  /** When the latest edit was made (PROTOCOL §2.7); absent for a message never edited. */
+  readonly editedAt?: string;
 }
 
 export interface ConversationView {
@@ -39,6 +41,8 @@ interface MessageRow {
   readonly text: string;
   readonly sent_at: Date;
   readonly deleted_for_everybody: boolean;
+  /** A Date from a row; text when the row came through to_jsonb (the conversation list). */
+  readonly edited_at: Date | string | null;
   readonly status: string | null;
 }
 
@@ -49,7 +53,7 @@ const STATUS_BY_RANK = `CASE COALESCE(min(COALESCE(r.status_rank, 0)), 0)
  * The columns of a message row `m` as the caller `$1` sees it: the status only for the caller's own
  * messages (the least advanced among the current other members), the text erased when deleted.
  */
-const MESSAGE_COLUMNS = `m.message_id, m.conversation_id, m.seq, m.sender_id, m.text, m.sent_at, m.deleted_for_everybody,
+const MESSAGE_COLUMNS = `m.message_id, m.conversation_id, m.seq, m.sender_id, m.text, m.sent_at, m.deleted_for_everybody, m.edited_at,
   CASE WHEN m.sender_id = $1 THEN (
     SELECT ${STATUS_BY_RANK}
       FROM conversation_members cm
@@ -70,6 +74,10 @@ export function toMessageView(row: MessageRow): MessageView {
     sentAt: row.sent_at.toISOString(),
     ...(row.status ? { status: row.status } : {}),
     ...(row.deleted_for_everybody ? { deleted: true as const } : {}),
+    // A deletion for everybody erases the edit time with the text (the projection does, too).
+    ...(row.edited_at !== null && !row.deleted_for_everybody
+      ? { editedAt: new Date(row.edited_at).toISOString() }
+      : {}),
   };
 }
 
