@@ -96,8 +96,9 @@ describe('the web app: accounts (served by the gateway, in Chromium)', () => {
     const banner = page.getByRole('banner');
     expect(await banner.textContent()).toContain('Ada Lovelace');
     expect(await banner.textContent()).toContain('@ada');
-    expect(await page.getByRole('navigation', { name: 'Conversations' }).isVisible()).toBe(true);
-    expect(await page.getByRole('main', { name: 'Chat' }).isVisible()).toBe(true);
+    // The chat screens are loaded on demand: they are there once their chunk has arrived.
+    await page.getByRole('navigation', { name: 'Conversations' }).waitFor();
+    await page.getByRole('main', { name: 'Chat' }).waitFor();
     if (SCREENSHOTS) {
       await screenshot(page, 'app-shell');
       await page.setViewportSize(PHONE);
