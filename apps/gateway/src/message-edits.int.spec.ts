@@ -331,6 +331,12 @@ describe('message edits over HTTP and STOMP (PROTOCOL §2.7)', () => {
       const { ada, bob, conversationId } = await group();
       const eve = await register('eve');
       const messageId = await say(ada, conversationId, 'original');
+      // The send's claim is marked recorded a moment after its 202; until then the message is not
+      // found for anyone but its sender, which would answer some cases 404 for the wrong reason.
+      await waitFor(async () => {
+        const page = await call('GET', `/v1/messages?since=2020-01-01T00:00:00Z`, ada.token);
+        return page.body.messages.some((m: any) => m.messageId === messageId);
+      });
       const { user, messageId: target, body } = await setUp({ ada, bob, eve, messageId });
 
       const http = await edit(user, target, body);
