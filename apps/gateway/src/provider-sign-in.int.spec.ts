@@ -251,7 +251,7 @@ describe('sign-in with an OpenID Connect provider (oidc-provider, real)', () => 
     const agent = new TestUserAgent();
     const callbackUrl = await agent.signInAtProvider(
       await start(agent, 'alpha'),
-      'grace',
+      'ada',
       callbackPrefix('alpha'),
     );
     const landing = await agent.request(callbackUrl);
@@ -268,7 +268,7 @@ describe('sign-in with an OpenID Connect provider (oidc-provider, real)', () => 
     const other = new TestUserAgent();
     const otherCallback = await other.signInAtProvider(
       await start(other, 'alpha'),
-      'grace',
+      'ada',
       callbackPrefix('alpha'),
     );
     const otherResult = resultOf(await other.request(otherCallback));
