@@ -33,6 +33,8 @@ interface World {
   /** An account a provider sign-in made (no password yet), and a sign-in result not yet exchanged. */
   readonly dora: { readonly token: string };
   readonly signInResult: string;
+  /** The landing browser's binding cookie for that result (the exchange wants it back). */
+  readonly signInCookie: string;
   /** A push subscription of the owner's. */
   readonly pushSubscriptionId: string;
 }
@@ -227,8 +229,8 @@ const RECIPES: Readonly<Record<string, Recipe>> = {
     { params: { provider: 'nobody' }, expect: 404 },
   ],
   'POST /v1/auth/exchange': (w) => [
-    { body: { result: w.signInResult }, expect: 200 },
-    { body: { result: w.signInResult }, expect: 400 },
+    { body: { result: w.signInResult }, headers: { cookie: w.signInCookie }, expect: 200 },
+    { body: { result: w.signInResult }, headers: { cookie: w.signInCookie }, expect: 400 },
     { body: [], expect: 400 },
   ],
   'GET /v1/me/identities': (w) => [{ token: w.dora.token, expect: 200 }],
@@ -282,7 +284,10 @@ describe('the OpenAPI document against the gateway', () => {
     return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
   };
 
-  /** A provider sign-in as `login` up to the web app's landing: the result id, not yet exchanged. */
+  /**
+   * A provider sign-in as `login` up to the web app's landing: the result id, not yet exchanged,
+   * and the landing browser's binding cookie.
+   */
   const providerSignIn = async (login: string) => {
     const agent = new TestUserAgent();
     const start = await agent.request(`${fixture.baseUrl}/v1/auth/alpha/start`);
@@ -292,7 +297,10 @@ describe('the OpenAPI document against the gateway', () => {
       `${fixture.baseUrl}/v1/auth/alpha/callback`,
     );
     const landing = await agent.request(callback);
-    return new URLSearchParams(new URL(landing.location ?? '').hash.slice(1)).get('result') ?? '';
+    return {
+      result: new URLSearchParams(new URL(landing.location ?? '').hash.slice(1)).get('result') ?? '',
+      cookie: `parley_result=${agent.cookie(fixture.baseUrl, 'parley_result') ?? ''}`,
+    };
   };
 
   beforeAll(async () => {
@@ -348,6 +356,16 @@ describe('the OpenAPI document against the gateway', () => {
     ).toBe(202);
     const subscribed = await call('POST', '/v1/push/subscriptions', owner!.token, pushSubscription());
     expect(subscribed.status).toBe(201);
+    // The exchange from the landing browser: with its binding cookie.
+    const exchangeAs = async ({ result, cookie }: { result: string; cookie: string }) => {
+      const answer = await fetch(`${fixture.baseUrl}/v1/auth/exchange`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie },
+        body: JSON.stringify({ result }),
+      });
+      return (await answer.json()) as { token: string };
+    };
+    const eve = await providerSignIn('eve');
     world = {
       pushSubscriptionId: subscribed.body.subscriptionId as string,
       owner: owner!,
@@ -358,9 +376,9 @@ describe('the OpenAPI document against the gateway', () => {
       adminToken: (await new TokenService(TEST_JWT_SECRET).issue(adminId)).token,
       groupId,
       messageId,
-      dora: (await call('POST', '/v1/auth/exchange', undefined, { result: await providerSignIn('dora') }))
-        .body as { token: string },
-      signInResult: await providerSignIn('eve'),
+      dora: await exchangeAs(await providerSignIn('dora')),
+      signInResult: eve.result,
+      signInCookie: eve.cookie,
     };
   });
 

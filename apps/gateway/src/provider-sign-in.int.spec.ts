@@ -41,8 +41,25 @@ describe('sign-in with an OpenID Connect provider (oidc-provider, real)', () => 
     // The token never travels in a URL: only a one-time result id, in the fragment.
     expect(location.search).toBe('');
     const result = new URLSearchParams(location.hash.slice(1)).get('result') ?? '';
-    const answer = await agent.request(`${base}/v1/auth/exchange`, { json: { result } });
-    return { status: answer.status, body: JSON.parse(answer.body) as Record<string, any>, result };
+    return { ...(await exchange(agent, result)), result };
+  };
+
+  /** The web app's exchange of a one-time result, from `agent` (with its cookies). */
+  const exchange = async (agent: TestUserAgent, result: string | null, at = base) => {
+    const answer = await agent.request(`${at}/v1/auth/exchange`, { json: { result } });
+    return { status: answer.status, body: JSON.parse(answer.body) as Record<string, any> };
+  };
+
+  const resultOf = (step: { location?: string }) =>
+    new URLSearchParams(new URL(step.location ?? '').hash.slice(1)).get('result');
+
+  /** The link-intent call, as the web app makes it: same-origin from the browser, with the token. */
+  const linkIntent = async (agent: TestUserAgent, provider: string, token: string) => {
+    const answer = await agent.request(`${base}/v1/me/identities/${provider}/link-intent`, {
+      method: 'POST',
+      bearer: token,
+    });
+    return { status: answer.status, body: JSON.parse(answer.body) as Record<string, any> };
   };
 
   /** The provider's authorization URL for a new sign-in (or a link, with `startUrl`). */
@@ -177,8 +194,7 @@ describe('sign-in with an OpenID Connect provider (oidc-provider, real)', () => 
       outcome: 'registered',
     });
     // The result is handed over once.
-    const again = await agent.request(`${base}/v1/auth/exchange`, { json: { result: first.result } });
-    expect([again.status, JSON.parse(again.body).error.code]).toEqual([400, 'SIGN_IN_EXPIRED']);
+    expect(refusalOf(await exchange(agent, first.result))).toEqual([400, 'SIGN_IN_EXPIRED']);
 
     // The token works, and the account chats.
     const { token, userId } = first.body;
@@ -229,6 +245,35 @@ describe('sign-in with an OpenID Connect provider (oidc-provider, real)', () => 
     expect(refusalOf(await finish(agent, forged.toString()))).toEqual([400, 'STATE_MISMATCH']);
     // The sign-in played into another browser (login CSRF): that browser has no cookie for it.
     expect(refusalOf(await finish(new TestUserAgent(), callbackUrl))).toEqual([400, 'SIGN_IN_EXPIRED']);
+  });
+
+  it('hands a result only to the browser it landed in: from another browser it is refused, and gone', async () => {
+    const agent = new TestUserAgent();
+    const callbackUrl = await agent.signInAtProvider(
+      await start(agent, 'alpha'),
+      'ada',
+      callbackPrefix('alpha'),
+    );
+    const landing = await agent.request(callbackUrl);
+    const result = resultOf(landing);
+    expect(agent.cookie(base, 'parley_result')).toMatch(/^[\w-]{43}$/);
+    // The landing URL sent to a victim (login CSRF): the victim's browser has no binding cookie.
+    const elsewhere = await exchange(new TestUserAgent(), result);
+    expect(refusalOf(elsewhere)).toEqual([400, 'STATE_MISMATCH']);
+    expect(elsewhere.body.error.message).toContain('another browser');
+    expect(elsewhere.body.token).toBeUndefined();
+    // Taken by that attempt: not even the right browser gets it now.
+    expect(refusalOf(await exchange(agent, result))).toEqual([400, 'SIGN_IN_EXPIRED']);
+    // A binding of another sign-in does not fit this one.
+    const other = new TestUserAgent();
+    const otherCallback = await other.signInAtProvider(
+      await start(other, 'alpha'),
+      'ada',
+      callbackPrefix('alpha'),
+    );
+    const otherResult = resultOf(await other.request(otherCallback));
+    other.setCookie(base, 'parley_result', agent.cookie(base, 'parley_result') ?? '');
+    expect(refusalOf(await exchange(other, otherResult))).toEqual([400, 'STATE_MISMATCH']);
   });
 
   it('refuses an ID token whose nonce is not this sign-in’s', async () => {
@@ -283,9 +328,7 @@ describe('sign-in with an OpenID Connect provider (oidc-provider, real)', () => 
     const elsewhere = new TestUserAgent();
     const step = await elsewhere.request(`${base}/v1/auth/elsewhere/start`);
     expect(step.location).toMatch(new RegExp(`^${base}/auth/callback#result=`));
-    const result = new URLSearchParams(new URL(step.location ?? '').hash.slice(1)).get('result');
-    const answer = await elsewhere.request(`${base}/v1/auth/exchange`, { json: { result } });
-    expect([answer.status, JSON.parse(answer.body).error.code]).toEqual([503, 'UNAVAILABLE']);
+    expect(refusalOf(await exchange(elsewhere, resultOf(step)))).toEqual([503, 'UNAVAILABLE']);
   });
 
   it('merges by email only when the provider verified it: an unverified one is refused and makes no account', async () => {
@@ -314,7 +357,8 @@ describe('sign-in with an OpenID Connect provider (oidc-provider, real)', () => 
 
   it('links a provider to a password account, refuses an identity another account has, and a used link intent', async () => {
     const bob = await register('bob');
-    const intent = await call('POST', '/v1/me/identities/alpha/link-intent', bob.token);
+    const agent = new TestUserAgent();
+    const intent = await linkIntent(agent, 'alpha', bob.token);
     expect(intent).toEqual({
       status: 201,
       body: {
@@ -322,8 +366,11 @@ describe('sign-in with an OpenID Connect provider (oidc-provider, real)', () => 
         expiresAt: expect.any(String),
       },
     });
-    const agent = new TestUserAgent();
+    // The asking browser holds the intent in a cookie; its start takes it.
+    const intentValue = new URL(intent.body.startUrl).searchParams.get('link') ?? '';
+    expect(agent.cookie(base, 'parley_link')).toBe(intentValue);
     const authorizationUrl = await start(agent, 'alpha', intent.body.startUrl);
+    expect(agent.cookie(base, 'parley_link')).toBeUndefined();
     const linked = await finish(
       agent,
       await agent.signInAtProvider(authorizationUrl, 'bob-at-alpha', callbackPrefix('alpha')),
@@ -337,16 +384,38 @@ describe('sign-in with an OpenID Connect provider (oidc-provider, real)', () => 
     const viaAlpha = await signIn('alpha', 'bob-at-alpha');
     expect([viaAlpha.body.userId, viaAlpha.body.outcome]).toEqual([bob.userId, 'signed_in']);
 
-    // The intent was used.
-    const reused = await new TestUserAgent().request(intent.body.startUrl);
-    const result = new URLSearchParams(new URL(reused.location ?? '').hash.slice(1)).get('result');
-    const answer = await call('POST', '/v1/auth/exchange', undefined, { result });
-    expect(refusalOf(answer)).toEqual([400, 'SIGN_IN_EXPIRED']);
+    // The intent was used (even with its cookie back).
+    agent.setCookie(base, 'parley_link', intentValue);
+    const reused = await agent.request(intent.body.startUrl);
+    expect(refusalOf(await exchange(agent, resultOf(reused)))).toEqual([400, 'SIGN_IN_EXPIRED']);
+
+    // Link CSRF: bob's start URL opened in a victim's browser (no link cookie) links nothing: the
+    // start refuses before the provider, so the victim's identity never reaches bob's account.
+    const betaIntent = await linkIntent(agent, 'beta', bob.token);
+    expect(betaIntent.status).toBe(201);
+    const victim = new TestUserAgent();
+    const lured = await victim.request(betaIntent.body.startUrl);
+    expect(lured.location).toMatch(new RegExp(`^${base}/auth/callback#result=`));
+    expect(victim.cookie(base, 'parley_sign_in')).toBeUndefined();
+    const refused = await exchange(victim, resultOf(lured));
+    expect(refusalOf(refused)).toEqual([400, 'STATE_MISMATCH']);
+    expect(refused.body.error.message).toContain('another browser');
+    // Another intent's cookie does not fit either.
+    victim.setCookie(base, 'parley_link', intentValue);
+    const mismatched = await victim.request(betaIntent.body.startUrl);
+    expect(refusalOf(await exchange(victim, resultOf(mismatched)))).toEqual([400, 'STATE_MISMATCH']);
+    expect((await call('GET', '/v1/me/identities', bob.token)).body).toMatchObject({
+      identities: [{ provider: 'alpha' }],
+    });
+    const bobEvents = await usersEvents('IdentityLinked', bob.userId);
+    expect(
+      bobEvents.filter((e) => e.type === 'IdentityLinked' && e.userId === bob.userId).map((e) => e.provider),
+    ).toEqual(['alpha']);
 
     // Linking ada's identity at beta (another account's) to carol is refused.
     const carol = await register('carol');
-    const carolIntent = await call('POST', '/v1/me/identities/beta/link-intent', carol.token);
     const carolAgent = new TestUserAgent();
+    const carolIntent = await linkIntent(carolAgent, 'beta', carol.token);
     const taken = await finish(
       carolAgent,
       await carolAgent.signInAtProvider(
@@ -415,8 +484,9 @@ describe('sign-in with an OpenID Connect provider (oidc-provider, real)', () => 
     // The browser brings its cookie to the other node (behind one address, as a load balancer does).
     agent.setCookie(otherBase, 'parley_sign_in', agent.cookie(base, 'parley_sign_in') ?? '');
     const landing = await agent.request(`${otherBase}${callbackUrl.pathname}${callbackUrl.search}`);
-    const result = new URLSearchParams(new URL(landing.location ?? '').hash.slice(1)).get('result');
-    const answer = await call('POST', '/v1/auth/exchange', undefined, { result });
+    // And its exchange back to the first node, with the binding cookie the other node set.
+    agent.setCookie(base, 'parley_result', agent.cookie(otherBase, 'parley_result') ?? '');
+    const answer = await exchange(agent, resultOf(landing));
     expect([answer.status, answer.body.username]).toEqual([200, 'ada']);
 
     // That callback took one of the two; one more start, then the limit.
@@ -424,8 +494,7 @@ describe('sign-in with an OpenID Connect provider (oidc-provider, real)', () => 
       /^http:\/\/127\.0\.0\.1:\d+\/auth\?/,
     );
     const limited = await agent.request(`${otherBase}/v1/auth/alpha/start`);
-    const limitedResult = new URLSearchParams(new URL(limited.location ?? '').hash.slice(1)).get('result');
-    const refusal = await call('POST', '/v1/auth/exchange', undefined, { result: limitedResult });
+    const refusal = await exchange(agent, resultOf(limited), otherBase);
     expect(refusalOf(refusal)).toEqual([429, 'RATE_LIMITED']);
     expect(refusal.body.error.retryAfterMs).toBeGreaterThan(0);
   });

@@ -81,11 +81,16 @@ export interface HttpStep {
 export class TestUserAgent {
   private readonly jars = new Map<string, Map<string, string>>();
 
-  async request(url: string, init: { method?: string; form?: Record<string, string>; json?: unknown } = {}) {
+  /** `bearer`: the web app's token, as its same-origin calls send it (the link-intent call). */
+  async request(
+    url: string,
+    init: { method?: string; form?: Record<string, string>; json?: unknown; bearer?: string } = {},
+  ) {
     const { host } = new URL(url);
     const jar = this.jars.get(host) ?? new Map<string, string>();
     this.jars.set(host, jar);
     const headers: Record<string, string> = {};
+    if (init.bearer) headers.authorization = `Bearer ${init.bearer}`;
     if (jar.size > 0) headers.cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
     let body: string | undefined;
     if (init.form) {

@@ -3,7 +3,7 @@ import type { SignInProvider } from '@parley/identity-providers';
 import type { Logger } from '@parley/logging';
 import type { SignInClient } from './account-service';
 import type { ProviderAccounts, ProviderSession } from './provider-accounts';
-import { SignInFlows, isRandomToken, randomToken, type StoredResult } from './sign-in-flows';
+import { SignInFlows, isRandomToken, randomToken, tokenHash, type StoredResult } from './sign-in-flows';
 import type { SignInThrottle } from './sign-in-throttle';
 
 export interface ProviderSignInDeps {
@@ -16,10 +16,14 @@ export interface ProviderSignInDeps {
   readonly logger?: Logger;
 }
 
-/** Where the browser goes next, and the flow's state for the browser-binding cookie if one began. */
+/**
+ * Where the browser goes next, and the flow's state for the browser-binding cookie if one began,
+ * or the token binding the handed-out result to this browser (the exchange wants it back).
+ */
 export interface BrowserStep {
   readonly location: string;
   readonly state?: string;
+  readonly resultBinding?: string;
 }
 
 const expired = (what: string) => new DomainError('invalid', 'SIGN_IN_EXPIRED', `${what}: sign in again`);
@@ -62,13 +66,28 @@ export class ProviderSignIn {
     return `${this.deps.publicBaseUrl}/v1/auth/${providerId}/callback`;
   }
 
-  /** Begins a sign-in (or, with a link intent, the linking of the provider to that account). */
-  async start(providerId: string, link: unknown, client: SignInClient): Promise<BrowserStep> {
+  /**
+   * Begins a sign-in (or, with a link intent, the linking of the provider to that account).
+   * `cookieLink` is the intent this browser's link cookie holds: the link-intent call set it, so
+   * a start URL opened in another browser (a victim's, lured there) links nothing.
+   */
+  async start(
+    providerId: string,
+    link: unknown,
+    cookieLink: string | undefined,
+    client: SignInClient,
+  ): Promise<BrowserStep> {
     const provider = this.provider(providerId);
     try {
       await this.deps.throttle?.providerSignIn(client.address);
       let linkUserId: string | undefined;
       if (link !== undefined) {
+        if (!isRandomToken(cookieLink) || cookieLink !== link)
+          throw new DomainError(
+            'invalid',
+            'STATE_MISMATCH',
+            'this link request was made in another browser: ask to link again from Parley in this browser',
+          );
         const intent = isRandomToken(link) ? await this.deps.flows.takeLinkIntent(link) : undefined;
         if (!intent || intent.provider !== providerId)
           throw expired('this link request has expired or was used');
@@ -83,7 +102,7 @@ export class ProviderSignIn {
       });
       return { location: url.toString(), state: secrets.state };
     } catch (error) {
-      return { location: await this.landing(this.refusal(error, providerId)) };
+      return this.landing(this.refusal(error, providerId));
     }
   }
 
@@ -124,14 +143,26 @@ export class ProviderSignIn {
     } catch (error) {
       result = this.refusal(error, providerId);
     }
-    return { location: await this.landing(result) };
+    return this.landing(result);
   }
 
-  /** The session (or the refusal) of a finished sign-in, once. */
-  async exchange(input: unknown): Promise<ProviderSession> {
+  /**
+   * The session (or the refusal) of a finished sign-in, once, and only to the browser it was
+   * handed to: `cookieBinding` is that browser's binding cookie (a landing URL with someone
+   * else's result, opened in a victim's browser, signs the victim in as nobody). The result is
+   * taken either way.
+   */
+  async exchange(input: unknown, cookieBinding: string | undefined): Promise<ProviderSession> {
     const { result: id } = asObject(input);
-    const result = isRandomToken(id) ? await this.deps.flows.takeResult(id) : undefined;
-    if (!result) throw expired('this sign-in result has expired or was taken already');
+    const bound = isRandomToken(id) ? await this.deps.flows.takeResult(id) : undefined;
+    if (!bound) throw expired('this sign-in result has expired or was taken already');
+    if (!isRandomToken(cookieBinding) || tokenHash(cookieBinding) !== bound.browser)
+      throw new DomainError(
+        'invalid',
+        'STATE_MISMATCH',
+        'this sign-in finished in another browser: sign in again in this one',
+      );
+    const { result } = bound;
     if (result.ok) return result.session as unknown as ProviderSession;
     if (result.kind === 'unavailable')
       throw new UnavailableError(result.message, result.retryAfterMs ?? 1_000);
@@ -144,19 +175,28 @@ export class ProviderSignIn {
     );
   }
 
-  /** A short-lived, one-time intent for a signed-in account to link `providerId`. */
-  async linkIntent(userId: string, providerId: string): Promise<{ startUrl: string; expiresAt: string }> {
+  /**
+   * A short-lived, one-time intent for a signed-in account to link `providerId`; `intent` is for
+   * the caller's browser cookie (the start wants it back), not for the answer's body.
+   */
+  async linkIntent(
+    userId: string,
+    providerId: string,
+  ): Promise<{ startUrl: string; expiresAt: string; intent: string }> {
     this.provider(providerId);
     const { intent, expiresAt } = await this.deps.flows.createLinkIntent(userId, providerId);
     return {
       startUrl: `${this.deps.publicBaseUrl}/v1/auth/${providerId}/start?link=${intent}`,
       expiresAt: expiresAt.toISOString(),
+      intent,
     };
   }
 
-  private async landing(result: StoredResult): Promise<string> {
-    const id = await this.deps.flows.saveResult(result);
-    return `${this.deps.publicBaseUrl}${LANDING_PATH}#result=${id}`;
+  /** Keeps the result for this browser alone and sends the browser to the web app's landing. */
+  private async landing(result: StoredResult): Promise<BrowserStep> {
+    const resultBinding = randomToken();
+    const id = await this.deps.flows.saveResult(result, tokenHash(resultBinding));
+    return { location: `${this.deps.publicBaseUrl}${LANDING_PATH}#result=${id}`, resultBinding };
   }
 
   /** A failure as a result the exchange raises again; internal details stay in the log. */

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { FlowSecrets } from '@parley/identity-providers';
 
@@ -20,6 +20,12 @@ export type StoredResult =
       readonly retryAfterMs?: number;
     };
 
+/** A result as kept: with the hash of the browser-binding token the landing browser got in a cookie. */
+export interface BoundResult {
+  readonly result: StoredResult;
+  readonly browser: string;
+}
+
 /** The lifetimes of what a sign-in keeps (fixed; docs/protocol.md §1). */
 export const SIGN_IN_LIFETIMES = {
   /** From the start to the callback: time to sign in at the provider. */
@@ -36,6 +42,8 @@ const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 /** Whether a value from a URL or a body can be one of ours (anything else is never looked up). */
 export const isRandomToken = (value: unknown): value is string =>
   typeof value === 'string' && TOKEN_PATTERN.test(value);
+/** What is kept of a browser-binding token (a Redis dump holds no cookie value). */
+export const tokenHash = (token: string): string => createHash('sha256').update(token).digest('base64url');
 
 /**
  * What provider sign-ins keep between requests, in Redis so that any gateway node can take the
@@ -57,14 +65,19 @@ export class SignInFlows {
     return this.takeOnce<StoredFlow>(this.key('flow', state));
   }
 
-  async saveResult(result: StoredResult): Promise<string> {
+  /** Keeps a result for the browser whose binding token hashes to `browser`; answers its id. */
+  async saveResult(result: StoredResult, browser: string): Promise<string> {
     const id = randomToken();
-    await this.put(this.key('result', id), result, this.lifetimes.resultMs);
+    await this.put(
+      this.key('result', id),
+      { result, browser } satisfies BoundResult,
+      this.lifetimes.resultMs,
+    );
     return id;
   }
 
-  takeResult(id: string): Promise<StoredResult | undefined> {
-    return this.takeOnce<StoredResult>(this.key('result', id));
+  takeResult(id: string): Promise<BoundResult | undefined> {
+    return this.takeOnce<BoundResult>(this.key('result', id));
   }
 
   async createLinkIntent(userId: string, provider: string): Promise<{ intent: string; expiresAt: Date }> {

@@ -78,7 +78,7 @@ export const PROVIDER_PATHS: Readonly<Record<string, JsonObject>> = {
       operationId: 'startProviderSignIn',
       summary: 'Send the browser to the provider (PROTOCOL §1, provider sign-in)',
       description:
-        'Authorization code flow with PKCE (S256), `state` and (OpenID Connect) `nonce`, kept on the server; the browser gets the state in an HttpOnly cookie. With `link` (from the link-intent call), the provider is linked to that account. A refusal (rate limit, a used link intent, the provider unavailable) also redirects: to the web app’s landing with a one-time result that `POST /v1/auth/exchange` answers.',
+        'Authorization code flow with PKCE (S256), `state` and (OpenID Connect) `nonce`, kept on the server; the browser gets the state in an HttpOnly cookie. With `link` (from the link-intent call, in the browser that made it: its `parley_link` cookie must hold the same intent, else `STATE_MISMATCH`), the provider is linked to that account. A refusal (rate limit, a used link intent, the provider unavailable) also redirects: to the web app’s landing with a one-time result that `POST /v1/auth/exchange` answers.',
       tags: ['accounts'],
       ...PUBLIC,
       parameters: [
@@ -112,6 +112,8 @@ export const PROVIDER_PATHS: Readonly<Record<string, JsonObject>> = {
     post: {
       operationId: 'exchangeSignInResult',
       summary: 'The session of a finished provider sign-in, once (PROTOCOL §1, provider sign-in)',
+      description:
+        'Only from the browser the result landed in: it must bring the `parley_result` cookie the landing redirect set, else `400 STATE_MISMATCH` (the result is taken either way).',
       tags: ['accounts'],
       ...PUBLIC,
       requestBody: jsonBody(schemaRef('SignInResultRequest')),
@@ -158,7 +160,7 @@ export const PROVIDER_PATHS: Readonly<Record<string, JsonObject>> = {
       operationId: 'linkIntent',
       summary: 'Begin linking a provider to the caller’s account (PROTOCOL §1, provider sign-in)',
       description:
-        'A one-time intent of two minutes; the browser opens `startUrl`, signs in at the provider, and the callback links that identity to this account.',
+        'A one-time intent of two minutes, also set as the HttpOnly cookie `parley_link` (path `/v1/auth/`): the same browser opens `startUrl`, signs in at the provider, and the callback links that identity to this account.',
       tags: ['accounts'],
       parameters: [providerParameter],
       responses: {
