@@ -1,7 +1,8 @@
 // The notifier's state in PostgreSQL: the pending messages it was told of (`push_pending`), and per
 // user and conversation when the next notification is due and who holds it (`push_threads`). The
 // rules (when due, who is told) are notification-rules.ts'; this file only reads and writes.
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
+import { inTransaction } from '@parley/postgres';
 import { dueAt, type CollapseRules, type PendingMessageFacts } from './notification-rules';
 
 /** A DeliveryPending the notifier keeps. */
@@ -23,21 +24,6 @@ export type PendingOutcome =
   'notified' | 'failed' | 'online' | 'delivered' | 'read' | 'deleted' | 'no-subscription';
 
 const threadKey = (t: ClaimedThread) => `${t.userId}\0${t.conversationId}`;
-
-async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}
 
 export class NotifierStore {
   constructor(

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
+import { inTransaction } from '@parley/postgres';
 import { DomainError } from '@parley/domain';
 import type { PushSubscriptionInput } from './push-requests';
 
@@ -62,7 +63,7 @@ export class PushSubscriptionStore {
     max: number,
     now: Date = new Date(),
   ): Promise<{ readonly subscription: PushSubscriptionView; readonly created: boolean }> {
-    return this.inTransaction(async (client) => {
+    return inTransaction(this.pool, async (client) => {
       await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('push-subscriptions:' || $1, 0))`, [
         userId,
       ]);
@@ -151,20 +152,5 @@ export class PushSubscriptionStore {
       [subscription.subscriptionId, subscription.endpoint],
     );
     return rowCount === 1;
-  }
-
-  private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
   }
 }

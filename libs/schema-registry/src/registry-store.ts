@@ -1,5 +1,6 @@
 import avro from 'avsc';
 import type { Pool, PoolClient } from 'pg';
+import { inTransaction } from '@parley/postgres';
 import type { ParsedSchema } from './avro-schema';
 import { compatibilityProblems, DEFAULT_COMPATIBILITY, type CompatibilityLevel } from './compatibility';
 import { ERROR_CODES, RegistryError } from './registry-error';
@@ -124,7 +125,7 @@ export class RegistryStore {
   async register(subject: string, parsed: ParsedSchema): Promise<{ id: number }> {
     const existing = await this.lookup(subject, parsed);
     if (existing) return { id: existing.id };
-    return this.transaction(async (client) => {
+    return inTransaction(this.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`registry:${subject}`]);
       const again = await client.query<{ id: number }>(
         `SELECT v.schema_id AS id FROM registry_versions v JOIN registry_schemas s ON s.id = v.schema_id
@@ -192,20 +193,5 @@ export class RegistryStore {
       [subject, upToVersion ?? null],
     );
     return rows.map((r) => avro.Type.forSchema(JSON.parse(r.schema) as avro.Schema));
-  }
-
-  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
   }
 }
