@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { ApiError, exchangeSignIn, type SignedIn } from '../api';
 import { useScreenTitle } from '../components/use-screen-title';
 import { providerSignInError } from '../form-errors';
+import { AccountCard } from '../components/AccountCard';
 
 export interface ProviderLandingProps {
   readonly onSignedIn: (session: SignedIn) => void;
@@ -41,31 +42,25 @@ export function ProviderLanding({ onSignedIn, onSignIn }: ProviderLandingProps) 
   }, [onSignedIn]);
 
   return (
-    <main className="account-screen">
-      <div className="account-card">
-        <p className="brand" aria-hidden="true">
-          Parley
-        </p>
-        <h1>{error ? 'Not signed in' : 'Signing in…'}</h1>
-        {error && (
-          <>
-            <p className="notice" role="alert">
-              {error}
-            </p>
-            <p className="switch">
-              <a
-                href="/sign-in"
-                onClick={(e) => {
-                  e.preventDefault();
-                  onSignIn();
-                }}
-              >
-                Back to sign in
-              </a>
-            </p>
-          </>
-        )}
-      </div>
-    </main>
+    <AccountCard title={error ? 'Not signed in' : 'Signing in…'}>
+      {error && (
+        <>
+          <p className="notice" role="alert">
+            {error}
+          </p>
+          <p className="switch">
+            <a
+              href="/sign-in"
+              onClick={(e) => {
+                e.preventDefault();
+                onSignIn();
+              }}
+            >
+              Back to sign in
+            </a>
+          </p>
+        </>
+      )}
+    </AccountCard>
   );
 }

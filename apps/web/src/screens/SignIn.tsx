@@ -5,6 +5,7 @@ import { FormError } from '../components/FormError';
 import { ProviderButtons } from '../components/ProviderButtons';
 import { useScreenTitle } from '../components/use-screen-title';
 import { NO_ERRORS, signInErrors, type FormErrors } from '../form-errors';
+import { AccountCard } from '../components/AccountCard';
 
 export interface SignInProps {
   readonly onSignedIn: (session: SignedIn) => void;
@@ -35,56 +36,50 @@ export function SignIn({ onSignedIn, onSignUp, notice }: SignInProps) {
   };
 
   return (
-    <main className="account-screen">
-      <div className="account-card">
-        <p className="brand" aria-hidden="true">
-          Parley
+    <AccountCard title="Sign in">
+      {notice && (
+        <p className="notice" role="status">
+          {notice}
         </p>
-        <h1>Sign in</h1>
-        {notice && (
-          <p className="notice" role="status">
-            {notice}
-          </p>
-        )}
-        <form onSubmit={(e) => void submit(e)} noValidate aria-busy={busy}>
-          <Field
-            label="Username"
-            name="username"
-            autoComplete="username"
-            autoCapitalize="none"
-            autoCorrect="off"
-            spellCheck={false}
-            autoFocus
-            value={username}
-            onChange={(e) => setUsername(e.target.value)}
-          />
-          <Field
-            label="Password"
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-          <FormError message={errors.form} />
-          <button type="submit" className="primary">
-            {busy ? 'Signing in…' : 'Sign in'}
-          </button>
-        </form>
-        <ProviderButtons />
-        <p className="switch">
-          New to Parley?{' '}
-          <a
-            href="/sign-up"
-            onClick={(e) => {
-              e.preventDefault();
-              onSignUp();
-            }}
-          >
-            Create an account
-          </a>
-        </p>
-      </div>
-    </main>
+      )}
+      <form onSubmit={(e) => void submit(e)} noValidate aria-busy={busy}>
+        <Field
+          label="Username"
+          name="username"
+          autoComplete="username"
+          autoCapitalize="none"
+          autoCorrect="off"
+          spellCheck={false}
+          autoFocus
+          value={username}
+          onChange={(e) => setUsername(e.target.value)}
+        />
+        <Field
+          label="Password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
+        <FormError message={errors.form} />
+        <button type="submit" className="primary">
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+      <ProviderButtons />
+      <p className="switch">
+        New to Parley?{' '}
+        <a
+          href="/sign-up"
+          onClick={(e) => {
+            e.preventDefault();
+            onSignUp();
+          }}
+        >
+          Create an account
+        </a>
+      </p>
+    </AccountCard>
   );
 }

@@ -5,6 +5,7 @@ import { FormError } from '../components/FormError';
 import { ProviderButtons } from '../components/ProviderButtons';
 import { useScreenTitle } from '../components/use-screen-title';
 import { NO_ERRORS, signUpErrors, type AccountField, type FormErrors } from '../form-errors';
+import { AccountCard } from '../components/AccountCard';
 
 export interface SignUpProps {
   readonly onSignedUp: (session: SignedIn, displayName: string | undefined) => void;
@@ -55,73 +56,67 @@ export function SignUp({ onSignedUp, onSignIn }: SignUpProps) {
   };
 
   return (
-    <main className="account-screen">
-      <div className="account-card">
-        <p className="brand" aria-hidden="true">
-          Parley
-        </p>
-        <h1>Create an account</h1>
-        <form onSubmit={(e) => void submit(e)} noValidate aria-busy={busy}>
-          <Field
-            ref={(element) => {
-              inputs.current.username = element;
-            }}
-            label="Username"
-            name="username"
-            hint="3 to 32 characters: a–z, 0–9, _ . -"
-            autoComplete="username"
-            autoCapitalize="none"
-            autoCorrect="off"
-            spellCheck={false}
-            autoFocus
-            value={values.username}
-            onChange={change('username')}
-            error={errors.fields.username}
-          />
-          <Field
-            ref={(element) => {
-              inputs.current.displayName = element;
-            }}
-            label="Display name"
-            name="displayName"
-            hint="Optional: how others see you, up to 64 characters"
-            autoComplete="name"
-            value={values.displayName}
-            onChange={change('displayName')}
-            error={errors.fields.displayName}
-          />
-          <Field
-            ref={(element) => {
-              inputs.current.password = element;
-            }}
-            label="Password"
-            name="password"
-            type="password"
-            hint="At least 8 characters"
-            autoComplete="new-password"
-            value={values.password}
-            onChange={change('password')}
-            error={errors.fields.password}
-          />
-          <FormError message={errors.form} />
-          <button type="submit" className="primary">
-            {busy ? 'Creating your account…' : 'Create account'}
-          </button>
-        </form>
-        <ProviderButtons />
-        <p className="switch">
-          Have an account?{' '}
-          <a
-            href="/sign-in"
-            onClick={(e) => {
-              e.preventDefault();
-              onSignIn();
-            }}
-          >
-            Sign in
-          </a>
-        </p>
-      </div>
-    </main>
+    <AccountCard title="Create an account">
+      <form onSubmit={(e) => void submit(e)} noValidate aria-busy={busy}>
+        <Field
+          ref={(element) => {
+            inputs.current.username = element;
+          }}
+          label="Username"
+          name="username"
+          hint="3 to 32 characters: a–z, 0–9, _ . -"
+          autoComplete="username"
+          autoCapitalize="none"
+          autoCorrect="off"
+          spellCheck={false}
+          autoFocus
+          value={values.username}
+          onChange={change('username')}
+          error={errors.fields.username}
+        />
+        <Field
+          ref={(element) => {
+            inputs.current.displayName = element;
+          }}
+          label="Display name"
+          name="displayName"
+          hint="Optional: how others see you, up to 64 characters"
+          autoComplete="name"
+          value={values.displayName}
+          onChange={change('displayName')}
+          error={errors.fields.displayName}
+        />
+        <Field
+          ref={(element) => {
+            inputs.current.password = element;
+          }}
+          label="Password"
+          name="password"
+          type="password"
+          hint="At least 8 characters"
+          autoComplete="new-password"
+          value={values.password}
+          onChange={change('password')}
+          error={errors.fields.password}
+        />
+        <FormError message={errors.form} />
+        <button type="submit" className="primary">
+          {busy ? 'Creating your account…' : 'Create account'}
+        </button>
+      </form>
+      <ProviderButtons />
+      <p className="switch">
+        Have an account?{' '}
+        <a
+          href="/sign-in"
+          onClick={(e) => {
+            e.preventDefault();
+            onSignIn();
+          }}
+        >
+          Sign in
+        </a>
+      </p>
+    </AccountCard>
   );
 }
