@@ -54,7 +54,7 @@ export async function applyEntries(
 const statementNames = new Map<string, string>();
 
 /** A stable name per distinct SQL text (projections build their SQL from a fixed set of templates). */
-function statementName(text: string): string {
+export function statementName(text: string): string {
   let name = statementNames.get(text);
   if (!name) {
     name = `projection_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;

@@ -12,6 +12,7 @@ import {
 import type { Logger } from '@parley/logging';
 import { prefixedTopic } from '@parley/topics';
 import { applyEntries } from './apply-entries';
+import { applyInOneRoundTrip } from './pipelined-apply';
 import type { Projection } from './projection';
 import { changesRows, QuietPositions } from './quiet-positions';
 
@@ -148,9 +149,16 @@ export class ProjectionRunner<Returned = unknown> {
     }
     const client = await this.options.pool.connect();
     try {
-      await client.query('BEGIN');
-      const returned = await applyEntries(client, this.options.projection, entries);
-      await client.query('COMMIT');
+      // The usual case in one round trip; records applied before, or a partition's first chunk, the
+      // careful way (lock the position, skip what is below it).
+      const outcome = await applyInOneRoundTrip(client, this.options.projection, entries);
+      let returned: Record<string, unknown>[];
+      if (outcome.committed) returned = outcome.returned;
+      else {
+        await client.query('BEGIN');
+        returned = await applyEntries(client, this.options.projection, entries);
+        await client.query('COMMIT');
+      }
       this.quiet.written(topic, partition, nextOffset);
       if (returned.length > 0 && this.options.onCommitted) {
         try {
