@@ -70,8 +70,16 @@ export interface DeliveryReceiptsOptions {
  * fails a marked row. A device that spent its retry budget on an
  * item produces MessageFailed, once per recipient, unless the message was delivered already.
  */
+/**
+ * How long "recorded" marks wait to share a statement. They only keep the delivery worker's catch-up
+ * (which looks after DELIVERED_CATCH_UP_AFTER_MS, 10 s) from publishing a MessageDelivered again, so
+ * they need not cost a statement per delivered message.
+ */
+const RECORDED_MARKS_LINGER_MS = 250;
+
 export class DeliveryReceipts {
   private readonly batcher: MicroBatcher<Ack, undefined>;
+  private readonly recorded: MicroBatcher<InboxItem & { userId: string }, undefined>;
 
   private readonly store: InboxStore;
   private readonly publisher: EventPublisher;
@@ -87,6 +95,10 @@ export class DeliveryReceipts {
     // Serial: a replay's thousands of ACKs become a few large batches, one at a time, instead of
     // hundreds of concurrent small ones queueing for the pool ahead of the replay's own reads.
     this.batcher = new MicroBatcher((acks) => this.deliverAll(acks), { serial: true, maxBatch: 5_000 });
+    this.recorded = new MicroBatcher((items) => this.markRecorded(items), {
+      lingerMs: RECORDED_MARKS_LINGER_MS,
+      maxBatch: 5_000,
+    });
   }
 
   acknowledged(userId: string, deviceId: string, positions: readonly number[]): void {
@@ -107,7 +119,7 @@ export class DeliveryReceipts {
   async drained(timeoutMs = 5_000): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.all([...this.outstanding]),
+      Promise.all([...this.outstanding]).then(() => this.recorded.drained()),
       new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
     ]);
     clearTimeout(timer);
@@ -149,7 +161,6 @@ export class DeliveryReceipts {
     if (events.length === 0) return acks.map(() => undefined);
     try {
       await this.publisher.publish(events);
-      await this.store.markRecorded(first);
     } catch (error) {
       // The rows stay marked: the catch-up publishes (again) what is not marked recorded.
       this.logger?.warn(
@@ -158,9 +169,20 @@ export class DeliveryReceipts {
       );
       return acks.map(() => undefined);
     }
+    for (const item of first) void this.recorded.submit(item);
     for (const item of first)
       if (item.body.kind === 'message') this.options.onDelivered?.(now - Date.parse(item.body.sentAt));
     return acks.map(() => undefined);
+  }
+
+  /** Never fails: an item left unmarked is published again by the catch-up (consumers take it twice). */
+  private async markRecorded(items: readonly (InboxItem & { userId: string })[]): Promise<undefined[]> {
+    try {
+      await this.store.markRecorded(items);
+    } catch (error) {
+      this.logger?.warn({ err: error, deliveries: items.length }, 'deliveries not marked recorded');
+    }
+    return items.map(() => undefined);
   }
 }
 

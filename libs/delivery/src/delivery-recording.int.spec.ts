@@ -56,6 +56,51 @@ describe('MessageDelivered after a failure between the mark and the publish', ()
     return Promise.all(records.map((r) => serde.decode(r.value as Buffer)));
   };
 
+  it('given two ACKs 50 ms apart, then their rows are marked recorded by one statement once drained, so the catch-up leaves them', async () => {
+    const userId = `u-${randomUUID()}`;
+    const conversationId = `c-${randomUUID()}`;
+    for (const position of [1, 2]) {
+      const body = {
+        kind: 'message',
+        messageId: randomUUID(),
+        conversationId,
+        senderId: 'sender-1',
+        seq: position,
+        text: 'hello',
+        sentAt: new Date().toISOString(),
+      };
+      await pool.query(
+        `INSERT INTO inbox_items (user_id, position, kind, message_id, conversation_id, body, created_at)
+         VALUES ($1, $2, 'message', $3, $4, $5, now())`,
+        [userId, position, body.messageId, conversationId, body],
+      );
+    }
+    const receipts = new DeliveryReceipts({
+      store: new InboxStore(pool),
+      publisher: new EventPublisher(producer, serde, world.prefix),
+    });
+    receipts.acknowledged(userId, 'phone', [1]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    receipts.acknowledged(userId, 'laptop', [2]);
+    await receipts.drained();
+    const { rows } = await pool.query<{
+      position: string;
+      delivered_device_id: string;
+      recorded: Date | null;
+    }>(
+      `SELECT position, delivered_device_id, delivery_recorded_at AS recorded FROM inbox_items
+        WHERE user_id = $1 ORDER BY position`,
+      [userId],
+    );
+    expect(rows.map((r) => [r.position, r.delivered_device_id])).toEqual([
+      ['1', 'phone'],
+      ['2', 'laptop'],
+    ]);
+    expect(rows.every((r) => r.recorded instanceof Date)).toBe(true);
+    // One statement for both: the marks waited for each other.
+    expect(rows[0]?.recorded?.getTime()).toBe(rows[1]?.recorded?.getTime());
+  });
+
   it('given an ACK whose MessageDelivered publish fails, then the catch-up records it, once past the TTL no MessageFailed follows', async () => {
     const userId = `u-${randomUUID()}`;
     const messageId = randomUUID();

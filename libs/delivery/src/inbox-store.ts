@@ -153,14 +153,15 @@ export class InboxStore {
 
   /** MessageDelivered of these items is on the log: the catch-up leaves them alone. */
   async markRecorded(items: readonly PositionOf[]): Promise<void> {
-    await this.pool.query(
-      `WITH q AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS u(user_id, position)),
-            locked AS (${lockInOrder('q')})
-       UPDATE inbox_items i SET delivery_recorded_at = now()
-         FROM locked
-        WHERE i.user_id = locked.user_id AND i.position = locked.position`,
-      [items.map((a) => a.userId), items.map((a) => a.position)],
-    );
+    await this.pool.query({
+      name: 'inbox_items_mark_recorded',
+      text: `WITH q AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS u(user_id, position)),
+                  locked AS (${lockInOrder('q')})
+             UPDATE inbox_items i SET delivery_recorded_at = now()
+               FROM locked
+              WHERE i.user_id = locked.user_id AND i.position = locked.position`,
+      values: [items.map((a) => a.userId), items.map((a) => a.position)],
+    });
   }
 
   /**

@@ -12,6 +12,25 @@ describe('MicroBatcher', () => {
     expect(batches).toEqual([[1, 2, 3]]);
   });
 
+  it('given a linger, gathers the items of several turns into one batch that runs after the linger', async () => {
+    const batches: { items: number[]; at: number }[] = [];
+    const started = Date.now();
+    const batcher = new MicroBatcher<number, number>(
+      async (items) => {
+        batches.push({ items: [...items], at: Date.now() - started });
+        return items;
+      },
+      { lingerMs: 60 },
+    );
+    const first = batcher.submit(1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const second = batcher.submit(2);
+    await Promise.all([first, second]);
+    expect(batches.map((b) => b.items)).toEqual([[1, 2]]);
+    expect(batches[0]?.at).toBeGreaterThanOrEqual(55);
+    await batcher.drained();
+  });
+
   it('splits at maxBatch and gives every item of a failed batch the error', async () => {
     const batcher = new MicroBatcher<number, number>(
       async (items) => {
