@@ -27,7 +27,7 @@ export function notifierMetrics(metrics: ServiceMetrics): NotifierInstrument {
   );
   const skipped = metrics.counter(
     'parley_push_skipped_total',
-    'Pending messages that got no notification, by reason (online, delivered, read, deleted, no-subscription)',
+    'Pending messages that got no notification, by reason (account-inactive, online, delivered, read, deleted, no-subscription)',
     ['reason'],
   );
   return (event) => {

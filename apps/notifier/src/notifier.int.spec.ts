@@ -311,6 +311,64 @@ describe('push notifications for offline users (notifier, push routes)', () => {
     expect([...receiver.receivedBy(frankPhone), ...receiver.receivedBy(ginaPhone)]).toEqual([]);
   });
 
+  it('given recipients blocked or deleted after their messages were pending, then they are told nothing and the messages are done, not retried', async () => {
+    const [ada, olga, pete, quinn] = [
+      await register('ada'),
+      await register('olga'),
+      await register('pete'),
+      await register('quinn'),
+    ];
+    const [olgaPhone, petePhone, quinnPhone] = [
+      await subscribe(olga),
+      await subscribe(pete),
+      await subscribe(quinn),
+    ];
+    for (const to of [olga, pete, quinn]) await send(ada, to, 'hello');
+    await Promise.all([recorded(olga, 1), recorded(pete, 1), recorded(quinn, 1)]);
+    // An administrator's change, as the gateway's admin route records it.
+    const publisher = new EventPublisher(fixture.producer, fixture.serde, fixture.world.prefix);
+    const changes = [
+      [olga, 'BLOCKED'],
+      [pete, 'DELETED'],
+    ] as const;
+    await publisher.publish(
+      changes.map(([user, status]) => ({
+        type: 'UserStatusChanged' as const,
+        eventId: randomUUID(),
+        occurredAt: Date.now(),
+        userId: user.userId,
+        status,
+        changedBy: 'an-admin',
+        reason: null,
+      })),
+    );
+    await waitFor(
+      async () => {
+        const { rows } = await fixture.pool.query<{ status: string }>(
+          'SELECT status FROM users WHERE user_id = ANY($1::text[]) ORDER BY status',
+          [[olga.userId, pete.userId]],
+        );
+        return rows.map((r) => r.status).join() === 'BLOCKED,DELETED';
+      },
+      { what: 'the users read model to show the block and the deletion' },
+    );
+
+    advance(GRACE_MS);
+    expect((await allDone(olga, 1)).map((r) => r.outcome)).toEqual(['account-inactive']);
+    expect((await allDone(pete, 1)).map((r) => r.outcome)).toEqual(['account-inactive']);
+    // Quinn, active, is told: the notifier was at work meanwhile.
+    expect((await allDone(quinn, 1)).map((r) => r.outcome)).toEqual(['notified']);
+    expect(receiver.receivedBy(quinnPhone)).toHaveLength(1);
+    expect([...receiver.requestsTo(olgaPhone), ...receiver.requestsTo(petePhone)]).toEqual([]);
+    // Done: their threads are not due again.
+    const { rows: threads } = await fixture.pool.query<{ due: boolean }>(
+      'SELECT due_at IS NOT NULL AS due FROM push_threads WHERE user_id = ANY($1::text[])',
+      [[olga.userId, pete.userId]],
+    );
+    expect(threads).toEqual([{ due: false }, { due: false }]);
+    expect(events).toContainEqual({ name: 'push.skipped', reason: 'account-inactive', messages: 1 });
+  });
+
   it('given a push service answering 410 for one subscription, then that subscription is deleted and the other still notified', async () => {
     const [ada, henry] = [await register('ada'), await register('henry')];
     const gone = await subscribe(henry);

@@ -48,20 +48,52 @@ function v6Bytes(address: string): number[] {
   });
 }
 
+/** An IPv6 prefix: its bytes and how many leading bits count. */
+type V6Range = readonly [readonly number[], number];
+
+const v6Range = (base: string, bits: number): V6Range => [v6Bytes(base), bits];
+
+const inV6Range = (bytes: readonly number[], [prefix, bits]: V6Range): boolean =>
+  prefix.every((byte, i) => {
+    const mask = i * 8 >= bits ? 0 : 0xff & (0xff << Math.max(0, 8 - (bits - i * 8)));
+    return ((bytes[i] ?? 0) & mask) === (byte & mask);
+  });
+
+/** IPv4-mapped addresses (RFC 4291 §2.5.5.2): an IPv4 address in IPv6 clothing. */
+const V4_MAPPED = v6Range('::ffff:0:0', 96);
+/** NAT64's well-known prefix (RFC 6052): what a DNS64 resolver answers for an IPv4-only host. */
+const NAT64_WELL_KNOWN = v6Range('64:ff9b::', 96);
+
+/**
+ * Global unicast (RFC 4291 §2.4, IANA's IPv6 address space): the only part of IPv6 where a public
+ * host can be. Everything outside it is not public, named or not: `::` and `::1`, IPv4-compatible
+ * `::/96` (deprecated, RFC 4291 §2.5.5.1), local-use NAT64 `64:ff9b:1::/48` (RFC 8215), discard-only
+ * `100::/64` (RFC 6666), unique-local `fc00::/7`, link-local `fe80::/10`, site-local `fec0::/10`
+ * (deprecated, RFC 3879), multicast `ff00::/8`, and all the space IANA keeps in reserve (which a
+ * private network may route internally). An allow-list: a reserved range is refused unnamed.
+ */
+const GLOBAL_UNICAST_V6 = v6Range('2000::', 3);
+
+/** Ranges inside global unicast that are not the public internet (IANA's special-purpose registry). */
+const SPECIAL_V6: readonly V6Range[] = [
+  // IETF protocol assignments (RFC 2928), Teredo 2001::/32 among them. The few anycast and AMT
+  // prefixes in it that IANA calls global are refused too: no push service lives there.
+  v6Range('2001::', 23),
+  v6Range('2001:db8::', 32), // documentation (RFC 3849)
+  // 6to4 (RFC 3056, deprecated by RFC 7526): refused outright, not judged by the IPv4 address in
+  // its bytes 2..5: a relay on the way hands it to whichever IPv4 host that names, and no push
+  // service is reached over 6to4.
+  v6Range('2002::', 16),
+  v6Range('3fff::', 20), // documentation (RFC 9637)
+];
+
 function isPublicV6(address: string): boolean {
   const bytes = v6Bytes(address);
-  const [b0 = 0, b1 = 0] = bytes;
-  if (bytes.every((b) => b === 0)) return false; // ::
-  if (bytes.slice(0, 15).every((b) => b === 0) && bytes[15] === 1) return false; // ::1
-  // IPv4-mapped (::ffff:a.b.c.d) and NAT64 (64:ff9b::/96): judged by the IPv4 address inside.
-  const mapped = bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
-  const nat64 = b0 === 0x00 && b1 === 0x64 && bytes[2] === 0xff && bytes[3] === 0x9b;
-  if (mapped || nat64) return isPublicAddress(bytes.slice(12).join('.'));
-  if ((b0 & 0xfe) === 0xfc) return false; // fc00::/7 unique local
-  if (b0 === 0xfe && (b1 & 0xc0) === 0x80) return false; // fe80::/10 link-local
-  if (b0 === 0xff) return false; // multicast
-  if (b0 === 0x20 && b1 === 0x01 && bytes[2] === 0x0d && bytes[3] === 0xb8) return false; // documentation
-  return true;
+  // IPv4-mapped and NAT64 (64:ff9b::/96): judged by the IPv4 address inside.
+  if (inV6Range(bytes, V4_MAPPED) || inV6Range(bytes, NAT64_WELL_KNOWN))
+    return isPublicAddress(bytes.slice(12).join('.'));
+  if (!inV6Range(bytes, GLOBAL_UNICAST_V6)) return false;
+  return !SPECIAL_V6.some((range) => inV6Range(bytes, range));
 }
 
 /** Whether an IP address (v4 or v6, no brackets) is on the public internet. */
@@ -79,8 +111,7 @@ export function isLoopbackAddress(address: string): boolean {
   if (family !== 6) return false;
   const bytes = v6Bytes(address);
   if (bytes.slice(0, 15).every((b) => b === 0) && bytes[15] === 1) return true;
-  const mapped = bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
-  return mapped && bytes[12] === 127;
+  return inV6Range(bytes, V4_MAPPED) && bytes[12] === 127;
 }
 
 /** A URL's hostname without the brackets of an IPv6 literal. */

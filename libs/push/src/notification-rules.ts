@@ -2,6 +2,7 @@
 // one), which pending messages still deserve one, and what the notification says. The clock is an
 // argument; the notifier gives its own.
 import { createHash } from 'node:crypto';
+import type { AccountStatus } from '@parley/domain';
 
 /** How the notifier paces one user's notifications in one conversation. */
 export interface CollapseRules {
@@ -46,7 +47,7 @@ export interface PendingMessageFacts {
 }
 
 /** Why a pending message gets no notification. */
-export type SkipReason = 'online' | 'delivered' | 'read' | 'deleted' | 'no-subscription';
+export type SkipReason = 'account-inactive' | 'online' | 'delivered' | 'read' | 'deleted' | 'no-subscription';
 
 export interface ThreadDecision {
   /** The messages one notification is about, oldest first; none: no notification. */
@@ -63,11 +64,14 @@ function skipReason(message: PendingMessageFacts): SkipReason | undefined {
 }
 
 /**
- * Whether a due thread is told, and about which messages: never a user online by presence (their
- * devices have the messages), nor one without subscriptions, nor for a message delivered, read or
- * deleted meanwhile. What remains (one or many) makes one notification.
+ * Whether a due thread is told, and about which messages: never a user whose account is not active
+ * (blocked or deleted: nothing of Parley reaches them, a notification neither), nor one online by
+ * presence (their devices have the messages), nor one without subscriptions, nor for a message
+ * delivered, read or deleted meanwhile. What remains (one or many) makes one notification.
  */
 export function decideThread(facts: {
+  /** The recipient's account, as the users read model has it. */
+  readonly account: AccountStatus;
   readonly online: boolean;
   readonly subscriptions: number;
   readonly messages: readonly PendingMessageFacts[];
@@ -76,6 +80,8 @@ export function decideThread(facts: {
     notify: [],
     skipped: facts.messages.map((m) => ({ messageId: m.messageId, reason })),
   });
+  // Anything but ACTIVE, a status this code does not know included: told nothing.
+  if (facts.account !== 'ACTIVE') return all('account-inactive');
   if (facts.online) return all('online');
   if (facts.subscriptions === 0) return all('no-subscription');
   const skipped: { messageId: string; reason: SkipReason }[] = [];

@@ -37,7 +37,7 @@ describe('collapse: when a thread is due (pure)', () => {
 });
 
 describe('should-notify: which messages of a due thread are told (pure)', () => {
-  const offline = { online: false, subscriptions: 1 };
+  const offline = { account: 'ACTIVE', online: false, subscriptions: 1 } as const;
 
   it('given an offline user and a burst of unread messages, then one notification about all of them, oldest first', () => {
     const burst = [
@@ -52,7 +52,12 @@ describe('should-notify: which messages of a due thread are told (pure)', () => 
 
   it('given a user online by presence, then nothing is told and every message says why', () => {
     expect(
-      decideThread({ online: true, subscriptions: 2, messages: [message(), message({ messageId: 'm2' })] }),
+      decideThread({
+        ...offline,
+        online: true,
+        subscriptions: 2,
+        messages: [message(), message({ messageId: 'm2' })],
+      }),
     ).toEqual({
       notify: [],
       skipped: [
@@ -63,7 +68,7 @@ describe('should-notify: which messages of a due thread are told (pure)', () => 
   });
 
   it('given no subscription left, then nothing is told', () => {
-    expect(decideThread({ online: false, subscriptions: 0, messages: [message()] }).skipped).toEqual([
+    expect(decideThread({ ...offline, subscriptions: 0, messages: [message()] }).skipped).toEqual([
       { messageId: 'm1', reason: 'no-subscription' },
     ]);
   });
@@ -88,6 +93,34 @@ describe('should-notify: which messages of a due thread are told (pure)', () => 
 
   it('given every message read before the grace ended, then no notification', () => {
     expect(decideThread({ ...offline, messages: [message({ read: true })] }).notify).toEqual([]);
+  });
+
+  it.each(['BLOCKED', 'DELETED'] as const)(
+    'given a recipient whose account is %s, then nothing is told, however unread, and every message says why',
+    (account) => {
+      expect(
+        decideThread({ ...offline, account, messages: [message(), message({ messageId: 'm2', seq: 11 })] }),
+      ).toEqual({
+        notify: [],
+        skipped: [
+          { messageId: 'm1', reason: 'account-inactive' },
+          { messageId: 'm2', reason: 'account-inactive' },
+        ],
+      });
+    },
+  );
+
+  it('given a status the notifier does not know, then nothing is told either (only ACTIVE is)', () => {
+    const unknown = 'SUSPENDED' as unknown as 'ACTIVE';
+    expect(decideThread({ ...offline, account: unknown, messages: [message()] }).skipped).toEqual([
+      { messageId: 'm1', reason: 'account-inactive' },
+    ]);
+  });
+
+  it('given an inactive account that is also online, then the account is the reason', () => {
+    expect(
+      decideThread({ ...offline, account: 'BLOCKED', online: true, messages: [message()] }).skipped,
+    ).toEqual([{ messageId: 'm1', reason: 'account-inactive' }]);
   });
 });
 

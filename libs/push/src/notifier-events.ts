@@ -8,7 +8,7 @@ export const NOTIFIER_EVENTS = {
   dropped: 'push.dropped',
   /** A 429, 5xx or missing answer is tried again after a wait. */
   retried: 'push.retried',
-  /** A pending message got no notification (online, delivered, read, deleted, no subscription). */
+  /** A pending message got no notification (account inactive, online, delivered, read, deleted, no subscription). */
   skipped: 'push.skipped',
 } as const;
 

@@ -3,7 +3,8 @@
 // rules (when due, who is told) are notification-rules.ts'; this file only reads and writes.
 import type { Pool } from 'pg';
 import { inTransaction } from '@parley/postgres';
-import { dueAt, type CollapseRules, type PendingMessageFacts } from './notification-rules';
+import type { AccountStatus } from '@parley/domain';
+import { dueAt, type CollapseRules, type PendingMessageFacts, type SkipReason } from './notification-rules';
 
 /** A DeliveryPending the notifier keeps. */
 export interface PendingNotice {
@@ -20,8 +21,7 @@ export interface ClaimedThread {
 }
 
 /** How each pending message ended: `notified`, `failed`, or why it was not told. */
-export type PendingOutcome =
-  'notified' | 'failed' | 'online' | 'delivered' | 'read' | 'deleted' | 'no-subscription';
+export type PendingOutcome = 'notified' | 'failed' | SkipReason;
 
 const threadKey = (t: ClaimedThread) => `${t.userId}\0${t.conversationId}`;
 
@@ -158,6 +158,19 @@ export class NotifierStore {
       read: row.read === true,
       deleted: row.deleted,
     }));
+  }
+
+  /**
+   * The recipient's account status in the users read model. A user without a row is ACTIVE: one
+   * registered a moment ago may not be projected yet, and a block or deletion is recorded after the
+   * registration on the same partition of chat.users, so it is never projected before it.
+   */
+  async accountStatus(userId: string): Promise<AccountStatus> {
+    const { rows } = await this.pool.query<{ status: AccountStatus }>(
+      'SELECT status FROM users WHERE user_id = $1',
+      [userId],
+    );
+    return rows[0]?.status ?? 'ACTIVE';
   }
 
   /** A group's title (undefined for a direct conversation) and the names of the senders. */

@@ -222,11 +222,13 @@ class Dispatcher {
   /** One thread: decide, send to each subscription, record how each message ended. */
   private async notify(thread: ClaimedThread): Promise<void> {
     const facts = await this.store.pendingFacts(thread);
-    const [state, subscriptions] = await Promise.all([
+    const [account, state, subscriptions] = await Promise.all([
+      this.store.accountStatus(thread.userId),
       this.options.redis.get(presenceKeys(this.options.redisKeyPrefix).state(thread.userId)),
       this.subscriptions.ofUsers([thread.userId]),
     ]);
     const decision = decideThread({
+      account,
       online: state === 'online',
       subscriptions: subscriptions.length,
       messages: facts,

@@ -169,6 +169,56 @@ describe('endpoint addresses (pure)', () => {
     expect(isPublicAddress(address)).toBe(expected);
   });
 
+  // Each range with an address inside and one just outside it. Where the neighbour is outside global
+  // unicast (2000::/3) it is not public either, for that reason: those cases say so.
+  it.each([
+    // IPv4-compatible ::/96 (deprecated): not judged by its IPv4 address, unlike IPv4-mapped.
+    ['::8.8.8.8', false],
+    ['::ffff:ffff', false],
+    ['::ffff:8.8.8.8', true],
+    ['::1:0:0', false], // just past ::/96: reserved, outside global unicast
+    // Site-local fec0::/10 (deprecated); beside it link-local and multicast, not public either.
+    ['fec0::1', false],
+    ['feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', false],
+    ['febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff', false],
+    // 6to4 2002::/16: refused, even for a public IPv4 address inside (8.8.8.8 here).
+    ['2002:808:808::1', false],
+    ['2002:ffff:ffff:ffff:ffff:ffff:ffff:ffff', false],
+    ['2003::1', true],
+    // Local-use NAT64 64:ff9b:1::/48; the well-known 64:ff9b::/96 beside it judges its IPv4 address.
+    ['64:ff9b:1::808:808', false],
+    ['64:ff9b:1:ffff:ffff:ffff:ffff:ffff', false],
+    ['64:ff9b::8.8.8.8', true],
+    ['64:ff9b::10.0.0.1', false],
+    ['64:ff9b:0:0:1::808:808', false], // past the /96: outside global unicast
+    ['64:ff9b:2::808:808', false], // past the /48: outside global unicast
+    // Discard-only 100::/64.
+    ['100::1', false],
+    ['100::ffff:ffff:ffff:ffff', false],
+    ['100:0:0:1::1', false], // just past it: outside global unicast
+    // Documentation 2001:db8::/32 (and 3fff::/20).
+    ['2001:db8::1', false],
+    ['2001:db8:ffff:ffff:ffff:ffff:ffff:ffff', false],
+    ['2001:db7:ffff:ffff:ffff:ffff:ffff:ffff', true],
+    ['2001:db9::1', true],
+    ['3fff::1', false],
+    ['3fff:fff:ffff:ffff:ffff:ffff:ffff:ffff', false],
+    ['3fff:1000::1', true],
+    // IETF protocol assignments 2001::/23, Teredo 2001::/32 among them.
+    ['2001::1', false],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', false],
+    ['2001:1ff:ffff:ffff:ffff:ffff:ffff:ffff', false],
+    ['2001:200::1', true],
+    // Global unicast 2000::/3 is where public addresses are; nothing outside it is.
+    ['2000::1', true],
+    ['3fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', true],
+    ['1fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', false],
+    ['4000::1', false],
+  ])('IPv6 special ranges: isPublicAddress(%s) is %s', (address, expected) => {
+    expect(isPublicAddress(address)).toBe(expected);
+    expect(publicAddressOrHost(`[${address}]`)).toBe(expected);
+  });
+
   it('knows loopback addresses and public host names', () => {
     expect(['127.0.0.1', '127.9.9.9', '::1', '::ffff:127.0.0.1'].map(isLoopbackAddress)).toEqual([
       true,

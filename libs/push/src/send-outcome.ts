@@ -20,7 +20,7 @@ export type SendAttempt =
       /** The Retry-After header, if any: seconds, or an HTTP date. */
       readonly retryAfter?: string;
     }
-  /** No answer: refused connection, timeout, a reset, an address that resolved to nothing public. */
+  /** No answer: a refused connection, a reset, no complete answer by the request's deadline. */
   | { readonly kind: 'no-answer'; readonly reason: string }
   /** Not sent, and never will be: an endpoint this installation does not send to, keys it cannot encrypt for. */
   | { readonly kind: 'not-sent'; readonly reason: string };

@@ -31,7 +31,12 @@ export interface PushTransport {
 
 export interface WebPushSenderOptions {
   readonly keys: VapidKeys;
-  /** A push service that has not answered by then counts as no answer (retried). */
+  /**
+   * The whole request's deadline (PUSH_SEND_TIMEOUT_MS, 10 s by default): name lookup, connection,
+   * the request, the answer's status and body. A push service whose exchange is not over by then
+   * counts as no answer (retried), however steadily it trickles bytes: each attempt holds the
+   * notifier's slot for its conversation at most this long.
+   */
   readonly timeoutMs: number;
   /** Send to `http://` loopback endpoints and loopback addresses (PUSH_ALLOW_LOOPBACK_HTTP; tests). */
   readonly allowLoopbackHttp: boolean;
@@ -122,19 +127,43 @@ export class WebPushSender implements PushTransport {
     endpoint: string,
     headers: Record<string, string>,
     body: Buffer,
-    signal?: AbortSignal,
+    stop?: AbortSignal,
   ): Promise<SendAttempt> {
     const url = new URL(endpoint);
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const { timeoutMs } = this.options;
     return new Promise<SendAttempt>((resolve) => {
+      // One controller ends the request at the deadline or when the notifier stops. Not
+      // AbortSignal.any over the notifier's long-lived stop signal: Node keeps every signal combined
+      // with it until it aborts (nodejs/node#55351); here the listener goes when the attempt ends.
+      const cut = new AbortController();
+      let settled = false;
+      const settle = (attempt: SendAttempt) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        stop?.removeEventListener('abort', onStop);
+        resolve(attempt);
+      };
+      // Settled before the request is destroyed, so the answer's status (or the reset the abort
+      // causes) cannot win: an exchange cut at its deadline is no answer, whatever came of it.
+      const deadline = setTimeout(() => {
+        settle({ kind: 'no-answer', reason: `no complete answer within ${timeoutMs} ms` });
+        cut.abort();
+      }, timeoutMs);
+      const onStop = () => {
+        settle({ kind: 'no-answer', reason: 'stopped' });
+        cut.abort();
+      };
+      if (stop?.aborted) return onStop();
+      stop?.addEventListener('abort', onStop, { once: true });
       const req = request(
         url,
         {
           method: 'POST',
           headers: { ...headers, 'Content-Length': String(body.length) },
           lookup: this.lookup,
-          timeout: this.options.timeoutMs,
-          ...(signal ? { signal } : {}),
+          signal: cut.signal,
         },
         (res: IncomingMessage) => {
           let read = 0;
@@ -150,15 +179,14 @@ export class WebPushSender implements PushTransport {
               ...(typeof retryAfter === 'string' ? { retryAfter } : {}),
             };
           };
-          res.on('end', () => resolve(answer()));
-          res.on('close', () => resolve(answer()));
-          res.on('error', () => resolve(answer()));
+          res.on('end', () => settle(answer()));
+          res.on('close', () => settle(answer()));
+          res.on('error', () => settle(answer()));
         },
       );
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.options.timeoutMs} ms`)));
       req.on('error', (error: NodeJS.ErrnoException) =>
         // A name that resolves to no public address will not do better next time.
-        resolve({ kind: error.code === 'EADDRNOTPUBLIC' ? 'not-sent' : 'no-answer', reason: error.message }),
+        settle({ kind: error.code === 'EADDRNOTPUBLIC' ? 'not-sent' : 'no-answer', reason: error.message }),
       );
       req.end(body);
     });
