@@ -5,7 +5,7 @@
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import { loadConfig } from '@parley/config';
-import { SERVICE_POOL_CONFIG } from '@parley/postgres';
+import { PROJECTION_POOL_CONFIG } from '@parley/postgres';
 import { startDeliveryWorker } from '@parley/delivery';
 import { EventSerde } from '@parley/events';
 import { BatchingProducer, KafkaAdmin, createKafka } from '@parley/kafka';
@@ -33,8 +33,7 @@ async function start(): Promise<StopService> {
   const pool = new Pool({
     connectionString: config.postgres.url,
     max: 16,
-    pipeline: true,
-    ...SERVICE_POOL_CONFIG,
+    ...PROJECTION_POOL_CONFIG,
   });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
   // Auto-pipelining: the publishes of one event-loop turn leave in one write (system calls are dear).

@@ -56,6 +56,8 @@ export interface DeliveryReceiptsOptions {
   readonly publisher: EventPublisher;
   readonly logger?: Logger;
   readonly now?: () => number;
+  /** How long "recorded" marks wait to share a statement (default RECORDED_MARKS_LINGER_MS). */
+  readonly recordedMarksLingerMs?: number;
   /** Told, for each first delivery, how long after its send it came (send→deliver latency). */
   readonly onDelivered?: (sendToDeliverMs: number) => void;
 }
@@ -96,7 +98,7 @@ export class DeliveryReceipts {
     // hundreds of concurrent small ones queueing for the pool ahead of the replay's own reads.
     this.batcher = new MicroBatcher((acks) => this.deliverAll(acks), { serial: true, maxBatch: 5_000 });
     this.recorded = new MicroBatcher((items) => this.markRecorded(items), {
-      lingerMs: RECORDED_MARKS_LINGER_MS,
+      lingerMs: options.recordedMarksLingerMs ?? RECORDED_MARKS_LINGER_MS,
       maxBatch: 5_000,
     });
   }

@@ -78,6 +78,8 @@ describe('MessageDelivered after a failure between the mark and the publish', ()
     const receipts = new DeliveryReceipts({
       store: new InboxStore(pool),
       publisher: new EventPublisher(producer, serde, world.prefix),
+      // Long enough for the second ACK's mark and publish on a loaded machine.
+      recordedMarksLingerMs: 2_000,
     });
     receipts.acknowledged(userId, 'phone', [1]);
     await new Promise((resolve) => setTimeout(resolve, 50));

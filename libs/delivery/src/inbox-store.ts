@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { genericArray } from '@parley/postgres';
 import { MicroBatcher } from '@parley/runtime';
 import type { InboxBody } from './inbox-projection';
 
@@ -137,7 +138,8 @@ export class InboxStore {
       // Rows are locked in key order first (see lockInOrder): statements of several workers and
       // gateways touch overlapping rows, and any other order can deadlock.
       text: `WITH q AS (SELECT DISTINCT ON (user_id, position) *
-                       FROM unnest($1::text[], $2::bigint[], $3::text[]) AS u(user_id, position, device_id)
+                       FROM unnest(${['$1::text[]', '$2::bigint[]', '$3::text[]'].map(genericArray).join(', ')})
+                         AS u(user_id, position, device_id)
                       ORDER BY user_id, position),
               locked AS (${lockInOrder('q')})
              UPDATE inbox_items i SET delivered_at = now(), delivered_device_id = q.device_id

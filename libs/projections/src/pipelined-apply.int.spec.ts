@@ -4,6 +4,7 @@ import type { ParleyEvent } from '@parley/events';
 import { applyInOneRoundTrip } from './pipelined-apply';
 import { sql, type Projection } from './projection';
 import type { PositionedEvent } from './apply-entries';
+import { PROJECTION_POOL_CONFIG } from '@parley/postgres';
 import { createTestWorld, testPool, type TestWorld } from '@parley/testing';
 
 /** Counts messages per conversation and returns each counted id: enough to see a double or lost apply. */
@@ -43,10 +44,8 @@ function sent(conversationId: string, offset: number, text = 'hello'): Positione
   return { event, position: { topic, partition: 3, offset: String(offset) } };
 }
 
-describe.each([
-  ['in pipeline mode', true],
-  ['on a plain connection', false],
-])('applyInOneRoundTrip %s', (_mode, pipeline) => {
+// The cases build on each other (one position row), in order.
+describe("applyInOneRoundTrip on a pool like the services' (pipeline mode)", () => {
   let world: TestWorld;
   let pool: Pool;
 
@@ -67,6 +66,7 @@ describe.each([
   const apply = async (entries: readonly PositionedEvent[]) => {
     const client = await pool.connect();
     try {
+      expect(client.pipeline).toBe(true);
       return await applyInOneRoundTrip(client, counting, entries);
     } finally {
       client.release();
@@ -75,7 +75,7 @@ describe.each([
 
   beforeAll(async () => {
     world = await createTestWorld('pipelined', { database: true });
-    pool = testPool({ connectionString: world.databaseUrl, max: 2, pipeline });
+    pool = testPool({ connectionString: world.databaseUrl, max: 2, ...PROJECTION_POOL_CONFIG });
     await pool.query(
       'CREATE TABLE test_pipelined_counts (conversation_id text PRIMARY KEY, messages integer NOT NULL)',
     );
@@ -135,5 +135,28 @@ describe.each([
     // The connections are usable afterwards (the transaction ended).
     await expect(apply([sent(conversation, 16)])).resolves.toMatchObject({ committed: true });
     expect(await count(conversation)).toBe(1);
+  });
+
+  it('given a value pg cannot send (a BigInt in a JSON body), when the chunk is applied, then it throws before anything is written', async () => {
+    const conversation = randomUUID();
+    const withBigInt: Projection = {
+      ...counting,
+      apply: (event, position) => [
+        ...counting.apply(event, position),
+        sql(`SELECT $1::jsonb AS body`, { big: 1n }),
+      ],
+    };
+    const client = await pool.connect();
+    try {
+      await expect(applyInOneRoundTrip(client, withBigInt, [sent(conversation, 17)])).rejects.toThrow(
+        /BigInt/,
+      );
+      // The connection is not left inside a transaction.
+      expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      client.release();
+    }
+    expect(await count(conversation)).toBe(0);
+    expect(await position()).toBe('17');
   });
 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { EventSerde, type ParleyEvent } from '@parley/events';
 import { BatchingProducer, KafkaAdmin, readTopic } from '@parley/kafka';
+import { PROJECTION_POOL_CONFIG } from '@parley/postgres';
 import { ProjectionRunner, sql, type Projection } from '@parley/projections';
 import { testPool, createTestWorld, randomName, waitFor, type TestWorld } from '@parley/testing';
 
@@ -61,7 +62,8 @@ describe('ProjectionRunner', () => {
 
   beforeAll(async () => {
     world = await createTestWorld('projection', { database: true });
-    pool = testPool({ connectionString: world.databaseUrl });
+    // Like the services' pools: the runner's one-round-trip path, with its fall-backs on replays.
+    pool = testPool({ connectionString: world.databaseUrl, ...PROJECTION_POOL_CONFIG });
     await pool.query(
       'CREATE TABLE test_member_counts (conversation_id text PRIMARY KEY, members integer NOT NULL)',
     );

@@ -149,9 +149,12 @@ export class ProjectionRunner<Returned = unknown> {
     }
     const client = await this.options.pool.connect();
     try {
-      // The usual case in one round trip; records applied before, or a partition's first chunk, the
-      // careful way (lock the position, skip what is below it).
-      const outcome = await applyInOneRoundTrip(client, this.options.projection, entries);
+      // The usual case in one round trip (on a pipelined pool); records applied before, a partition's
+      // first chunk, or a pool without pipeline mode, the careful way (lock the position, skip what
+      // is below it), one statement after another.
+      const outcome = client.pipeline
+        ? await applyInOneRoundTrip(client, this.options.projection, entries)
+        : ({ committed: false } as const);
       let returned: Record<string, unknown>[];
       if (outcome.committed) returned = outcome.returned;
       else {

@@ -11,7 +11,7 @@ import {
   type KafkaClient,
 } from '@parley/kafka';
 import type { Logger } from '@parley/logging';
-import { PROJECT_MIGRATIONS, SERVICE_POOL_CONFIG, ensureDatabase, migrate } from '@parley/postgres';
+import { PROJECT_MIGRATIONS, PROJECTION_POOL_CONFIG, ensureDatabase, migrate } from '@parley/postgres';
 import type { Projection } from './projection';
 import { ProjectionRunner } from './projection-runner';
 
@@ -65,8 +65,7 @@ export async function startProjectionService(options: ProjectionServiceOptions):
   const pool = new Pool({
     connectionString: config.postgres.url,
     max: options.poolSize,
-    pipeline: true,
-    ...SERVICE_POOL_CONFIG,
+    ...PROJECTION_POOL_CONFIG,
   });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
   const deadLetters = new BatchingProducer(kafka, { sendTimeoutMs: config.kafka.sendTimeoutMs });
