@@ -32,8 +32,7 @@ const DIVISION_BY_ZERO = '22012';
  * on the client alone, the server would see no error, and the COMMIT behind it would commit the
  * chunk without that statement.
  */
-const prepareValue = (pg as unknown as { utils: { prepareValue(value: unknown): unknown } }).utils
-  .prepareValue;
+const { prepareValue } = (pg as unknown as { utils: { prepareValue: (value: unknown) => unknown } }).utils;
 
 /**
  * Applies a chunk of one partition's events as BEGIN, the guarded position move, the projection's
@@ -103,7 +102,7 @@ export async function applyInOneRoundTrip(
     // loudly rather than let a retry find the position moved and the chunk seemingly applied.
     throw new Error(
       `projection ${projection.name} committed a chunk of ${topic}/${partition} with a failed query: ` +
-        String((failure as PromiseRejectedResult).reason),
+        String(failure.reason),
     );
   // The transaction is over either way unless BEGIN or COMMIT itself failed (a broken connection,
   // say): then the caller's error handling (which rolls back and releases) takes over.
