@@ -1,5 +1,7 @@
-// One delivery worker from its clients: the inbox projection (announcing what it appended), the
-// timed jobs, and beside them the live relay (libs/live) and the presence sweep (libs/presence). apps/delivery gives it the configured clients; tests give it theirs.
+// One delivery worker from its clients: the inbox projection (announcing what it appended, then
+// handing its records to the live notices of libs/live), the timed jobs, and beside them the live
+// relay of chat.presence and the presence sweep (libs/presence). apps/delivery gives it the
+// configured clients; tests give it theirs.
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { DeliveryJobs } from './delivery-jobs';
@@ -7,7 +9,7 @@ import { inboxProjection } from './inbox-projection';
 import { InboxNotifier } from './inbox-notifications';
 import type { EventSerde } from '@parley/events';
 import type { BatchingProducer, ConsumerProgress, Instrument, KafkaClient } from '@parley/kafka';
-import { ChannelPublisher, LiveRelay } from '@parley/live';
+import { ChannelPublisher, LiveNotices, LiveRelay } from '@parley/live';
 import type { Logger } from '@parley/logging';
 import { PresenceTracker, startPresenceSweep, type PresenceOptions } from '@parley/presence';
 import { ProjectionRunner } from '@parley/projections';
@@ -33,7 +35,7 @@ export interface DeliveryWorkerOptions {
 }
 
 export interface DeliveryWorker {
-  /** Its consumers (inbox projection, live relay), for readiness (libs/observability consumerChecks). */
+  /** Its consumers (inbox projection with the notices of chat.messages, presence relay), for readiness (libs/observability consumerChecks). */
   readonly consumers: readonly { progress(): ConsumerProgress }[];
   stop(): Promise<void>;
 }
@@ -52,6 +54,7 @@ export async function startDeliveryWorker(options: DeliveryWorkerOptions): Promi
     ...(options.jobsIntervalMs ? { intervalMs: options.jobsIntervalMs } : {}),
     ...(logger ? { logger } : {}),
   });
+  const notices = new LiveNotices(pool, new ChannelPublisher(redis, redisKeyPrefix, logger));
   const runner = new ProjectionRunner({
     kafka,
     pool,
@@ -69,13 +72,17 @@ export async function startDeliveryWorker(options: DeliveryWorkerOptions): Promi
         .appended(items)
         .catch((error: unknown) => logger?.warn({ err: error }, 'DeliveryPending not recorded'));
     },
+    // The live notices of chat.messages (receipts, conversation feeds) from the records this
+    // consumer already fetched and decoded: a consumer group of their own cost the broker a fetch
+    // and this process a wake-up and a decode per record (docs/decisions.md).
+    afterChunk: (items) => notices.relay(items),
   });
   const relay = new LiveRelay({
     kafka,
-    pool,
     serde,
     deadLetters: producer,
-    publisher: new ChannelPublisher(redis, redisKeyPrefix, logger),
+    notices,
+    topics: ['chat.presence'],
     topicPrefix,
     ...(logger ? { logger } : {}),
     ...(instrument ? { instrument } : {}),

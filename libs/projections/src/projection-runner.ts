@@ -11,7 +11,7 @@ import {
 } from '@parley/kafka';
 import type { Logger } from '@parley/logging';
 import { prefixedTopic } from '@parley/topics';
-import { applyEntries } from './apply-entries';
+import { applyEntries, type PositionedEvent } from './apply-entries';
 import { applyInOneRoundTrip } from './pipelined-apply';
 import type { Projection } from './projection';
 import { changesRows, QuietPositions } from './quiet-positions';
@@ -43,6 +43,13 @@ export interface ProjectionRunnerOptions<Returned = unknown> {
    * about what is now durable.
    */
   readonly onCommitted?: (rows: readonly Returned[]) => void;
+  /**
+   * Called after each chunk was applied (committed, or passed over as changing nothing) with its
+   * decoded records, before the partition's next chunk: for work that follows the same records
+   * without writing to the projection (the delivery worker's live notices), so that they cost no
+   * fetch and no decode of their own. Its failure is logged; the chunk is not applied again.
+   */
+  readonly afterChunk?: (items: readonly Decoded<ParleyEvent>[]) => Promise<void> | void;
 }
 
 /**
@@ -145,8 +152,25 @@ export class ProjectionRunner<Returned = unknown> {
     // At everyday rates most chunks are one record the projection ignores: no transaction for those.
     if (!changesRows(this.options.projection, entries)) {
       this.quiet.passed(topic, partition, nextOffset);
-      return;
+    } else await this.applyInTransaction(entries, topic, partition, nextOffset);
+    if (this.options.afterChunk) {
+      try {
+        await this.options.afterChunk(items);
+      } catch (error) {
+        this.options.logger?.warn(
+          { err: error, projection: this.options.projection.name },
+          'afterChunk listener failed',
+        );
+      }
     }
+  }
+
+  private async applyInTransaction(
+    entries: readonly PositionedEvent[],
+    topic: string,
+    partition: number,
+    nextOffset: bigint,
+  ): Promise<void> {
     const client = await this.options.pool.connect();
     try {
       // The usual case in one round trip (on a pipelined pool); records applied before, a partition's

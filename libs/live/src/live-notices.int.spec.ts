@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { MessageSent } from '@parley/events';
+import { randomName, stackEnv, testPool, waitFor } from '@parley/testing';
+import { ChannelHub, ChannelPublisher, channels } from './live-channels';
+import { LIVE_NOTICES_HORIZON_MS, LiveNotices } from './live-notices';
+
+const sent = (occurredAt: number, text: string): MessageSent => ({
+  type: 'MessageSent',
+  eventId: randomUUID(),
+  occurredAt,
+  messageId: randomUUID(),
+  conversationId: 'conv-1',
+  senderId: 'alice',
+  recipientId: 'bob',
+  text,
+  replyToMessageId: null,
+});
+
+const at = (offset: string, value: MessageSent) => ({
+  record: { topic: 'chat.messages', partition: 3, offset },
+  value,
+});
+
+describe('LiveNotices', () => {
+  const env = stackEnv();
+  const prefix = `${randomName('notices')}:`;
+  const redis = new Redis(env.redisUrl);
+  const subscriber = new Redis(env.redisUrl);
+  const pool = testPool({ connectionString: env.databaseUrl, max: 1 });
+  const hub = new ChannelHub(subscriber);
+  const notices = new LiveNotices(pool, new ChannelPublisher(redis, prefix));
+  const feed: unknown[] = [];
+  const receipts: unknown[] = [];
+
+  beforeAll(async () => {
+    await hub.watch(channels.conversation(prefix, 'conv-1'), (m) => feed.push(JSON.parse(m))).ready;
+    await hub.watch(channels.user(prefix, 'alice'), (m) => receipts.push(JSON.parse(m))).ready;
+  });
+
+  afterAll(async () => {
+    redis.disconnect();
+    subscriber.disconnect();
+    await pool.end();
+  });
+
+  it('tells the conversation the message and its sender "sent", with the record offset as seq, and nothing of a record older than the horizon', async () => {
+    // Given a record from before the horizon (an offset reset replaying the log) and a fresh one
+    const old = sent(Date.now() - LIVE_NOTICES_HORIZON_MS - 1_000, 'long ago');
+    const fresh = sent(Date.now(), 'just now');
+
+    // When both are relayed, the old one first
+    await notices.relay([at('41', old), at('42', fresh)]);
+
+    // Then only the fresh one is told, once on each channel
+    await waitFor(() => feed.length >= 1 && receipts.length >= 1, {
+      what: 'the notices of the fresh record',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200)); // anything else would have arrived by now
+    expect(feed).toEqual([
+      expect.objectContaining({ kind: 'message', messageId: fresh.messageId, seq: 42, text: 'just now' }),
+    ]);
+    expect(receipts).toEqual([
+      {
+        queue: 'receipts',
+        body: expect.objectContaining({
+          messageId: fresh.messageId,
+          status: 'sent',
+          seq: 42,
+          recipientId: 'bob',
+        }),
+      },
+    ]);
+  });
+});
