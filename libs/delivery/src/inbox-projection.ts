@@ -113,6 +113,11 @@ function addressed(event: ParleyEvent, position: EventPosition): Addressed | und
  * commit, so positions are dense per user and commit in order; within the chunk, items take their
  * positions in log order. Users are locked in id order, so two workers never wait on each other in
  * a circle.
+ *
+ * `OFFSET 0` keeps "has it already" a probe of inbox_items_once per recipient: as an anti join the
+ * planner (tables not analysed yet, or a hundred items per user) chose the primary key on user_id
+ * alone and read the recipient's whole inbox for every item, a cost growing with the inbox
+ * (1.4 ms of the statement's 1.5 at 200 msgs/s in bench:e2e, docs/decisions.md).
  */
 function appendToInboxes(items: readonly Addressed[]): SqlStatement {
   return sql(
@@ -130,7 +135,7 @@ function appendToInboxes(items: readonly Addressed[]): SqlStatement {
           AND (m.left_at IS NULL OR m.left_at > to_timestamp(i.at_ms / 1000))
           AND NOT EXISTS (SELECT 1 FROM inbox_items x
                            WHERE x.user_id = m.user_id AND x.kind = i.kind AND x.message_id = i.message_id
-                             AND x.edit_id = i.edit_id)
+                             AND x.edit_id = i.edit_id OFFSET 0)
           AND (i.kind <> 'edited' OR (
                 NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.message_id = i.message_id AND h.user_id = m.user_id)
             AND NOT EXISTS (SELECT 1 FROM inbox_items d
