@@ -1,12 +1,13 @@
 import type { Pool } from 'pg';
 import type { ParleyEvent } from '@parley/events';
+import type { IncomingRecord } from '@parley/kafka';
 import { ProjectionWatermark } from '@parley/projections';
 import { messagesProjection } from '@parley/read-models';
 import type { ChannelPublisher } from './live-channels';
 
-/** A record of chat.messages or chat.presence, decoded, with where it is in the log. */
+/** A decoded record of chat.messages or chat.presence (a consumer's Decoded, as much as notices read). */
 export interface LoggedEvent {
-  readonly record: { readonly topic: string; readonly partition: number; readonly offset: string };
+  readonly record: Pick<IncomingRecord, 'topic' | 'partition' | 'offset'>;
   readonly value: ParleyEvent;
 }
 

@@ -16,10 +16,10 @@ export interface LiveRelayOptions {
   readonly deadLetters: BatchingProducer;
   readonly notices: LiveNotices;
   /**
-   * The topics it reads (default chat.messages and chat.presence). The delivery worker gives it
-   * chat.presence only: its inbox projection hands chat.messages to the same notices.
+   * The topics it reads: those no other consumer hands to the notices (the delivery worker's inbox
+   * projection hands them chat.messages, so it gives chat.presence only).
    */
-  readonly topics?: readonly TopicName[];
+  readonly topics: readonly TopicName[];
   readonly topicPrefix: string;
   readonly logger?: Logger;
   readonly instrument?: Instrument;
@@ -36,9 +36,7 @@ export class LiveRelay {
   constructor(options: LiveRelayOptions) {
     this.consumer = new ConsumerRunner<ParleyEvent>(options.kafka, {
       groupId: `${options.topicPrefix}parley.live-relay`,
-      topics: (options.topics ?? ['chat.messages', 'chat.presence']).map((t) =>
-        prefixedTopic(options.topicPrefix, t),
-      ),
+      topics: options.topics.map((t) => prefixedTopic(options.topicPrefix, t)),
       decode: (record) => options.serde.decode(record.value ?? Buffer.alloc(0)),
       handle: (items) => options.notices.relay(items),
       deadLetters: options.deadLetters,
