@@ -54,7 +54,9 @@ export async function startDeliveryWorker(options: DeliveryWorkerOptions): Promi
     ...(options.jobsIntervalMs ? { intervalMs: options.jobsIntervalMs } : {}),
     ...(logger ? { logger } : {}),
   });
-  const notices = new LiveNotices(pool, new ChannelPublisher(redis, redisKeyPrefix, logger));
+  const notices = new LiveNotices(pool, new ChannelPublisher(redis, redisKeyPrefix, logger), {
+    ...(logger ? { logger } : {}),
+  });
   const runner = new ProjectionRunner({
     kafka,
     pool,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { MessageSent } from '@parley/events';
+import type { MessageRead, MessageSent } from '@parley/events';
 import { randomName, stackEnv, testPool, waitFor } from '@parley/testing';
 import { ChannelHub, ChannelPublisher, channels } from './live-channels';
 import { LIVE_NOTICES_HORIZON_MS, LiveNotices } from './live-notices';
@@ -70,6 +70,34 @@ describe('LiveNotices', () => {
           recipientId: 'bob',
         }),
       },
+    ]);
+  });
+
+  it('does not hold the caller while a read waits for the messages projection: the records after it go out at once', async () => {
+    // Given a read in a partition the messages projection has not reached (no position at all:
+    // its receipts wait up to 2 s for it), followed by a message
+    feed.length = 0;
+    const read: MessageRead = {
+      type: 'MessageRead',
+      eventId: randomUUID(),
+      occurredAt: Date.now(),
+      conversationId: 'conv-1',
+      readerId: 'bob',
+      upToSeq: 7,
+    };
+    const next = sent(Date.now(), 'after the read');
+    const log = { record: { topic: `${prefix}chat.messages`, partition: 0, offset: '8' }, value: read };
+
+    // When both are relayed
+    const relayed = notices.relay([log, at('9', next)]).then(() => 'relayed');
+    const waited = new Promise((resolve) => setTimeout(() => resolve('waited for the projection'), 1_000));
+
+    // Then relay returns before the projection's wait could have ended, with both told
+    expect(await Promise.race([relayed, waited])).toBe('relayed');
+    await waitFor(() => feed.length >= 2, { what: 'the read and the message after it' });
+    expect(feed).toEqual([
+      expect.objectContaining({ kind: 'read', readerId: 'bob', upToSeq: 7 }),
+      expect.objectContaining({ kind: 'message', messageId: next.messageId }),
     ]);
   });
 });

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import type { ParleyEvent } from '@parley/events';
 import type { IncomingRecord } from '@parley/kafka';
+import type { Logger } from '@parley/logging';
 import { ProjectionWatermark } from '@parley/projections';
 import { messagesProjection } from '@parley/read-models';
 import type { ChannelPublisher } from './live-channels';
@@ -21,6 +22,14 @@ const READ_RECEIPTS_MAX = 50;
  */
 export const LIVE_NOTICES_HORIZON_MS = 5 * 60_000;
 
+/** Reads whose receipts wait for the messages projection at most; beyond, a read's are dropped (logged). */
+export const READS_WAITING_MAX = 1_000;
+
+export interface LiveNoticesOptions {
+  readonly horizonMs?: number;
+  readonly logger?: Logger;
+}
+
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
@@ -34,105 +43,154 @@ export class LiveNotices {
   /** A read's receipts name the messages it covers, from the messages projection's rows. */
   private readonly messagesApplied: ProjectionWatermark;
 
+  /** Read receipts waiting for the messages projection, one after another in log order. */
+  private reads: Promise<void> = Promise.resolve();
+  private readsWaiting = 0;
+
   constructor(
     private readonly pool: Pool,
     private readonly publisher: ChannelPublisher,
-    private readonly horizonMs: number = LIVE_NOTICES_HORIZON_MS,
+    private readonly options: LiveNoticesOptions = {},
   ) {
     this.messagesApplied = new ProjectionWatermark(pool, messagesProjection.name);
   }
 
-  /** Publishes the notices of these records, in their order. */
+  /**
+   * Publishes the notices of these records, in their order. A record whose notices fail is logged
+   * and passed over (notices are live only); the others still go out.
+   */
   async relay(items: readonly LoggedEvent[]): Promise<void> {
+    const oldest = Date.now() - (this.options.horizonMs ?? LIVE_NOTICES_HORIZON_MS);
+    for (const item of items) {
+      if (item.value.occurredAt < oldest) continue;
+      try {
+        await this.notify(item);
+      } catch (error) {
+        this.options.logger?.warn(
+          { err: error, eventId: item.value.eventId, type: item.value.type },
+          'live notice not sent',
+        );
+      }
+    }
+  }
+
+  private async notify({ record, value: event }: LoggedEvent): Promise<void> {
     const { publisher } = this;
-    const oldest = Date.now() - this.horizonMs;
-    for (const { record, value: event } of items) {
-      if (event.occurredAt < oldest) continue;
-      const seq = Number(record.offset);
-      switch (event.type) {
-        case 'MessageSent':
-          publisher.toConversation(event.conversationId, {
-            kind: 'message',
-            messageId: event.messageId,
-            conversationId: event.conversationId,
-            seq,
-            senderId: event.senderId,
-            text: event.text,
-            sentAt: iso(event.occurredAt),
-          });
-          publisher.toUser(event.senderId, {
-            queue: 'receipts',
-            body: {
-              messageId: event.messageId,
-              conversationId: event.conversationId,
-              recipientId: event.recipientId,
-              status: 'sent',
-              seq,
-              at: iso(event.occurredAt),
-            },
-          });
-          break;
-        case 'DeliveryPending':
-        case 'MessageDelivered':
-        case 'MessageFailed': {
-          const status = {
-            DeliveryPending: 'pending',
-            MessageDelivered: 'delivered',
-            MessageFailed: 'failed',
-          }[event.type];
-          const body = {
+    const seq = Number(record.offset);
+    switch (event.type) {
+      case 'MessageSent':
+        publisher.toConversation(event.conversationId, {
+          kind: 'message',
+          messageId: event.messageId,
+          conversationId: event.conversationId,
+          seq,
+          senderId: event.senderId,
+          text: event.text,
+          sentAt: iso(event.occurredAt),
+        });
+        publisher.toUser(event.senderId, {
+          queue: 'receipts',
+          body: {
             messageId: event.messageId,
             conversationId: event.conversationId,
             recipientId: event.recipientId,
-            status,
-            ...(event.type === 'MessageDelivered' ? { seq: event.seq } : {}),
+            status: 'sent',
+            seq,
             at: iso(event.occurredAt),
-          };
-          publisher.toUser(event.senderId, { queue: 'receipts', body });
-          publisher.toConversation(event.conversationId, { kind: 'status', ...body });
-          break;
-        }
-        case 'MessageRead': {
-          const upToSeq = Math.min(event.upToSeq, seq);
+          },
+        });
+        break;
+      case 'DeliveryPending':
+      case 'MessageDelivered':
+      case 'MessageFailed': {
+        const status = {
+          DeliveryPending: 'pending',
+          MessageDelivered: 'delivered',
+          MessageFailed: 'failed',
+        }[event.type];
+        const body = {
+          messageId: event.messageId,
+          conversationId: event.conversationId,
+          recipientId: event.recipientId,
+          status,
+          ...(event.type === 'MessageDelivered' ? { seq: event.seq } : {}),
+          at: iso(event.occurredAt),
+        };
+        publisher.toUser(event.senderId, { queue: 'receipts', body });
+        publisher.toConversation(event.conversationId, { kind: 'status', ...body });
+        break;
+      }
+      case 'MessageRead': {
+        const upToSeq = Math.min(event.upToSeq, seq);
+        publisher.toConversation(event.conversationId, {
+          kind: 'read',
+          conversationId: event.conversationId,
+          readerId: event.readerId,
+          upToSeq,
+          at: iso(event.occurredAt),
+        });
+        this.afterMessages(record, event.conversationId, event.readerId, upToSeq, event.occurredAt);
+        break;
+      }
+      case 'MessageDeleted':
+        if (event.scope === 'EVERYONE')
           publisher.toConversation(event.conversationId, {
-            kind: 'read',
-            conversationId: event.conversationId,
-            readerId: event.readerId,
-            upToSeq,
-            at: iso(event.occurredAt),
-          });
-          // The reader saw those messages, but this relay may be ahead of the projection that
-          // writes them: a receipt for a message not yet in the read model would never be sent.
-          await this.messagesApplied.reached(record.topic, record.partition, BigInt(upToSeq));
-          await this.readReceipts(event.conversationId, event.readerId, upToSeq, event.occurredAt);
-          break;
-        }
-        case 'MessageDeleted':
-          if (event.scope === 'EVERYONE')
-            publisher.toConversation(event.conversationId, {
-              kind: 'deleted',
-              messageId: event.messageId,
-              conversationId: event.conversationId,
-            });
-          break;
-        case 'MessageEdited':
-          // Every edit as it is recorded; a client drops one of a message it holds as deleted.
-          publisher.toConversation(event.conversationId, {
-            kind: 'edited',
+            kind: 'deleted',
             messageId: event.messageId,
             conversationId: event.conversationId,
-            editId: event.editId,
-            text: event.text,
-            editedAt: iso(event.occurredAt),
           });
-          break;
-        case 'PresenceChanged':
-          await this.presenceNotices(event.userId, event.status, event.lastSeen);
-          break;
-        default:
-          break;
-      }
+        break;
+      case 'MessageEdited':
+        // Every edit as it is recorded; a client drops one of a message it holds as deleted.
+        publisher.toConversation(event.conversationId, {
+          kind: 'edited',
+          messageId: event.messageId,
+          conversationId: event.conversationId,
+          editId: event.editId,
+          text: event.text,
+          editedAt: iso(event.occurredAt),
+        });
+        break;
+      case 'PresenceChanged':
+        await this.presenceNotices(event.userId, event.status, event.lastSeen);
+        break;
+      default:
+        break;
     }
+  }
+
+  /**
+   * The reader saw those messages, but these records may be ahead of the projection that writes
+   * them (a receipt for a message not yet in the read model would never be sent): the receipts wait
+   * for it (at most 2 s, ProjectionWatermark) on a line of their own, so that the caller (the inbox
+   * consumer) never waits for the projector.
+   */
+  private afterMessages(
+    record: LoggedEvent['record'],
+    conversationId: string,
+    readerId: string,
+    upToSeq: number,
+    at: number,
+  ): void {
+    if (this.readsWaiting >= READS_WAITING_MAX) {
+      this.options.logger?.warn(
+        { conversationId, readerId },
+        'read receipts dropped: too many reads waiting',
+      );
+      return;
+    }
+    this.readsWaiting += 1;
+    this.reads = this.reads
+      .then(async () => {
+        await this.messagesApplied.reached(record.topic, record.partition, BigInt(upToSeq));
+        await this.readReceipts(conversationId, readerId, upToSeq, at);
+      })
+      .catch((error: unknown) =>
+        this.options.logger?.warn({ err: error, conversationId }, 'read receipts not sent'),
+      )
+      .finally(() => {
+        this.readsWaiting -= 1;
+      });
   }
 
   /** `/user/queue/presence` of everyone who shares a conversation with the user. */
