@@ -77,6 +77,7 @@ export async function startBenchWorld(
     gatewayOpsPort: await freePort(),
     analyticsPort: await freePort(),
     analyticsOpsPort: await freePort(),
+    notifierPort: await freePort(),
     apps,
     ...setUp,
   });

@@ -1,4 +1,4 @@
-// `npm run bench:e2e`: the end-to-end story on one stack of its own (all four apps): open-loop
+// `npm run bench:e2e`: the end-to-end story on one stack of its own (all five services): open-loop
 // SEND→MESSAGE latency at several rates over 50 and 1,000 sender/recipient pairs, one connection
 // at 2,000 msgs/s, 10,000 messages to an offline user, the gateway memory of 10,000 idle sessions,
 // and CPU per delivered message by process. Prints one table and a CPU table; asserts nothing.
@@ -60,7 +60,7 @@ export async function runE2eBench(argv: readonly string[], log: Log): Promise<vo
         resolve(__dirname, 'gc-probe.js'),
       ].join(' '),
     },
-    ['projector', 'delivery', 'gateway', 'analytics'],
+    ['projector', 'delivery', 'gateway', 'analytics', 'notifier'],
   );
   const results: Results = { rows: [], cpu: [], idle: [] };
   const started = performance.now();

@@ -20,7 +20,7 @@ export interface ProcessInfo {
   readonly environ?: readonly string[];
 }
 
-const APPS = ['gateway', 'projector', 'delivery', 'analytics', 'schema-registry'];
+const APPS = ['gateway', 'projector', 'delivery', 'analytics', 'notifier', 'schema-registry'];
 
 /** The app a command line runs: from its build (dist/apps/<name>/main.js) or, started by hand, its source. */
 function appOf(cmdline: string): string | undefined {

@@ -20,7 +20,7 @@ describe('classifyProcess (which process of the stack a /proc entry is)', () => 
   });
 
   it('given each app of the stack, built or from source, then it is named after its directory', () => {
-    for (const name of ['gateway', 'projector', 'delivery', 'analytics', 'schema-registry'])
+    for (const name of ['gateway', 'projector', 'delivery', 'analytics', 'notifier', 'schema-registry'])
       expect(
         classifyProcess(
           {
@@ -31,7 +31,7 @@ describe('classifyProcess (which process of the stack a /proc entry is)', () => 
         ),
       ).toBe(name);
 
-    for (const name of ['gateway', 'projector', 'delivery', 'analytics', 'schema-registry'])
+    for (const name of ['gateway', 'projector', 'delivery', 'analytics', 'notifier', 'schema-registry'])
       expect(classifyProcess(app(name, 'bench-abc.'), scope)).toBe(name);
   });
 

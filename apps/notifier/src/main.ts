@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import { loadConfig } from '@parley/config';
 import { EventSerde } from '@parley/events';
-import { BatchingProducer, KafkaAdmin, createKafka } from '@parley/kafka';
+import { BatchingProducer, KafkaAdmin, createKafka, lingeringFetches } from '@parley/kafka';
 import { createLogger } from '@parley/logging';
 import {
   LagCollector,
@@ -39,6 +39,8 @@ async function start(): Promise<StopService> {
   const { keys, source } = await loadVapidKeys(pool, config.push.vapid);
   logger.info({ source, subject: keys.subject }, 'VAPID keys ready');
   const metrics = new ServiceMetrics('notifier');
+  // A notification waits PUSH_GRACE_MS anyway: records may linger a little to come in fewer fetches.
+  const fetch = lingeringFetches(config.push.batchWaitMs);
   const notifier = await startNotifier({
     kafka,
     pool,
@@ -58,6 +60,7 @@ async function start(): Promise<StopService> {
     logger,
     instrument: metrics.kafkaInstrument,
     report: notifierMetrics(metrics),
+    ...(fetch ? { fetch } : {}),
   });
   const admin = new KafkaAdmin(kafka);
   await admin.connect();

@@ -1,5 +1,6 @@
 // Wiring only: runs every read-model projection of libs/read-models against PostgreSQL.
 import { loadConfig } from '@parley/config';
+import { lingeringFetches } from '@parley/kafka';
 import { createLogger } from '@parley/logging';
 import {
   LagCollector,
@@ -17,12 +18,17 @@ async function start(): Promise<StopService> {
   const config = loadConfig();
   const logger = createLogger('projector', config.logLevel);
   const metrics = new ServiceMetrics('projector');
+  const fetch = lingeringFetches(config.projector.batchWaitMs);
   const service = await startProjectionService({
     instrument: metrics.kafkaInstrument,
     service: 'projector',
     config,
     logger,
-    runs: ALL_PROJECTIONS.map((projection) => ({ projection })),
+    // The busy read models (chat.messages) may lag by PROJECTOR_BATCH_WAIT_MS for fewer fetches and
+    // transactions; the others answer at once (a login waits for its user's row, say).
+    runs: ALL_PROJECTIONS.map((projection) =>
+      fetch && projection.topics.includes('chat.messages') ? { projection, fetch } : { projection },
+    ),
     poolSize: ALL_PROJECTIONS.length + 2,
   });
   const { admin, pool } = service;

@@ -188,6 +188,9 @@ const envShape = {
     .min(60 * 60_000)
     .default(30 * 24 * 3600 * 1000),
   ANALYTICS_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
+  // Lingering consumers send no heartbeat while they wait: well below the 30 s session timeout.
+  PROJECTOR_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(5_000).default(50),
+  NOTIFIER_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(5_000).default(500),
   SEND_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(20),
   SEND_RATE_BURST: z.coerce.number().int().min(1).max(1_000_000).default(60),
   READ_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(10),
@@ -350,7 +353,7 @@ function toConfig(env: Env) {
         maxBufferedBytes: env.STOMP_MAX_BUFFERED_BYTES,
       },
     },
-    projector: { port: env.PROJECTOR_PORT },
+    projector: { port: env.PROJECTOR_PORT, batchWaitMs: env.PROJECTOR_BATCH_WAIT_MS },
     analytics: {
       port: env.ANALYTICS_PORT,
       opsPort: env.ANALYTICS_OPS_PORT,
@@ -379,6 +382,7 @@ function toConfig(env: Env) {
     groupMembersMax: env.GROUP_MEMBERS_MAX,
     push: {
       notifierPort: env.NOTIFIER_PORT,
+      batchWaitMs: env.NOTIFIER_BATCH_WAIT_MS,
       maxSubscriptionsPerUser: env.PUSH_MAX_SUBSCRIPTIONS_PER_USER,
       rules: { graceMs: env.PUSH_GRACE_MS, collapseWindowMs: env.PUSH_COLLAPSE_WINDOW_MS },
       ttlSeconds: env.PUSH_TTL_SECONDS,

@@ -13,10 +13,24 @@ export interface Decoded<T> {
   readonly value: T;
 }
 
-/** A fetch returns once it has `minBytes` or after `maxWaitMs`, whichever comes first. */
-export interface FetchBatching {
-  readonly minBytes: number;
-  readonly maxWaitMs: number;
+/**
+ * How a consumer whose output may lag batches its fetches, so that at everyday rates it takes a
+ * few records per fetch and per transaction instead of one:
+ * - `minBytes`/`maxWaitMs`: the broker holds each fetch until it has `minBytes` or `maxWaitMs`
+ *   passed (an empty fetch every `maxWaitMs` while nothing happens);
+ * - `lingerMs`: after a batch, the next fetch starts no sooner than `lingerMs` after the latest
+ *   one began. An idle consumer's fetch stays a long poll (no cost), and under load, when handling
+ *   a fetch takes longer anyway, nobody waits. A record waits up to about twice `lingerMs` (the
+ *   wait follows the first partition's batch of a fetch, before the others'; kafkajs tells no
+ *   runner which batch is a fetch's last), more with several brokers at moderate rates; keep it
+ *   well below the 30 s session timeout (it sends no heartbeat while it waits).
+ */
+export type FetchBatching =
+  { readonly minBytes: number; readonly maxWaitMs: number } | { readonly lingerMs: number };
+
+/** Lingering fetches of `lingerMs` (see FetchBatching), or none for 0. */
+export function lingeringFetches(lingerMs: number): FetchBatching | undefined {
+  return lingerMs > 0 ? { lingerMs } : undefined;
 }
 
 export interface ConsumerRunnerOptions<T> {
@@ -45,9 +59,8 @@ export interface ConsumerRunnerOptions<T> {
    */
   readonly commitIntervalMs?: number;
   /**
-   * How long the broker may hold a fetch to gather `minBytes` (default: answer with the first
-   * record). A consumer whose output may lag (analytics) gets whole batches instead of one record
-   * per fetch, per transaction, at everyday rates.
+   * Batched fetches for a consumer whose output may lag (default: each fetch answered with the
+   * first record, and the next one sent at once).
    */
   readonly fetch?: FetchBatching;
   readonly instrument?: Instrument;
@@ -106,6 +119,8 @@ export class ConsumerRunner<T> {
   private rebuilding: Promise<void> | undefined;
 
   private readonly kafka: Kafka;
+  /** When the current consumer's latest fetch began (for `lingerMs`). */
+  private fetchStartedAt = 0;
 
   constructor(kafka: Kafka, options: ConsumerRunnerOptions<T>) {
     this.options = options;
@@ -143,15 +158,18 @@ export class ConsumerRunner<T> {
   }
 
   private createConsumer(): Consumer {
+    const { fetch } = this.options;
     const consumer = this.kafka.consumer({
       groupId: this.options.groupId,
       allowAutoTopicCreation: false,
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
-      ...(this.options.fetch
-        ? { minBytes: this.options.fetch.minBytes, maxWaitTimeInMs: this.options.fetch.maxWaitMs }
-        : {}),
+      ...(fetch && 'minBytes' in fetch ? { minBytes: fetch.minBytes, maxWaitTimeInMs: fetch.maxWaitMs } : {}),
     });
+    if (fetch && 'lingerMs' in fetch)
+      consumer.on(consumer.events.FETCH_START, () => {
+        if (consumer === this.consumer) this.fetchStartedAt = Date.now();
+      });
     this.watchProgress(consumer);
     return consumer;
   }
@@ -275,9 +293,33 @@ export class ConsumerRunner<T> {
     if (this.inFlight++ === 0) this.busySince = Date.now();
     try {
       await this.processBatchSteps(payload);
+      await this.linger(() => !this.stopping && payload.isRunning() && !payload.isStale());
     } finally {
       if (--this.inFlight === 0) this.idle?.();
     }
+  }
+
+  /**
+   * Holds back the next fetch until `lingerMs` after this one began (kafkajs fetches again once
+   * the batches of a fetch are handled), so that the records arriving meanwhile come in one fetch.
+   * Ends early when the runner stops or the batch is no longer ours (a rebalance).
+   */
+  private async linger(live: () => boolean): Promise<void> {
+    const { fetch } = this.options;
+    if (!fetch || !('lingerMs' in fetch) || !live()) return;
+    const wait = Math.min(this.fetchStartedAt + fetch.lingerMs - Date.now(), fetch.lingerMs);
+    if (wait <= 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, wait);
+      const poll = setInterval(() => {
+        if (!live()) done();
+      }, 100);
+      function done() {
+        clearTimeout(timer);
+        clearInterval(poll);
+        resolve();
+      }
+    });
   }
 
   private async processBatchSteps(payload: EachBatchPayload): Promise<void> {

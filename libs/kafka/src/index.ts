@@ -12,6 +12,7 @@ export {
 } from './batching-producer';
 export {
   ConsumerRunner,
+  lingeringFetches,
   type ConsumerProgress,
   type ConsumerRunnerOptions,
   type Decoded,

@@ -17,8 +17,9 @@ const sent = (occurredAt: number, text: string): MessageSent => ({
   replyToMessageId: null,
 });
 
-const at = (offset: string, value: MessageSent) => ({
-  record: { topic: 'chat.messages', partition: 3, offset },
+/** A record of `value`, appended to the log at `appendedAt` (by default when the event happened). */
+const at = (offset: string, value: MessageSent, appendedAt = value.occurredAt) => ({
+  record: { topic: 'chat.messages', partition: 3, offset, timestamp: String(appendedAt) },
   value,
 });
 
@@ -44,21 +45,33 @@ describe('LiveNotices', () => {
     await pool.end();
   });
 
-  it('tells the conversation the message and its sender "sent", with the record offset as seq, and nothing of a record older than the horizon', async () => {
-    // Given a record from before the horizon (an offset reset replaying the log) and a fresh one
-    const old = sent(Date.now() - LIVE_NOTICES_HORIZON_MS - 1_000, 'long ago');
+  it('tells the conversation the message and its sender "sent", with the record offset as seq, and nothing of a record appended before the horizon', async () => {
+    // Given a record appended before the horizon (an offset reset replaying the log), a fresh one,
+    // and one appended now for a message whose send began long ago (a claim taken over keeps its sentAt)
+    const longAgo = Date.now() - LIVE_NOTICES_HORIZON_MS - 1_000;
+    const old = sent(longAgo, 'long ago');
     const fresh = sent(Date.now(), 'just now');
+    const takenOver = sent(longAgo, 'sent at last');
+    // and one whose event claims to be fresh in a record appended long ago (a clock ahead)
+    const aheadOfItsRecord = sent(Date.now(), 'clock ahead');
 
-    // When both are relayed, the old one first
-    await notices.relay([at('41', old), at('42', fresh)]);
+    // When all four are relayed, the old one first
+    await notices.relay([
+      at('41', old),
+      at('42', fresh),
+      at('43', takenOver, Date.now()),
+      at('44', aheadOfItsRecord, longAgo),
+    ]);
 
-    // Then only the fresh one is told, once on each channel
-    await waitFor(() => feed.length >= 1 && receipts.length >= 1, {
-      what: 'the notices of the fresh record',
+    // Then the fresh one and the one appended now are told, once on each channel; the record's
+    // time decides, not the event's
+    await waitFor(() => feed.length >= 2 && receipts.length >= 2, {
+      what: 'the notices of the records appended now',
     });
     await new Promise((resolve) => setTimeout(resolve, 200)); // anything else would have arrived by now
     expect(feed).toEqual([
       expect.objectContaining({ kind: 'message', messageId: fresh.messageId, seq: 42, text: 'just now' }),
+      expect.objectContaining({ kind: 'message', messageId: takenOver.messageId, seq: 43 }),
     ]);
     expect(receipts).toEqual([
       {
@@ -70,6 +83,7 @@ describe('LiveNotices', () => {
           recipientId: 'bob',
         }),
       },
+      { queue: 'receipts', body: expect.objectContaining({ messageId: takenOver.messageId, seq: 43 }) },
     ]);
   });
 
@@ -86,7 +100,10 @@ describe('LiveNotices', () => {
       upToSeq: 7,
     };
     const next = sent(Date.now(), 'after the read');
-    const log = { record: { topic: `${prefix}chat.messages`, partition: 0, offset: '8' }, value: read };
+    const log = {
+      record: { topic: `${prefix}chat.messages`, partition: 0, offset: '8', timestamp: String(Date.now()) },
+      value: read,
+    };
 
     // When both are relayed
     const relayed = notices.relay([log, at('9', next)]).then(() => 'relayed');

@@ -8,7 +8,7 @@ import type { ChannelPublisher } from './live-channels';
 
 /** A decoded record of chat.messages or chat.presence (a consumer's Decoded, as much as notices read). */
 export interface LoggedEvent {
-  readonly record: Pick<IncomingRecord, 'topic' | 'partition' | 'offset'>;
+  readonly record: Pick<IncomingRecord, 'topic' | 'partition' | 'offset' | 'timestamp'>;
   readonly value: ParleyEvent;
 }
 
@@ -16,9 +16,11 @@ export interface LoggedEvent {
 const READ_RECEIPTS_MAX = 50;
 
 /**
- * Records older than this tell nobody anything (5 minutes): notices are live only, and a consumer
- * group moved back (the CLI's offset reset) or reading after a long stop must not replay old
- * receipts to the sessions open now; statuses are read through the history calls.
+ * Records appended to the log longer ago than this tell nobody anything (5 minutes): notices are
+ * live only, and a consumer group moved back (the CLI's offset reset) or reading after a long stop
+ * must not replay old receipts to the sessions open now; statuses are read through the history
+ * calls. The record's timestamp, not the event's occurredAt: a send whose claim was taken over
+ * keeps its first sentAt, and is news when it is appended.
  */
 export const LIVE_NOTICES_HORIZON_MS = 5 * 60_000;
 
@@ -31,6 +33,12 @@ export interface LiveNoticesOptions {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** When the record was appended (its timestamp, ms); the event's own time if it has none. */
+function appendedAt({ record, value }: LoggedEvent): number {
+  const timestamp = Number(record.timestamp);
+  return Number.isFinite(timestamp) && timestamp > 0 ? timestamp : value.occurredAt;
+}
 
 /**
  * Live notices from chat.messages and chat.presence (PROTOCOL §3, live only): `/user/queue/receipts`
@@ -46,6 +54,9 @@ export class LiveNotices {
   /** Read receipts waiting for the messages projection, one after another in log order. */
   private reads: Promise<void> = Promise.resolve();
   private readsWaiting = 0;
+  /** Records passed over as too old since the last log line, and when that was. */
+  private stale = 0;
+  private staleLoggedAt = 0;
 
   constructor(
     private readonly pool: Pool,
@@ -61,8 +72,12 @@ export class LiveNotices {
    */
   async relay(items: readonly LoggedEvent[]): Promise<void> {
     const oldest = Date.now() - (this.options.horizonMs ?? LIVE_NOTICES_HORIZON_MS);
+    let tooOld = 0;
     for (const item of items) {
-      if (item.value.occurredAt < oldest) continue;
+      if (appendedAt(item) < oldest) {
+        tooOld++;
+        continue;
+      }
       try {
         await this.notify(item);
       } catch (error) {
@@ -72,6 +87,20 @@ export class LiveNotices {
         );
       }
     }
+    if (tooOld > 0) this.passedOver(tooOld);
+  }
+
+  /** Counts records passed over as too old, logged at most once a minute (a replay brings many). */
+  private passedOver(records: number): void {
+    this.stale += records;
+    const now = Date.now();
+    if (now - this.staleLoggedAt < 60_000) return;
+    this.options.logger?.info(
+      { records: this.stale, horizonMs: this.options.horizonMs ?? LIVE_NOTICES_HORIZON_MS },
+      'records appended before the live horizon: no notices for them',
+    );
+    this.stale = 0;
+    this.staleLoggedAt = now;
   }
 
   private async notify({ record, value: event }: LoggedEvent): Promise<void> {

@@ -177,6 +177,63 @@ describe('ProjectionRunner', () => {
     expect(await counts()).toEqual(before.counts);
     expect(Number(await appliedThrough())).toBeGreaterThanOrEqual(before.through + ignored.length);
   });
+
+  it('hands each chunk to afterChunk once its rows are committed, once each, and a failing listener stops nothing', async () => {
+    // Given a conversation whose members are added one send at a time, and a listener that reads
+    // the read model when it is called and fails the first time
+    const topic = world.topic('chat.conversations');
+    const conversationId = randomName('c-after');
+    const calls: { membersThen: number | undefined; added: number }[] = [];
+    let failNext = true;
+    const listening = new ProjectionRunner({
+      kafka: world.kafka,
+      pool,
+      serde,
+      deadLetters: producer,
+      projection: memberCounts,
+      topicPrefix: world.prefix,
+      groupId: randomName('g-after'),
+      afterChunk: async (items) => {
+        const added = items.filter(
+          ({ value }) => value.type === 'MemberAdded' && value.conversationId === conversationId,
+        ).length;
+        if (added === 0) return;
+        calls.push({ membersThen: (await counts())[conversationId], added });
+        if (failNext) {
+          failNext = false;
+          throw new Error('the listener failed');
+        }
+      },
+    });
+    await listening.start();
+
+    // When five members are added, each sent once the listener saw the one before (a chunk each)
+    const seen = () => calls.reduce((sum, call) => sum + call.added, 0);
+    for (let m = 0; m < 5; m++) {
+      const event: ParleyEvent = {
+        type: 'MemberAdded',
+        eventId: randomUUID(),
+        occurredAt: Date.now(),
+        conversationId,
+        userId: `u${m}`,
+        addedBy: 'x',
+      };
+      await producer.send({ topic, key: conversationId, value: await serde.encode(event) });
+      await waitFor(() => seen() > m, { what: `the listener to see member ${m}`, intervalMs: 10 });
+    }
+    await listening.stop();
+
+    // Then every call saw its own chunk's rows committed, the first call's failure stopped nothing,
+    // and each record was handed over once
+    let through = 0;
+    for (const call of calls) {
+      through += call.added;
+      expect(call.membersThen).toBe(through);
+    }
+    expect(through).toBe(5);
+    expect(calls).toHaveLength(5);
+    expect((await counts())[conversationId]).toBe(5);
+  });
 });
 
 function keyOf(event: ParleyEvent): string {
