@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { EventSerde, type ParleyEvent } from '@parley/events';
 import { BatchingProducer, KafkaAdmin, readTopic } from '@parley/kafka';
 import { PROJECTION_POOL_CONFIG } from '@parley/postgres';
-import { ProjectionRunner, sql, type Projection } from '@parley/projections';
+import { ProjectionRunner, sql, type Projection, type ProjectionRunnerOptions } from '@parley/projections';
 import { testPool, createTestWorld, randomName, waitFor, type TestWorld } from '@parley/testing';
 
 /** Member counts per conversation: a tiny read model that shows double or missed applies at once. */
@@ -35,7 +35,7 @@ describe('ProjectionRunner', () => {
   let serde: EventSerde;
   let producer: BatchingProducer;
 
-  const runner = (groupId: string) =>
+  const runner = (groupId: string, afterChunk?: ProjectionRunnerOptions['afterChunk']) =>
     new ProjectionRunner({
       kafka: world.kafka,
       pool,
@@ -44,6 +44,7 @@ describe('ProjectionRunner', () => {
       projection: memberCounts,
       topicPrefix: world.prefix,
       groupId,
+      ...(afterChunk ? { afterChunk } : {}),
     });
 
   const counts = async () =>
@@ -185,25 +186,16 @@ describe('ProjectionRunner', () => {
     const conversationId = randomName('c-after');
     const calls: { membersThen: number | undefined; added: number }[] = [];
     let failNext = true;
-    const listening = new ProjectionRunner({
-      kafka: world.kafka,
-      pool,
-      serde,
-      deadLetters: producer,
-      projection: memberCounts,
-      topicPrefix: world.prefix,
-      groupId: randomName('g-after'),
-      afterChunk: async (items) => {
-        const added = items.filter(
-          ({ value }) => value.type === 'MemberAdded' && value.conversationId === conversationId,
-        ).length;
-        if (added === 0) return;
-        calls.push({ membersThen: (await counts())[conversationId], added });
-        if (failNext) {
-          failNext = false;
-          throw new Error('the listener failed');
-        }
-      },
+    const listening = runner(randomName('g-after'), async (items) => {
+      const added = items.filter(
+        ({ value }) => value.type === 'MemberAdded' && value.conversationId === conversationId,
+      ).length;
+      if (added === 0) return;
+      calls.push({ membersThen: (await counts())[conversationId], added });
+      if (failNext) {
+        failNext = false;
+        throw new Error('the listener failed');
+      }
     });
     await listening.start();
 
