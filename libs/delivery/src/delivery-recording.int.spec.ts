@@ -167,4 +167,71 @@ describe('MessageDelivered after a failure between the mark and the publish', ()
     expect(events.map((e) => e.type)).toEqual(['MessageDelivered']);
     expect(events[0]).toMatchObject({ recipientId: userId, deviceId: 'phone', seq: 1 });
   });
+  it('given an ACK that marks its item and moves its device position in the same turn, then one statement writes both; a position saved alone has a statement of its own', async () => {
+    // Given an item in a user's inbox, and a store whose statements are listed by name
+    const userId = `u-${randomUUID()}`;
+    const messageId = randomUUID();
+    const body = {
+      kind: 'message',
+      messageId,
+      conversationId: `c-${randomUUID()}`,
+      senderId: 'sender-1',
+      seq: 1,
+      text: 'hello',
+      sentAt: new Date().toISOString(),
+    };
+    await pool.query(
+      `INSERT INTO inbox_items (user_id, position, kind, message_id, conversation_id, body, created_at)
+       VALUES ($1, 1, 'message', $2, $3, $4, now())`,
+      [userId, messageId, body.conversationId, body],
+    );
+    const statements: string[] = [];
+    const listed = new Proxy(pool, {
+      get(target, property, receiver) {
+        if (property !== 'query') return Reflect.get(target, property, receiver) as unknown;
+        return (...args: unknown[]) => {
+          const [sent] = args;
+          statements.push(typeof sent === 'string' ? sent : ((sent as { name?: string }).name ?? ''));
+          const query = target.query.bind(target) as (...queryArgs: unknown[]) => unknown;
+          return query(...args);
+        };
+      },
+    });
+    const store = new InboxStore(listed);
+    const receipts = new DeliveryReceipts({
+      store,
+      publisher: new EventPublisher(producer, serde, world.prefix),
+    });
+
+    // When the device ACKs it: the mark and the position in one turn, as DeviceFeed does
+    receipts.acknowledged(userId, 'phone', [1]);
+    const saved = store.saveAcked(userId, 'phone', 1);
+    await saved;
+    await receipts.drained(30_000);
+    // and later another device's position alone
+    await store.saveAcked(userId, 'laptop', 1);
+
+    // Then the first statement wrote both, the second only the position
+    const named = statements.filter(
+      (name) => name.startsWith('inbox_items_mark') || name.startsWith('device_'),
+    );
+    expect(named).toEqual([
+      'inbox_items_mark_delivered_saving_positions',
+      'inbox_items_mark_recorded',
+      'device_positions_save',
+    ]);
+    const { rows } = await pool.query<{ device_id: string; acked_position: string }>(
+      'SELECT device_id, acked_position FROM device_positions WHERE user_id = $1 ORDER BY device_id',
+      [userId],
+    );
+    expect(rows).toEqual([
+      { device_id: 'laptop', acked_position: '1' },
+      { device_id: 'phone', acked_position: '1' },
+    ]);
+    const item = await pool.query(
+      'SELECT 1 FROM inbox_items WHERE user_id = $1 AND delivered_at IS NOT NULL',
+      [userId],
+    );
+    expect(item.rowCount).toBe(1);
+  });
 });

@@ -23,6 +23,44 @@ interface AckedPosition {
   readonly position: number;
 }
 
+/** A position save waiting for a statement to take it. */
+interface Rider {
+  readonly entry: AckedPosition;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Saves device positions given as three arrays from parameter `$first` on (users, devices,
+ * positions), in key order; a position never moves back.
+ */
+function savePositions(first: number, wrap: (param: string) => string = (param) => param): string {
+  const [users, devices, positions] = [
+    `$${first}::text[]`,
+    `$${first + 1}::text[]`,
+    `$${first + 2}::bigint[]`,
+  ].map(wrap);
+  return `INSERT INTO device_positions (user_id, device_id, acked_position)
+          SELECT * FROM unnest(${users}, ${devices}, ${positions})
+          ON CONFLICT (user_id, device_id) DO UPDATE
+            SET acked_position = GREATEST(device_positions.acked_position, EXCLUDED.acked_position),
+                updated_at = now()`;
+}
+
+/**
+ * One row per device (a statement may not update a row twice), the highest position winning, in
+ * key order: two statements saving overlapping devices lock their rows in the same order.
+ */
+function highestPerDevice(entries: readonly AckedPosition[]): AckedPosition[] {
+  const highest = new Map<string, AckedPosition>();
+  for (const entry of entries) {
+    const key = `${entry.userId}\0${entry.deviceId}`;
+    const known = highest.get(key);
+    if (!known || known.position < entry.position) highest.set(key, entry);
+  }
+  return [...highest.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, entry]) => entry);
+}
+
 /** Reads inboxes and keeps device positions (PostgreSQL: positions must survive anything). */
 /**
  * A CTE body that locks the inbox rows named by `keys` (a relation with user_id, position) in key
@@ -42,6 +80,15 @@ export class InboxStore {
     serial: true,
     maxBatch: 5_000,
   });
+  /**
+   * Position saves of this turn of the event loop, not yet handed to `positions`: a delivered mark
+   * made in the same turn (an ACK both marks its item and moves its device's position) takes them
+   * into its own statement, one round trip and one commit instead of two.
+   */
+  private riders: Rider[] = [];
+  private ridersScheduled = false;
+  /** Delivered marks carrying position saves, until they are written (for positionsSaved). */
+  private readonly carrying = new Set<Promise<void>>();
 
   constructor(private readonly pool: Pool) {}
 
@@ -97,30 +144,34 @@ export class InboxStore {
 
   /** Every item up to `position` is ACKed by the device (positions never move back). */
   /** Resolves once every position handed to saveAcked so far is written (or failed). */
-  positionsSaved(): Promise<void> {
-    return this.positions.drained();
+  async positionsSaved(): Promise<void> {
+    this.sendRiders();
+    await Promise.allSettled([...this.carrying]);
+    await this.positions.drained();
   }
 
   saveAcked(userId: string, deviceId: string, position: number): Promise<void> {
-    return this.positions.submit({ userId, deviceId, position });
+    return new Promise<void>((resolve, reject) => {
+      this.riders.push({ entry: { userId, deviceId, position }, resolve, reject });
+      if (this.ridersScheduled) return;
+      this.ridersScheduled = true;
+      // After the delivered marks of this turn (their batcher was scheduled first), which take them.
+      setImmediate(() => this.sendRiders());
+    });
+  }
+
+  /** The position saves no delivered mark took: on their own. */
+  private sendRiders(): void {
+    this.ridersScheduled = false;
+    for (const { entry, resolve, reject } of this.riders.splice(0))
+      this.positions.submit(entry).then(() => resolve(), reject);
   }
 
   private async saveAll(batch: readonly AckedPosition[]): Promise<undefined[]> {
-    // One row per device (a statement may not update a row twice): the highest position wins.
-    const highest = new Map<string, AckedPosition>();
-    for (const entry of batch) {
-      const key = `${entry.userId}\0${entry.deviceId}`;
-      const known = highest.get(key);
-      if (!known || known.position < entry.position) highest.set(key, entry);
-    }
-    const rows = [...highest.values()];
+    const rows = highestPerDevice(batch);
     await this.pool.query({
       name: 'device_positions_save',
-      text: `INSERT INTO device_positions (user_id, device_id, acked_position)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
-             ON CONFLICT (user_id, device_id) DO UPDATE
-               SET acked_position = GREATEST(device_positions.acked_position, EXCLUDED.acked_position),
-                   updated_at = now()`,
+      text: savePositions(1),
       values: [rows.map((r) => r.userId), rows.map((r) => r.deviceId), rows.map((r) => r.position)],
     });
     return batch.map(() => undefined);
@@ -132,24 +183,54 @@ export class InboxStore {
    * `markRecorded`; if that never happens, the delivery worker's catch-up publishes it.
    */
   async markDelivered(acks: readonly AckedPosition[]): Promise<(InboxItem & { userId: string })[]> {
-    const { rows } = await this.pool.query<{ user_id: string; position: string; body: InboxBody }>({
-      name: 'inbox_items_mark_delivered',
+    const riders = this.riders.splice(0);
+    const saving = highestPerDevice(riders.map((rider) => rider.entry));
+    const query = this.pool.query<{ user_id: string; position: string; body: InboxBody }>({
+      name: saving.length > 0 ? 'inbox_items_mark_delivered_saving_positions' : 'inbox_items_mark_delivered',
       // One row per item (a statement may not update a row twice): the first device listed wins.
       // Rows are locked in key order first (see lockInOrder): statements of several workers and
-      // gateways touch overlapping rows, and any other order can deadlock.
+      // gateways touch overlapping rows, and any other order can deadlock. The devices' positions
+      // (saveAcked of the same turn) are written by the same statement, devices in key order.
       text: `WITH q AS (SELECT DISTINCT ON (user_id, position) *
                        FROM unnest(${['$1::text[]', '$2::bigint[]', '$3::text[]'].map(genericArray).join(', ')})
                          AS u(user_id, position, device_id)
                       ORDER BY user_id, position),
-              locked AS (${lockInOrder('q')})
+              locked AS (${lockInOrder('q')})${
+                saving.length > 0
+                  ? `,
+              saved AS (${savePositions(4, genericArray)})`
+                  : ''
+              }
              UPDATE inbox_items i SET delivered_at = now(), delivered_device_id = q.device_id
                FROM q, locked
               WHERE i.user_id = q.user_id AND i.position = q.position
                 AND locked.user_id = q.user_id AND locked.position = q.position
                 AND i.delivered_at IS NULL AND i.kind = 'message'
               RETURNING i.user_id, i.position, i.body`,
-      values: [acks.map((a) => a.userId), acks.map((a) => a.position), acks.map((a) => a.deviceId)],
+      values: [
+        acks.map((a) => a.userId),
+        acks.map((a) => a.position),
+        acks.map((a) => a.deviceId),
+        ...(saving.length > 0
+          ? [saving.map((r) => r.userId), saving.map((r) => r.deviceId), saving.map((r) => r.position)]
+          : []),
+      ],
     });
+    if (riders.length > 0) {
+      const carried: Promise<void> = query
+        .then(
+          () => riders.forEach((rider) => rider.resolve()),
+          // The mark failed (a lock wait, a deadlock on inbox_items): the positions go on their own,
+          // as if no mark had taken them; the mark is tried again by its caller.
+          () => {
+            for (const { entry, resolve, reject } of riders)
+              this.positions.submit(entry).then(() => resolve(), reject);
+          },
+        )
+        .finally(() => this.carrying.delete(carried));
+      this.carrying.add(carried);
+    }
+    const { rows } = await query;
     return rows.map((row) => ({ userId: row.user_id, position: Number(row.position), body: row.body }));
   }
 
