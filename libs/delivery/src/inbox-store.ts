@@ -142,7 +142,6 @@ export class InboxStore {
     return undefined;
   }
 
-  /** Every item up to `position` is ACKed by the device (positions never move back). */
   /** Resolves once every position handed to saveAcked so far is written (or failed). */
   async positionsSaved(): Promise<void> {
     this.sendRiders();
@@ -150,6 +149,7 @@ export class InboxStore {
     await this.positions.drained();
   }
 
+  /** Every item up to `position` is ACKed by the device (positions never move back). */
   saveAcked(userId: string, deviceId: string, position: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.riders.push({ entry: { userId, deviceId, position }, resolve, reject });
@@ -163,7 +163,12 @@ export class InboxStore {
   /** The position saves no delivered mark took: on their own. */
   private sendRiders(): void {
     this.ridersScheduled = false;
-    for (const { entry, resolve, reject } of this.riders.splice(0))
+    this.alone(this.riders.splice(0));
+  }
+
+  /** Position saves in statements of their own (the `positions` batcher). */
+  private alone(riders: readonly Rider[]): void {
+    for (const { entry, resolve, reject } of riders)
       this.positions.submit(entry).then(() => resolve(), reject);
   }
 
@@ -222,10 +227,7 @@ export class InboxStore {
           () => riders.forEach((rider) => rider.resolve()),
           // The mark failed (a lock wait, a deadlock on inbox_items): the positions go on their own,
           // as if no mark had taken them; the mark is tried again by its caller.
-          () => {
-            for (const { entry, resolve, reject } of riders)
-              this.positions.submit(entry).then(() => resolve(), reject);
-          },
+          () => this.alone(riders),
         )
         .finally(() => this.carrying.delete(carried));
       this.carrying.add(carried);

@@ -293,10 +293,15 @@ export class ConsumerRunner<T> {
     if (this.inFlight++ === 0) this.busySince = Date.now();
     try {
       await this.processBatchSteps(payload);
-      await this.linger(() => !this.stopping && payload.isRunning() && !payload.isStale());
+      await this.linger(this.liveFor(payload));
     } finally {
       if (--this.inFlight === 0) this.idle?.();
     }
+  }
+
+  /** Whether the batch is still ours to work on: not stopping, not rebalanced away. */
+  private liveFor(payload: EachBatchPayload): () => boolean {
+    return () => !this.stopping && payload.isRunning() && !payload.isStale();
   }
 
   /**
@@ -325,7 +330,7 @@ export class ConsumerRunner<T> {
   private async processBatchSteps(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const maxPerCall = this.options.maxRecordsPerCall ?? 500;
-    const live = () => !this.stopping && payload.isRunning() && !payload.isStale();
+    const live = this.liveFor(payload);
     try {
       for (let start = 0; start < batch.messages.length && live(); start += maxPerCall) {
         const started = performance.now();

@@ -57,6 +57,7 @@ export class LiveNotices {
   /** Records passed over as too old since the last log line, and when that was. */
   private stale = 0;
   private staleLoggedAt = 0;
+  private readonly horizonMs: number;
 
   constructor(
     private readonly pool: Pool,
@@ -64,6 +65,7 @@ export class LiveNotices {
     private readonly options: LiveNoticesOptions = {},
   ) {
     this.messagesApplied = new ProjectionWatermark(pool, messagesProjection.name);
+    this.horizonMs = options.horizonMs ?? LIVE_NOTICES_HORIZON_MS;
   }
 
   /**
@@ -71,7 +73,7 @@ export class LiveNotices {
    * and passed over (notices are live only); the others still go out.
    */
   async relay(items: readonly LoggedEvent[]): Promise<void> {
-    const oldest = Date.now() - (this.options.horizonMs ?? LIVE_NOTICES_HORIZON_MS);
+    const oldest = Date.now() - this.horizonMs;
     let tooOld = 0;
     for (const item of items) {
       if (appendedAt(item) < oldest) {
@@ -96,7 +98,7 @@ export class LiveNotices {
     const now = Date.now();
     if (now - this.staleLoggedAt < 60_000) return;
     this.options.logger?.info(
-      { records: this.stale, horizonMs: this.options.horizonMs ?? LIVE_NOTICES_HORIZON_MS },
+      { records: this.stale, horizonMs: this.horizonMs },
       'records appended before the live horizon: no notices for them',
     );
     this.stale = 0;
