@@ -12,9 +12,16 @@ export interface NodeStatus {
   readonly listening: boolean;
 }
 
-/** Kafka's cluster ids are 16 random bytes in URL-safe base64 without padding. */
-function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+/**
+ * Kafka's cluster ids are 16 random bytes in URL-safe base64 without padding; never one starting
+ * with '-' (one in 64 would), which the storage tool's `-t` reads as an option and refuses (as
+ * Kafka's own Uuid.randomUuid avoids).
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 function clusterId(layout: ClusterLayout): string {
