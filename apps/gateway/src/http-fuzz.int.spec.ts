@@ -30,6 +30,8 @@ interface Recipe {
   readonly public?: boolean;
   /** Called by an admin, so that the body is judged (a non-admin is refused first). */
   readonly admin?: boolean;
+  /** JSON bodies always tried besides the random ones (each with a JSON content type). */
+  readonly examples?: (world: FuzzWorld) => readonly unknown[];
 }
 
 const RECIPES: Readonly<Record<string, Recipe>> = {
@@ -44,7 +46,17 @@ const RECIPES: Readonly<Record<string, Recipe>> = {
     params: (w) => ({ userId: [w.victim.userId] }),
     admin: true,
   },
-  'POST /v1/messages': { fields: ['messageId', 'conversationId', 'recipientId', 'text'] },
+  'POST /v1/messages': {
+    fields: ['messageId', 'conversationId', 'recipientId', 'text'],
+    // Sends one rule short of acceptable, each under a fresh messageId: whatever the random inputs
+    // are, refused sends that name their message are checked against the history.
+    examples: (w) => [
+      { messageId: randomUUID(), conversationId: w.groupId, text: 'x'.repeat(4_001) },
+      { messageId: randomUUID(), conversationId: w.groupId, text: ' \n\t ' },
+      { messageId: randomUUID(), conversationId: w.groupId, recipientId: w.victim.userId, text: 'both' },
+      { messageId: randomUUID(), conversationId: randomUUID(), text: 'not a member' },
+    ],
+  },
   'PATCH /v1/messages/:messageId': {
     fields: ['text', 'editId'],
     params: (w) => ({ messageId: [w.messageId] }),
@@ -260,9 +272,13 @@ describe('HTTP fuzzing of every route', () => {
 
   it(`given ${RUNS} fuzzed requests per route, then none is answered 5xx and every refusal has the documented shape; refused sends record nothing`, async () => {
     const refusedSends: string[] = [];
+    const exampleSends: string[] = [];
     const statuses = new Map<string, number>();
     for (const route of routesOf(fixture.gateway.server)) {
       const recipe = RECIPES[route.key]!;
+      const examples = recipe.examples?.(world) ?? [];
+      if (route.key === 'POST /v1/messages')
+        exampleSends.push(...examples.map((e) => (e as { messageId: string }).messageId));
       const request = fc.record({
         path: pathOf(route.path, recipe, world),
         query: queryOf(recipe),
@@ -317,7 +333,18 @@ describe('HTTP fuzzing of every route', () => {
             }
           },
         ),
-        { numRuns: recipe.public ? Math.ceil(RUNS / 3) : RUNS },
+        {
+          numRuns: recipe.public ? Math.ceil(RUNS / 3) : RUNS,
+          examples: examples.map((example): [typeof request extends fc.Arbitrary<infer R> ? R : never] => [
+            {
+              path: route.path,
+              query: '',
+              body: JSON.stringify(example),
+              contentType: 'application/json' as const,
+              contentEncoding: undefined,
+            },
+          ]),
+        },
       );
     }
     process.stdout.write(
@@ -336,6 +363,8 @@ describe('HTTP fuzzing of every route', () => {
     const ids = (history.body.messages as { messageId: string }[]).map((m) => m.messageId);
     // (The setup's message may be named by a refused send: it was there before.)
     expect(refusedSends.filter((id) => id !== world.messageId && ids.includes(id))).toEqual([]);
-    expect(refusedSends.length).toBeGreaterThan(0);
+    // The send recipe's examples were tried, and each was refused (each is one rule short).
+    expect(exampleSends.length).toBeGreaterThan(0);
+    expect(exampleSends.filter((id) => !refusedSends.includes(id))).toEqual([]);
   }, 600_000); // ~800 requests; a few hash passwords (register, login) on two busy cores
 });
