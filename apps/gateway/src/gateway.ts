@@ -454,6 +454,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await access.stop();
       for (const client of stomp.wss.clients) client.close(1001, 'server shutting down');
       await delivery.drained();
+      // Sends answered a moment ago have their claims marked (the mark lingers to share a statement).
+      await messages.drained();
       server.closeAllConnections();
       opsServer?.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));

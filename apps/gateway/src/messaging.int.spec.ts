@@ -470,6 +470,32 @@ describe('messaging over STOMP and HTTP (PROTOCOL §§2-3)', () => {
     );
   });
 
+  it('acts on a message the moment its send is answered (its claim not yet marked sent): the recipient reads it, its sender deletes it, an outsider gets 404', async () => {
+    const [ada, bob, eve] = [await register('ada'), await register('bob'), await register('eve')];
+    const group = await createGroup(ada, [bob]);
+    const [first, second] = [randomUUID(), randomUUID()];
+    const send = (messageId: string) =>
+      call('POST', '/v1/messages', ada.token, { messageId, conversationId: group, text: messageId });
+    expect((await send(first)).status).toBe(202);
+    const [read, outsider] = await Promise.all([
+      call('PATCH', `/v1/messages/${first}/status`, bob.token, { status: 'read' }),
+      call('PATCH', `/v1/messages/${first}/status`, eve.token, { status: 'read' }),
+    ]);
+    expect([read.status, outsider.status]).toEqual([204, 404]);
+    expect((await send(second)).status).toBe(202);
+    const deleted = await call('PATCH', `/v1/messages/${second}/status`, ada.token, {
+      status: 'deleted_for_everybody',
+    });
+    expect(deleted.status).toBe(204);
+    await waitFor(
+      async () => {
+        const messages = (await history(ada, group)).body.messages;
+        return messages.length === 2 && messages[0].status === 'read' && messages[1].deleted === true;
+      },
+      { what: 'the first read, the second deleted for everybody' },
+    );
+  });
+
   it('deletes for me and for everybody; only the sender deletes for everybody', async () => {
     const [ada, bob] = [await register('ada'), await register('bob')];
     const group = await createGroup(ada, [bob]);

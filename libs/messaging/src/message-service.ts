@@ -54,6 +54,12 @@ export interface MessageServiceDeps {
   readonly editWindowMs?: number;
 }
 
+/**
+ * How long an act by messageId waits for the claim's acked mark (due ACK_MARK_LINGER_MS after Kafka's
+ * ack, or when the projector has the message) before it answers "not found".
+ */
+const ACK_WAIT_MS = 5_000;
+
 interface InFlight {
   readonly senderId: string;
   readonly answer: Promise<SendAnswer>;
@@ -99,6 +105,11 @@ export class MessageService {
    * Sends one message. Call it in the order the client sent: the place in the session's line is taken
    * before the first await, so sends of a session may run concurrently and still keep their order.
    */
+  /** Resolves once the claims' acked marks asked for so far are written: before the pool ends. */
+  drained(): Promise<void> {
+    return this.deps.claims.drained();
+  }
+
   async send(senderId: string, request: SendRequest, options: SendOptions = {}): Promise<SendAnswer> {
     const running = this.inFlight.get(request.messageId);
     if (running) {
@@ -187,7 +198,7 @@ export class MessageService {
   async edit(userId: string, request: EditRequest): Promise<EditAnswer> {
     await this.deps.rateLimiter.take(userId);
     const { messageId } = request;
-    const { conversationId, senderId } = await this.ownOrVisibleMessage(userId, messageId);
+    const { conversationId, senderId } = await this.visibleMessage(userId, messageId);
     // Sent a moment ago: its row (send time, deletion) shows once the projector has it.
     const row = await waitForReadModel<{
       sent_at: Date;
@@ -403,51 +414,45 @@ export class MessageService {
   }
 
   /**
-   * As visibleMessage, but the sender's own message whose send was answered a moment ago counts as
-   * soon as the projector has it: the claim is marked acked just after the answer, and an edit of a
-   * typo may come right after the send. Only an unacked claim of the caller waits; anything else is
-   * answered at once.
+   * A message the caller may act on: sent (its claim acked), in a conversation the caller is a member
+   * of, not hidden from the caller. The acked mark follows Kafka's ack within moments (and the
+   * messages projection sets it too), so a member acting on a message it has just received or sent
+   * finds its claim still unacked: while the sending attempt's lease runs, that waits for the mark.
+   * A claim whose attempt failed has no lease left and is not found at once.
    */
-  private async ownOrVisibleMessage(
-    userId: string,
-    messageId: string,
-  ): Promise<{ conversationId: string; senderId: string }> {
-    try {
-      return await this.visibleMessage(userId, messageId);
-    } catch (error) {
-      if (!(error instanceof DomainError) || error.code !== 'NOT_FOUND') throw error;
-      const { rowCount } = await this.deps.pool.query(
-        'SELECT 1 FROM message_claims WHERE message_id = $1 AND sender_id = $2 AND NOT acked',
-        [messageId, userId],
-      );
-      if (!rowCount) throw error;
-      // Never recorded (the send failed for good): still not found.
-      await waitForReadModel(
-        this.deps.pool,
-        'SELECT 1 FROM messages WHERE message_id = $1',
-        [messageId],
-        5_000,
-      ).catch(() => {
-        throw error;
-      });
-      return this.visibleMessage(userId, messageId);
-    }
-  }
-
-  /** A message the caller may act on: sent (acked), in a conversation the caller is a member of. */
   private async visibleMessage(
     userId: string,
     messageId: string,
   ): Promise<{ conversationId: string; senderId: string }> {
-    const { rows } = await this.deps.pool.query<{ conversation_id: string; sender_id: string }>(
-      `SELECT c.conversation_id, c.sender_id FROM message_claims c
-        WHERE c.message_id = $1 AND c.acked
+    const { rows } = await this.deps.pool.query<{
+      conversation_id: string;
+      sender_id: string;
+      acked: boolean;
+      leased: boolean;
+    }>(
+      `SELECT c.conversation_id, c.sender_id, c.acked, c.lease_until > now() AS leased FROM message_claims c
+        WHERE c.message_id = $1
           AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.message_id = c.message_id AND h.user_id = $2)`,
       [messageId, userId],
     );
     const row = rows[0];
-    if (!row || !(await this.deps.directory.isMember(row.conversation_id, userId)))
+    // Membership first: a non-member learns nothing, not even by how long the answer takes.
+    if (
+      !row ||
+      !(row.acked || row.leased) ||
+      !(await this.deps.directory.isMember(row.conversation_id, userId))
+    )
       throw notFound('message', messageId);
+    if (!row.acked) {
+      // Until it is marked, or its attempt fails (the lease is released) or its lease runs out.
+      const settled = await waitForReadModel<{ acked: boolean }>(
+        this.deps.pool,
+        'SELECT acked FROM message_claims WHERE message_id = $1 AND (acked OR lease_until <= now())',
+        [messageId],
+        ACK_WAIT_MS,
+      ).catch(() => ({ acked: false }));
+      if (!settled.acked) throw notFound('message', messageId);
+    }
     return { conversationId: row.conversation_id, senderId: row.sender_id };
   }
 }
