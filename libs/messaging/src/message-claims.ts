@@ -65,7 +65,6 @@ export class MessageClaims {
     private readonly pool: Pool,
     /** How long an attempt may take to produce before another attempt may take the claim over. */
     private readonly leaseMs: number,
-    ackLingerMs = ACK_MARK_LINGER_MS,
   ) {
     this.claimBatcher = new MicroBatcher((claims) => this.claimAll(claims));
     // One ack batch at a time, rows locked in id order: the projector marks the same rows, and
@@ -82,7 +81,7 @@ export class MessageClaims {
         });
         return ids.map(() => undefined);
       },
-      { serial: true, lingerMs: ackLingerMs },
+      { serial: true, lingerMs: ACK_MARK_LINGER_MS },
     );
   }
 

@@ -101,15 +101,15 @@ export class MessageService {
     this.now = deps.now ?? Date.now;
   }
 
-  /**
-   * Sends one message. Call it in the order the client sent: the place in the session's line is taken
-   * before the first await, so sends of a session may run concurrently and still keep their order.
-   */
   /** Resolves once the claims' acked marks asked for so far are written: before the pool ends. */
   drained(): Promise<void> {
     return this.deps.claims.drained();
   }
 
+  /**
+   * Sends one message. Call it in the order the client sent: the place in the session's line is taken
+   * before the first await, so sends of a session may run concurrently and still keep their order.
+   */
   async send(senderId: string, request: SendRequest, options: SendOptions = {}): Promise<SendAnswer> {
     const running = this.inFlight.get(request.messageId);
     if (running) {
