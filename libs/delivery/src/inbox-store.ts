@@ -61,18 +61,23 @@ function highestPerDevice(entries: readonly AckedPosition[]): AckedPosition[] {
   return [...highest.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, entry]) => entry);
 }
 
-/** Reads inboxes and keeps device positions (PostgreSQL: positions must survive anything). */
 /**
  * A CTE body that locks the inbox rows named by `keys` (a relation with user_id, position) in key
  * order. Several delivery workers and gateways update overlapping rows in batches; rows locked in
  * whatever order a join produces can deadlock (seen under load: "deadlock detected" on inbox_items),
  * rows locked in one global order cannot. ORDER BY with FOR UPDATE locks in the sorted order.
+ * `carried` columns of `keys` come along, so that a statement can join the locked rows alone: the
+ * planner expects one row from such CTEs, and a join of two of them became a nested loop comparing
+ * every row with every other (2,000 ACKs took 1 s in one statement; 30 ms joined once).
  */
-export function lockInOrder(keys: string): string {
-  return `SELECT i.user_id, i.position FROM inbox_items i JOIN ${keys} k
+export function lockInOrder(keys: string, carried: readonly string[] = []): string {
+  const columns = ['i.user_id', 'i.position', ...carried.map((column) => `k.${column}`)].join(', ');
+  return `SELECT ${columns} FROM inbox_items i JOIN ${keys} k
             ON i.user_id = k.user_id AND i.position = k.position
           ORDER BY i.user_id, i.position FOR UPDATE OF i`;
 }
+
+/** Reads inboxes and keeps device positions (PostgreSQL: positions must survive anything). */
 
 export class InboxStore {
   /** The positions saved meanwhile share one statement; one at a time, so they never crowd the pool. */
@@ -200,16 +205,15 @@ export class InboxStore {
                        FROM unnest(${['$1::text[]', '$2::bigint[]', '$3::text[]'].map(genericArray).join(', ')})
                          AS u(user_id, position, device_id)
                       ORDER BY user_id, position),
-              locked AS (${lockInOrder('q')})${
+              locked AS (${lockInOrder('q', ['device_id'])})${
                 saving.length > 0
                   ? `,
               saved AS (${savePositions(4, genericArray)})`
                   : ''
               }
-             UPDATE inbox_items i SET delivered_at = now(), delivered_device_id = q.device_id
-               FROM q, locked
-              WHERE i.user_id = q.user_id AND i.position = q.position
-                AND locked.user_id = q.user_id AND locked.position = q.position
+             UPDATE inbox_items i SET delivered_at = now(), delivered_device_id = locked.device_id
+               FROM locked
+              WHERE i.user_id = locked.user_id AND i.position = locked.position
                 AND i.delivered_at IS NULL AND i.kind = 'message'
               RETURNING i.user_id, i.position, i.body`,
       values: [
