@@ -64,4 +64,36 @@ describe('InboxStore.markDelivered', () => {
       await store.markDelivered(acks.slice(0, 500).map((ack) => ({ ...ack, deviceId: 'tablet' }))),
     ).toEqual([]);
   });
+
+  it('given two gateways marking the same items at once, then each item is returned by exactly one of them (MessageDelivered once)', async () => {
+    const userId = `u-${randomUUID()}`;
+    await fillInbox(userId, 50);
+    const other = testPool({ connectionString: world.databaseUrl });
+    const blocker = await pool.connect();
+    try {
+      // Holds the rows, so that both marks are waiting for them when it lets go.
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT 1 FROM inbox_items WHERE user_id = $1 FOR UPDATE', [userId]);
+      const positions = Array.from({ length: 50 }, (_, i) => i + 1);
+      const marking = [
+        new InboxStore(pool).markDelivered(
+          positions.map((position) => ({ userId, position, deviceId: 'phone' })),
+        ),
+        new InboxStore(other).markDelivered(
+          positions.map((position) => ({ userId, position, deviceId: 'laptop' })),
+        ),
+      ];
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await blocker.query('COMMIT');
+      const [first, second] = await Promise.all(marking);
+
+      const returned = [...(first ?? []), ...(second ?? [])]
+        .map((item) => item.position)
+        .sort((a, b) => a - b);
+      expect(returned).toEqual(positions);
+    } finally {
+      blocker.release();
+      await other.end();
+    }
+  });
 });
