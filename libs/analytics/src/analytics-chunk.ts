@@ -65,14 +65,39 @@ export function analyticsChunk(entries: readonly Entry[]): SqlStatement[] {
 
   const reads = of('MessageRead');
   if (reads.length > 0) {
+    // A delivery counts for the first read of its reader in its conversation (lowest offset) that
+    // reaches its seq and comes after it in the log. Joining every read with every unread delivery it
+    // reaches would be quadratic (read k of a reader catching up matches about k rows, since marks
+    // made by earlier reads of the same statement are not yet visible). Instead each delivery is
+    // matched once, linearly: by the first read whose up_to reaches its seq, found as the one read whose
+    // range (highest up_to of the reader's earlier reads, own up_to] holds it. Only a delivery recorded
+    // after that read (rare: it was read before its delivery was recorded) looks on for the first later
+    // read, after it in the log, that reaches it.
     statements.push(
       sql(
-        `WITH covered AS (
-           SELECT DISTINCT ON (x.message_id, x.recipient_id) x.message_id, x.recipient_id, x.delivered_at, r.at
-             FROM unnest($1::text[], $2::text[], $3::bigint[], $4::float8[], $5::bigint[]) AS r(conv, reader, up_to, at, pos)
-             JOIN analytics_deliveries x ON x.conversation_id = r.conv AND x.recipient_id = r.reader
-                                        AND x.seq <= r.up_to AND x.delivered_pos < r.pos AND NOT x.read_counted
-            ORDER BY x.message_id, x.recipient_id, r.pos),
+        `WITH r AS (
+           SELECT r.*, coalesce(max(r.up_to) OVER (PARTITION BY r.conv, r.reader ORDER BY r.pos
+                                                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), -1) AS before
+             FROM unnest($1::text[], $2::text[], $3::bigint[], $4::float8[], $5::bigint[]) AS r(conv, reader, up_to, at, pos)),
+         reached AS (
+           SELECT x.message_id, x.recipient_id, x.seq, x.delivered_at, x.delivered_pos, r.conv, r.at, r.pos
+             FROM r CROSS JOIN LATERAL (
+                    -- OFFSET 0 keeps this a range scan of the unread index per read: flattened into a
+                    -- join, the planner merges on (conversation, reader) and filters every pair.
+                    SELECT * FROM analytics_deliveries x
+                     WHERE x.conversation_id = r.conv AND x.recipient_id = r.reader
+                       AND x.seq > r.before AND x.seq <= r.up_to AND NOT x.read_counted
+                    OFFSET 0) x),
+         covered AS (
+           SELECT message_id, recipient_id, delivered_at, at FROM reached WHERE delivered_pos < pos
+           UNION ALL
+           SELECT f.message_id, f.recipient_id, f.delivered_at, l.at
+             FROM reached f
+            CROSS JOIN LATERAL (
+              SELECT r.at FROM r
+               WHERE r.conv = f.conv AND r.reader = f.recipient_id AND r.pos > f.delivered_pos AND r.up_to >= f.seq
+               ORDER BY r.pos LIMIT 1) l
+            WHERE f.delivered_pos >= f.pos),
          newly AS (
            UPDATE analytics_deliveries d SET read_counted = true FROM covered c
             WHERE d.message_id = c.message_id AND d.recipient_id = c.recipient_id
