@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { Pool } from 'pg';
 import { EventSerde } from '@parley/events';
-import { REBUILD_POOL_CONFIG } from '@parley/postgres';
 import { CliError, resolveProjections, runProjectionRebuilds } from '@parley/operations';
 import type { RebuildMode, RebuildReport } from '@parley/projections';
 import { table } from '../table';
@@ -68,7 +67,7 @@ async function rebuildProjections(
 /** A pool for the rebuild's connections, checked before use and ended after. */
 async function withPostgres(url: string, use: (pool: Pool) => Promise<void>): Promise<void> {
   // A rebuild applies on two connections and switches on a third.
-  const pool = new Pool({ connectionString: url, max: 3, ...REBUILD_POOL_CONFIG });
+  const pool = new Pool({ connectionString: url, max: 3 });
   try {
     await pool.query('SELECT 1').catch((error: Error) => {
       throw new CliError(
