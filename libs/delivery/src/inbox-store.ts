@@ -78,7 +78,6 @@ export function lockInOrder(keys: string, carried: readonly string[] = []): stri
 }
 
 /** Reads inboxes and keeps device positions (PostgreSQL: positions must survive anything). */
-
 export class InboxStore {
   /** The positions saved meanwhile share one statement; one at a time, so they never crowd the pool. */
   private readonly positions = new MicroBatcher<AckedPosition, undefined>((batch) => this.saveAll(batch), {
