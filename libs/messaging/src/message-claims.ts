@@ -141,7 +141,9 @@ export class MessageClaims {
     // statement do not show there: a row with `fresh` is ours, a row with a sender is someone else's.
     // `fresh` is a hashed subplan, not a join of the two CTEs: the planner expects few rows from
     // each and may join them in a nested loop comparing every row with every other (a batch of
-    // 2,000 took 1.2 s that way; see the delivered mark in libs/delivery).
+    // 2,000 took 1.2 s that way; see the delivered mark in libs/delivery). Rows are inserted in id
+    // order: an insert waits for another node's uncommitted insert of the same id, and two batches
+    // sharing two ids in opposite orders would wait for each other.
     const { rows } = await this.pool.query<ClaimRow>({
       name: 'message_claims_claim',
       text: `WITH input AS (
@@ -152,6 +154,7 @@ export class MessageClaims {
          SELECT message_id, sender_id, conversation_id, to_timestamp(sent_ms::double precision / 1000),
                 now() + $5 * interval '1 millisecond'
            FROM input
+          ORDER BY message_id
          ON CONFLICT (message_id) DO NOTHING
          RETURNING message_id
        )

@@ -59,10 +59,14 @@ export function messagesChunk(entries: readonly Entry[]): SqlStatement[] {
         column((e) => e.event.text),
         column((e) => e.event.occurredAt),
       ),
+      // Claims are locked in id order, as the gateway's acked mark locks them (MessageClaims): in
+      // log order, a chunk and a mark that share two claims could each hold one and wait for the
+      // other until PostgreSQL breaks the deadlock a second later. Ids are unique here (firstBy).
       sql(
         `INSERT INTO message_claims (message_id, sender_id, conversation_id, sent_at, acked)
          SELECT id, sender, conv, to_timestamp(at / 1000), true
            FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[]) AS s(id, sender, conv, at)
+          ORDER BY id
          ON CONFLICT (message_id) DO UPDATE SET acked = true WHERE NOT message_claims.acked`,
         column((e) => e.event.messageId),
         column((e) => e.event.senderId),

@@ -1,0 +1,67 @@
+// Claims against a real PostgreSQL: a batch of claims inserts its rows in id order, so two nodes
+// claiming the same messageIds at once (a client retrying on another node) wait for each other in
+// one order and never deadlock.
+import type { Pool } from 'pg';
+import { testPool, createTestWorld, waitFor, type TestWorld } from '@parley/testing';
+import { MessageClaims, type NewClaim } from './message-claims';
+
+describe('MessageClaims.claim', () => {
+  let world: TestWorld;
+  let pool: Pool;
+
+  beforeAll(async () => {
+    world = await createTestWorld('message-claims', { database: true });
+    pool = testPool({ connectionString: world.databaseUrl });
+  });
+
+  afterAll(async () => {
+    await pool.end();
+    await world.dispose();
+  });
+
+  const claimOf = (messageId: string): NewClaim => ({
+    messageId,
+    senderId: 'ada',
+    conversationId: 'c-1',
+    sentAtMs: Date.now(),
+  });
+
+  it('given another node inserting claim "a" uncommitted, when a batch claims "b" then "a", then it waits for "a" without holding "b", and both answers name the other claimant', async () => {
+    const blocker = await pool.connect();
+    const claimsPool = testPool({ connectionString: world.databaseUrl });
+    const insert = `INSERT INTO message_claims (message_id, sender_id, conversation_id, sent_at, lease_until)
+                    VALUES ($1, 'grace', 'c-1', now(), now() + interval '30 seconds') ON CONFLICT DO NOTHING`;
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query(insert, ['claim-a']);
+      const claims = new MessageClaims(claimsPool, 30_000);
+      // Submitted in the same turn: one batch, in this order.
+      const answers = Promise.all([claims.claim(claimOf('claim-b')), claims.claim(claimOf('claim-a'))]);
+      await waitFor(
+        async () => {
+          // Not on the blocker's connection: inside its transaction the view would not change.
+          const { rows } = await pool.query<{ waiting: string }>(
+            `SELECT count(*) AS waiting FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH input AS%'`,
+          );
+          return Number(rows[0]?.waiting) === 1;
+        },
+        { what: 'the batch waiting for claim-a' },
+      );
+
+      // The other node goes on to "b": free, as the batch has not inserted it yet (in log order
+      // it would have, and this insert would wait for the batch while the batch waits for it).
+      await blocker.query(`SET LOCAL lock_timeout = '1s'`);
+      await expect(blocker.query(insert, ['claim-b'])).resolves.toMatchObject({ rowCount: 1 });
+      await blocker.query('COMMIT');
+
+      const [b, a] = await answers;
+      for (const answer of [b, a]) {
+        expect(answer).toMatchObject({ kind: 'existing', state: { kind: 'claimed', senderId: 'grace' } });
+      }
+    } finally {
+      blocker.release();
+      await claimsPool.end();
+    }
+  });
+});
