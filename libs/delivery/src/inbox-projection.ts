@@ -118,6 +118,15 @@ function addressed(event: ParleyEvent, position: EventPosition): Addressed | und
  * planner (tables not analysed yet, or a hundred items per user) chose the primary key on user_id
  * alone and read the recipient's whole inbox for every item, a cost growing with the inbox
  * (1.4 ms of the statement's 1.5 at 200 msgs/s in bench:e2e, docs/decisions.md).
+ *
+ * Each item finds its user's new head in one JSON object (a binary search by key), not by joining
+ * the `heads` CTE: the planner expects a handful of rows from a CTE and joined them in a nested
+ * loop, comparing every item with every user (quadratic in a chunk for many users: a worker
+ * catching up, or a busy node with a thousand pairs). The heads come from the upsert's RETURNING,
+ * never from a read of inbox_heads, whose snapshot may predate another worker's commit. The
+ * lookup happens below the window's sort (`OFFSET 0`), which would otherwise carry the whole
+ * object in every row it sorts. 2,000 items for 2,000 users with nested loops forced: 3.8 s
+ * before, 0.1 s now (docs/status.md, session 14).
  */
 function appendToInboxes(items: readonly Addressed[]): SqlStatement {
   return sql(
@@ -147,12 +156,16 @@ function appendToInboxes(items: readonly Addressed[]): SqlStatement {
        INSERT INTO inbox_heads (user_id, last_position) SELECT user_id, n FROM counts
        ON CONFLICT (user_id) DO UPDATE SET last_position = inbox_heads.last_position + EXCLUDED.last_position
        RETURNING user_id, last_position
+     ), last_positions AS (
+       SELECT jsonb_object_agg(user_id, last_position) AS of_user FROM heads
      )
      INSERT INTO inbox_items (user_id, position, kind, message_id, edit_id, conversation_id, body, created_at)
      SELECT r.user_id,
-            h.last_position - c.n + row_number() OVER (PARTITION BY r.user_id ORDER BY r.ord),
+            r.head - count(*) OVER per_user + row_number() OVER (per_user ORDER BY r.ord),
             r.kind, r.message_id, r.edit_id, r.conversation_id, r.body, to_timestamp(r.at_ms / 1000)
-       FROM recipients r JOIN heads h ON h.user_id = r.user_id JOIN counts c ON c.user_id = r.user_id
+       FROM (SELECT r.*, (l.of_user ->> r.user_id)::bigint AS head
+               FROM recipients r CROSS JOIN last_positions l OFFSET 0) r
+     WINDOW per_user AS (PARTITION BY r.user_id)
      RETURNING user_id, position, kind, message_id, conversation_id, body->>'senderId' AS sender_id, body`,
     items.map((item) => item.kind),
     items.map((item) => item.messageId),
