@@ -165,13 +165,18 @@ export class DeliveryJobs {
     }
   }
 
-  /** Inbox retention: deletes the oldest items past it, a bounded batch per tick. */
+  /**
+   * Inbox retention: deletes the oldest items past it, a bounded batch per tick. In created_at
+   * order, which the index gives: without an order, a plan made before the table's first ANALYZE
+   * (it expects a third of the rows to be past retention) read the whole table every tick to find
+   * nothing, 44-158 ms a second at 70,000 items and growing with the inbox.
+   */
   private async trim(): Promise<void> {
     if (!this.options.retentionMs) return;
     await this.options.pool.query(
       `DELETE FROM inbox_items WHERE (user_id, position) IN (
          SELECT user_id, position FROM inbox_items
-          WHERE created_at < now() - $1 * interval '1 millisecond' LIMIT 5000)`,
+          WHERE created_at < now() - $1 * interval '1 millisecond' ORDER BY created_at LIMIT 5000)`,
       [this.options.retentionMs],
     );
   }

@@ -268,11 +268,13 @@ export class NotifierStore {
   /**
    * Forgets what no longer matters, a bounded batch at a time: done messages after `keepDoneMs`
    * (until then an event read again is recognised), and idle threads whose collapse window is over.
+   * Done messages oldest first, in the order push_pending_done gives: a plan made before the
+   * table's first ANALYZE would otherwise read the whole table to find nothing (see the inbox's trim).
    */
   async cleanUp(now: number, keepDoneMs: number): Promise<void> {
     await this.pool.query(
       `DELETE FROM push_pending WHERE (user_id, message_id) IN (
-         SELECT user_id, message_id FROM push_pending WHERE done_at < $1 LIMIT 5000)`,
+         SELECT user_id, message_id FROM push_pending WHERE done_at < $1 ORDER BY done_at LIMIT 5000)`,
       [new Date(now - keepDoneMs)],
     );
     await this.pool.query(
