@@ -317,6 +317,7 @@ async function oneConnection(
     const total = Math.round(rate * opts.seconds);
     const latencies: number[] = [];
     let lastReceipt = 0;
+    const cpuBefore = cpuSample(world);
     const { start } = await drive(rate, total, (j, at) => {
       void sender!.sendWithReceipt(send, message(randomUUID(), { conversationId }, `o${j}`)).then((t) => {
         latencies.push(t - at);
@@ -325,7 +326,15 @@ async function oneConnection(
     });
     const deadline = start + scheduledOffsetMs(total - 1, rate) + DELIVERY_DEADLINE_MS;
     await waitUntil(() => latencies.length === total && order.length === total, deadline);
+    const used = cpuUsedByKind(cpuBefore, cpuSample(world));
     const summary = summarize(latencies);
+    // Above the idle an open-loop scenario measured, if one ran (none is subtracted otherwise).
+    const idle = results.idle[0]?.perSecond ?? new Map<string, number>();
+    results.cpu.push({
+      run: `one connection, ${rate} msgs/s`,
+      delivered: order.length,
+      perMessage: cpuPerMessageUs(used, idle, (performance.now() - start) / 1000, order.length),
+    });
     const late = outOfOrder(order);
     results.rows.push([
       'one connection: SEND→RECEIPT',
