@@ -35,8 +35,12 @@ describe('MessageClaims.claim', () => {
       await blocker.query('BEGIN');
       await blocker.query(insert, ['claim-a']);
       const claims = new MessageClaims(claimsPool, 30_000);
-      // Submitted in the same turn: one batch, in this order.
-      const answers = Promise.all([claims.claim(claimOf('claim-b')), claims.claim(claimOf('claim-a'))]);
+      // Submitted in the same turn: one batch, in this order. Settled, so that a failure below
+      // leaves no rejection unhandled.
+      const answers = Promise.allSettled([
+        claims.claim(claimOf('claim-b')),
+        claims.claim(claimOf('claim-a')),
+      ]);
       await waitFor(
         async () => {
           // Not on the blocker's connection: inside its transaction the view would not change.
@@ -55,13 +59,36 @@ describe('MessageClaims.claim', () => {
       await expect(blocker.query(insert, ['claim-b'])).resolves.toMatchObject({ rowCount: 1 });
       await blocker.query('COMMIT');
 
-      const [b, a] = await answers;
-      for (const answer of [b, a]) {
-        expect(answer).toMatchObject({ kind: 'existing', state: { kind: 'claimed', senderId: 'grace' } });
+      for (const answer of await answers) {
+        expect(answer).toMatchObject({
+          status: 'fulfilled',
+          value: { kind: 'existing', state: { kind: 'claimed', senderId: 'grace' } },
+        });
       }
     } finally {
-      blocker.release();
+      // Destroyed, not returned: a failed test may leave it inside a transaction holding claim-a,
+      // which the batch would wait for while the pool ends.
+      blocker.release(true);
       await claimsPool.end();
     }
+  });
+
+  it('given one messageId twice in a batch of ten, from two senders, then the first is the claimant: its row lands and the second is told it is taken by the first', async () => {
+    const claims = new MessageClaims(pool, 30_000);
+    const ids = Array.from({ length: 10 }, (_, i) => `dup-batch-${i}`);
+    // The same id at places 3 and 8 (PostgreSQL's sort is not stable from 7 rows up: in id order
+    // alone, either could land first).
+    ids[7] = ids[2]!;
+    const batch = ids.map((messageId, i) => ({ ...claimOf(messageId), senderId: i === 7 ? 'grace' : 'ada' }));
+
+    const answers = await Promise.all(batch.map((claim) => claims.claim(claim)));
+
+    expect(answers[2]).toEqual({ kind: 'fresh' });
+    expect(answers[7]).toMatchObject({ kind: 'existing', state: { kind: 'claimed', senderId: 'ada' } });
+    const { rows } = await pool.query<{ sender_id: string }>(
+      'SELECT sender_id FROM message_claims WHERE message_id = $1',
+      [ids[2]],
+    );
+    expect(rows).toEqual([{ sender_id: 'ada' }]);
   });
 });

@@ -143,18 +143,20 @@ export class MessageClaims {
     // each and may join them in a nested loop comparing every row with every other (a batch of
     // 2,000 took 1.2 s that way; see the delivered mark in libs/delivery). Rows are inserted in id
     // order: an insert waits for another node's uncommitted insert of the same id, and two batches
-    // sharing two ids in opposite orders would wait for each other.
+    // sharing two ids in opposite orders would wait for each other. A messageId twice in the batch
+    // keeps its order of submission (`ord`: PostgreSQL's sort is not stable), so the first claim is
+    // the row that lands, as the answers below assume.
     const { rows } = await this.pool.query<ClaimRow>({
       name: 'message_claims_claim',
       text: `WITH input AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
-           AS t(message_id, sender_id, conversation_id, sent_ms)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) WITH ORDINALITY
+           AS t(message_id, sender_id, conversation_id, sent_ms, ord)
        ), inserted AS (
          INSERT INTO message_claims (message_id, sender_id, conversation_id, sent_at, lease_until)
          SELECT message_id, sender_id, conversation_id, to_timestamp(sent_ms::double precision / 1000),
                 now() + $5 * interval '1 millisecond'
            FROM input
-          ORDER BY message_id
+          ORDER BY message_id, ord
          ON CONFLICT (message_id) DO NOTHING
          RETURNING message_id
        )
