@@ -40,7 +40,8 @@ describe('inbox append', () => {
       type: 'MessageSent',
       eventId: `e${offset}`,
       occurredAt: Date.now(),
-      messageId: `m${offset}`,
+      // Ids in the reverse of log order, so that an order by id is not mistaken for log order.
+      messageId: `m${99_999 - offset}`,
       conversationId: `c${conversation}`,
       senderId: `s${conversation}`,
       recipientId: `r${conversation}`,
@@ -79,14 +80,15 @@ describe('inbox append', () => {
     const chunk = Array.from({ length: 3 * users }, (_, i) => sent((i % users) + 1, first + i));
     await apply(chunk);
 
-    const { rows } = await pool.query<{ user_id: string; position: string; message_id: string }>(
-      `SELECT user_id, position, message_id FROM inbox_items ORDER BY user_id, position`,
+    // The item's offset in the log is its seq.
+    const { rows } = await pool.query<{ user_id: string; position: string; seq: number }>(
+      `SELECT user_id, position, (body->>'seq')::int AS seq FROM inbox_items ORDER BY user_id, position`,
     );
     const byUser = new Map<string, { position: number; offset: number }[]>();
     for (const row of rows) {
-      if (Number(row.message_id.slice(1)) < first) continue;
+      if (row.seq < first) continue;
       const list = byUser.get(row.user_id) ?? [];
-      list.push({ position: Number(row.position), offset: Number(row.message_id.slice(1)) });
+      list.push({ position: Number(row.position), offset: row.seq });
       byUser.set(row.user_id, list);
     }
     expect(byUser.size).toBe(users);
