@@ -36,7 +36,7 @@ describe('messages projection: claims', () => {
     position: { topic: 'chat.messages', partition: 0, offset: String(offset) },
   });
 
-  it('given a mark holding claim "a", when a chunk sends "b" then "a", then the chunk waits for "a" without holding "b", and both end acked', async () => {
+  it('given a mark holding claim "a", when a chunk sends "b", a new "c", then "a", then the chunk waits for "a" without holding "b", and ends with all three acked', async () => {
     await pool.query(
       `INSERT INTO message_claims (message_id, sender_id, conversation_id, sent_at, lease_until)
        SELECT id, 'ada', 'c-1', now(), now() + interval '30 seconds' FROM unnest($1::text[]) id`,
@@ -49,7 +49,16 @@ describe('messages projection: claims', () => {
       await mark.query('BEGIN');
       await mark.query(`SELECT 1 FROM message_claims WHERE message_id = 'claim-a' FOR UPDATE`);
       await projector.query('BEGIN');
-      const applying = applyEntries(projector, messagesProjection, [sent('claim-b', 0), sent('claim-a', 1)]);
+      // claim-c is new: the chunk inserts it acked. Settled, so that a failure below leaves no
+      // rejection unhandled.
+      const applying = applyEntries(projector, messagesProjection, [
+        sent('claim-b', 0),
+        sent('claim-c', 1),
+        sent('claim-a', 2),
+      ]).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
       await waitFor(
         async () => {
           // Not on the mark's connection: inside its transaction the view would not change.
@@ -67,9 +76,10 @@ describe('messages projection: claims', () => {
       await expect(
         mark.query(`SELECT 1 FROM message_claims WHERE message_id = 'claim-b' FOR UPDATE NOWAIT`),
       ).resolves.toMatchObject({ rowCount: 1 });
-      await mark.query(`UPDATE message_claims SET acked = true WHERE message_id IN ('claim-a', 'claim-b')`);
+      // The mark acks "a" only: "b" and "c" must be the chunk's doing.
+      await mark.query(`UPDATE message_claims SET acked = true WHERE message_id = 'claim-a'`);
       await mark.query('COMMIT');
-      await applying;
+      expect(await applying).toBeUndefined();
       await projector.query('COMMIT');
 
       const { rows } = await pool.query<{ message_id: string; acked: boolean }>(
@@ -78,12 +88,14 @@ describe('messages projection: claims', () => {
       expect(rows).toEqual([
         { message_id: 'claim-a', acked: true },
         { message_id: 'claim-b', acked: true },
+        { message_id: 'claim-c', acked: true },
       ]);
       const messages = await pool.query(`SELECT message_id FROM messages ORDER BY message_id`);
-      expect(messages.rows.map((row) => row.message_id)).toEqual(['claim-a', 'claim-b']);
+      expect(messages.rows.map((row) => row.message_id)).toEqual(['claim-a', 'claim-b', 'claim-c']);
     } finally {
-      mark.release();
-      projector.release();
+      // Destroyed, not returned: a failed test may leave them inside a transaction or a statement.
+      mark.release(true);
+      projector.release(true);
     }
   });
 });
