@@ -5,7 +5,7 @@
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import { loadConfig } from '@parley/config';
-import { PROJECTION_POOL_CONFIG } from '@parley/postgres';
+import { PROJECTION_POOL_CONFIG, logConnectionFailures } from '@parley/postgres';
 import { startDeliveryWorker } from '@parley/delivery';
 import { EventSerde } from '@parley/events';
 import { BatchingProducer, KafkaAdmin, createKafka } from '@parley/kafka';
@@ -35,7 +35,7 @@ async function start(): Promise<StopService> {
     max: 16,
     ...PROJECTION_POOL_CONFIG,
   });
-  pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
+  logConnectionFailures(pool, (error, what) => logger.warn({ err: error }, what));
   // Auto-pipelining: the publishes of one event-loop turn leave in one write (system calls are dear).
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, enableAutoPipelining: true });
   redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection problem'));

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import { TokenService } from '@parley/auth';
 import { loadConfig } from '@parley/config';
-import { GATEWAY_POOL_CONFIG } from '@parley/postgres';
+import { GATEWAY_POOL_CONFIG, logConnectionFailures } from '@parley/postgres';
 import { EventSerde } from '@parley/events';
 import { BatchingProducer, KafkaAdmin, createKafka } from '@parley/kafka';
 import { createSignInProviders } from '@parley/identity-providers';
@@ -30,7 +30,7 @@ async function start(): Promise<StopService> {
     logger,
   });
   const pool = new Pool({ connectionString: config.postgres.url, max: 20, ...GATEWAY_POOL_CONFIG });
-  pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
+  logConnectionFailures(pool, (error, what) => logger.warn({ err: error }, what));
   // Redis holds only what may be lost (rate limits, notices): commands fail fast while it is away.
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, enableAutoPipelining: true });
   const redisSubscriber = new Redis(config.redis.url);

@@ -14,6 +14,7 @@ import {
   listening,
   startOpsServer,
 } from '@parley/observability';
+import { logConnectionFailures } from '@parley/postgres';
 import { WebPushSender, loadVapidKeys, startNotifier } from '@parley/push';
 import { runService, type StopService } from '@parley/runtime';
 import { notifierMetrics } from './notifier-metrics';
@@ -28,7 +29,7 @@ async function start(): Promise<StopService> {
     logger,
   });
   const pool = new Pool({ connectionString: config.postgres.url, max: 8 });
-  pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
+  logConnectionFailures(pool, (error, what) => logger.warn({ err: error }, what));
   // Presence only (read): whether a user is online when their notification is due.
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
   redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection problem'));

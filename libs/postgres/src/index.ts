@@ -4,3 +4,4 @@ export { PROJECT_MIGRATIONS } from './project-migrations';
 export { inTransaction } from './in-transaction';
 export { GATEWAY_POOL_CONFIG, PROJECTION_POOL_CONFIG } from './projection-pool-config';
 export { genericArray } from './generic-array';
+export { logConnectionFailures } from './connection-failures';

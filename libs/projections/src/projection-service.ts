@@ -11,7 +11,13 @@ import {
   type KafkaClient,
 } from '@parley/kafka';
 import type { Logger } from '@parley/logging';
-import { PROJECT_MIGRATIONS, PROJECTION_POOL_CONFIG, ensureDatabase, migrate } from '@parley/postgres';
+import {
+  PROJECT_MIGRATIONS,
+  PROJECTION_POOL_CONFIG,
+  ensureDatabase,
+  migrate,
+  logConnectionFailures,
+} from '@parley/postgres';
 import type { Projection } from './projection';
 import { ProjectionRunner } from './projection-runner';
 
@@ -67,7 +73,7 @@ export async function startProjectionService(options: ProjectionServiceOptions):
     max: options.poolSize,
     ...PROJECTION_POOL_CONFIG,
   });
-  pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
+  logConnectionFailures(pool, (error, what) => logger.warn({ err: error }, what));
   const deadLetters = new BatchingProducer(kafka, { sendTimeoutMs: config.kafka.sendTimeoutMs });
   await deadLetters.connect();
   const serde = new EventSerde(config.schemaRegistry.url);

@@ -5,7 +5,7 @@ import express from 'express';
 import { Pool } from 'pg';
 import type { Logger } from '@parley/logging';
 import { ServiceMetrics, opsMiddleware } from '@parley/observability';
-import { ensureDatabase, migrate } from '@parley/postgres';
+import { ensureDatabase, migrate, logConnectionFailures } from '@parley/postgres';
 import { registryRoutes } from './registry-routes';
 import { RegistryStore } from './registry-store';
 
@@ -39,7 +39,7 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
     log: (l) => options.logger?.info(l),
   });
   const pool = new Pool({ connectionString: options.databaseUrl, max: 10 });
-  pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle PostgreSQL connection failed'));
+  logConnectionFailures(pool, (error, what) => options.logger?.warn({ err: error }, what));
   const store = new RegistryStore(pool);
 
   const metrics = new ServiceMetrics('schema-registry');
