@@ -196,7 +196,8 @@ export class InboxStore {
     const saving = highestPerDevice(riders.map((rider) => rider.entry));
     const query = this.pool.query<{ user_id: string; position: string; body: InboxBody }>({
       name: saving.length > 0 ? 'inbox_items_mark_delivered_saving_positions' : 'inbox_items_mark_delivered',
-      // One row per item (a statement may not update a row twice): the first device listed wins.
+      // One row per item (a statement may not update a row twice): of two devices that ACKed one item
+      // in the same batch, either may be recorded (DISTINCT ON sorts by the item only; both ACKed it).
       // Rows are locked in key order first (see lockInOrder): statements of several workers and
       // gateways touch overlapping rows, and any other order can deadlock. The devices' positions
       // (saveAcked of the same turn) are written by the same statement, devices in key order.
