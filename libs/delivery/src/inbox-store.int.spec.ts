@@ -2,7 +2,7 @@
 // up) in one statement marks each item once, with the device that ACKed it.
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { testPool, createTestWorld, waitFor, type TestWorld } from '@parley/testing';
+import { testPool, createTestWorld, waitForLockWaits, type TestWorld } from '@parley/testing';
 import { InboxStore } from './inbox-store';
 
 describe('InboxStore.markDelivered', () => {
@@ -84,17 +84,7 @@ describe('InboxStore.markDelivered', () => {
         ),
       ];
       // Both wait for the rows (not one after the other), so each finds rows the other may change.
-      await waitFor(
-        async () => {
-          // Not on the blocker's connection: inside its transaction the view would not change.
-          const { rows } = await pool.query<{ waiting: string }>(
-            `SELECT count(*) AS waiting FROM pg_stat_activity
-              WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH q AS%'`,
-          );
-          return Number(rows[0]?.waiting) === 2;
-        },
-        { what: 'both marks waiting for the rows' },
-      );
+      await waitForLockWaits(pool, 'WITH q AS', 2);
       await blocker.query('COMMIT');
       const [first, second] = await Promise.all(marking);
 

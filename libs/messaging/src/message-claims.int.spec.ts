@@ -2,7 +2,7 @@
 // claiming the same messageIds at once (a client retrying on another node) wait for each other in
 // one order and never deadlock.
 import type { Pool } from 'pg';
-import { testPool, createTestWorld, waitFor, type TestWorld } from '@parley/testing';
+import { testPool, createTestWorld, waitForLockWaits, type TestWorld } from '@parley/testing';
 import { MessageClaims, type NewClaim } from './message-claims';
 
 describe('MessageClaims.claim', () => {
@@ -41,17 +41,7 @@ describe('MessageClaims.claim', () => {
         claims.claim(claimOf('claim-b')),
         claims.claim(claimOf('claim-a')),
       ]);
-      await waitFor(
-        async () => {
-          // Not on the blocker's connection: inside its transaction the view would not change.
-          const { rows } = await pool.query<{ waiting: string }>(
-            `SELECT count(*) AS waiting FROM pg_stat_activity
-              WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH input AS%'`,
-          );
-          return Number(rows[0]?.waiting) === 1;
-        },
-        { what: 'the batch waiting for claim-a' },
-      );
+      await waitForLockWaits(pool, 'WITH input AS', 1);
 
       // The other node goes on to "b": free, as the batch has not inserted it yet (in log order
       // it would have, and this insert would wait for the batch while the batch waits for it).

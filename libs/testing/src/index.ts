@@ -1,4 +1,5 @@
 export { waitFor } from './wait-for';
+export { waitForLockWaits } from './lock-waits';
 export {
   createTestWorld,
   stackEnv,

@@ -5,7 +5,7 @@
 import type { Pool } from 'pg';
 import { applyEntries, type PositionedEvent } from '@parley/projections';
 import { messagesProjection } from '@parley/read-models';
-import { testPool, createTestWorld, waitFor, type TestWorld } from '@parley/testing';
+import { testPool, createTestWorld, waitForLockWaits, type TestWorld } from '@parley/testing';
 
 describe('messages projection: claims', () => {
   let world: TestWorld;
@@ -59,18 +59,7 @@ describe('messages projection: claims', () => {
         () => undefined,
         (error: unknown) => error,
       );
-      await waitFor(
-        async () => {
-          // Not on the mark's connection: inside its transaction the view would not change.
-          const { rows } = await pool.query<{ waiting: string }>(
-            `SELECT count(*) AS waiting FROM pg_stat_activity
-              WHERE datname = current_database() AND wait_event_type = 'Lock'
-                AND query LIKE 'INSERT INTO message_claims%'`,
-          );
-          return Number(rows[0]?.waiting) === 1;
-        },
-        { what: 'the chunk waiting for claim-a' },
-      );
+      await waitForLockWaits(pool, 'INSERT INTO message_claims', 1);
 
       // The mark goes on to "b": free (in log order the chunk would hold it, a deadlock).
       await expect(
