@@ -35,7 +35,7 @@ async function start(): Promise<StopService> {
     max: 16,
     ...PROJECTION_POOL_CONFIG,
   });
-  logConnectionFailures(pool, (error, what) => logger.warn({ err: error }, what));
+  logConnectionFailures(pool, logger);
   // Auto-pipelining: the publishes of one event-loop turn leave in one write (system calls are dear).
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, enableAutoPipelining: true });
   redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection problem'));

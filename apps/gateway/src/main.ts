@@ -30,7 +30,7 @@ async function start(): Promise<StopService> {
     logger,
   });
   const pool = new Pool({ connectionString: config.postgres.url, max: 20, ...GATEWAY_POOL_CONFIG });
-  logConnectionFailures(pool, (error, what) => logger.warn({ err: error }, what));
+  logConnectionFailures(pool, logger);
   // Redis holds only what may be lost (rate limits, notices): commands fail fast while it is away.
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, enableAutoPipelining: true });
   const redisSubscriber = new Redis(config.redis.url);

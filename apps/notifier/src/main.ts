@@ -29,7 +29,7 @@ async function start(): Promise<StopService> {
     logger,
   });
   const pool = new Pool({ connectionString: config.postgres.url, max: 8 });
-  logConnectionFailures(pool, (error, what) => logger.warn({ err: error }, what));
+  logConnectionFailures(pool, logger);
   // Presence only (read): whether a user is online when their notification is due.
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
   redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection problem'));

@@ -1,6 +1,7 @@
 // A connection that fails while a service holds it (a server restart, pg_terminate_backend) is a
 // logged failure of that connection, not an uncaught exception that ends the process.
 import { Pool } from 'pg';
+import type { Logger } from '@parley/logging';
 import { createTestWorld, testPool, waitFor, type TestWorld } from '@parley/testing';
 import { logConnectionFailures } from './connection-failures';
 
@@ -20,10 +21,12 @@ describe('logConnectionFailures', () => {
 
   it('given a checked-out client between two queries, when its backend is terminated, then the failure is logged, the next query on it fails, and the pool goes on with a new connection', async () => {
     const warnings: { code?: string; what: string }[] = [];
-    const pool = logConnectionFailures(
-      new Pool({ connectionString: world.databaseUrl, max: 1 }),
-      (error, what) => warnings.push({ code: (error as Error & { code?: string }).code, what }),
-    );
+    // A logger that keeps what it is told to warn about.
+    const logger = {
+      warn: (fields: { err: Error & { code?: string } }, what: string) =>
+        warnings.push({ code: fields.err.code, what }),
+    } as unknown as Logger;
+    const pool = logConnectionFailures(new Pool({ connectionString: world.databaseUrl, max: 1 }), logger);
     const client = await pool.connect();
     try {
       const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import type { Logger } from '@parley/logging';
 
 /**
  * Logs a PostgreSQL connection's failure instead of crashing on it. pg emits 'error' on a client
@@ -8,10 +9,10 @@ import type { Pool } from 'pg';
  * own when it connects. The query in flight, or the next one, still fails and is handled where it
  * was made; the pool discards the broken client when it is released.
  */
-export function logConnectionFailures(pool: Pool, warn: (error: Error, what: string) => void): Pool {
-  pool.on('error', (error) => warn(error, 'idle PostgreSQL connection failed'));
+export function logConnectionFailures(pool: Pool, logger: Logger | undefined): Pool {
+  pool.on('error', (error) => logger?.warn({ err: error }, 'idle PostgreSQL connection failed'));
   pool.on('connect', (client) => {
-    client.on('error', (error) => warn(error, 'PostgreSQL connection failed while in use'));
+    client.on('error', (error) => logger?.warn({ err: error }, 'PostgreSQL connection failed while in use'));
   });
   return pool;
 }

@@ -73,7 +73,7 @@ export async function startProjectionService(options: ProjectionServiceOptions):
     max: options.poolSize,
     ...PROJECTION_POOL_CONFIG,
   });
-  logConnectionFailures(pool, (error, what) => logger.warn({ err: error }, what));
+  logConnectionFailures(pool, logger);
   const deadLetters = new BatchingProducer(kafka, { sendTimeoutMs: config.kafka.sendTimeoutMs });
   await deadLetters.connect();
   const serde = new EventSerde(config.schemaRegistry.url);

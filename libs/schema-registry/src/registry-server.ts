@@ -39,7 +39,7 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
     log: (l) => options.logger?.info(l),
   });
   const pool = new Pool({ connectionString: options.databaseUrl, max: 10 });
-  logConnectionFailures(pool, (error, what) => options.logger?.warn({ err: error }, what));
+  logConnectionFailures(pool, options.logger);
   const store = new RegistryStore(pool);
 
   const metrics = new ServiceMetrics('schema-registry');
