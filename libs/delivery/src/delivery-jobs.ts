@@ -197,7 +197,8 @@ export class DeliveryJobs {
 
   /**
    * ACKs marked whose MessageDelivered was not recorded (the gateway crashed or Kafka refused in
-   * between): published now, and marked recorded in the same transaction.
+   * between): published now, and their rows in inbox_deliveries_unrecorded deleted in the same
+   * transaction.
    */
   private async recordDeliveries(): Promise<void> {
     await this.inTransaction(async (client) => {
@@ -208,13 +209,16 @@ export class DeliveryJobs {
         delivered_device_id: string | null;
         delivered_at: Date;
       }>(
-        `UPDATE inbox_items SET delivery_recorded_at = now()
-          WHERE (user_id, position) IN (
-            SELECT user_id, position FROM inbox_items
-             WHERE kind = 'message' AND delivered_at IS NOT NULL AND delivery_recorded_at IS NULL
-               AND delivered_at < now() - $1 * interval '1 millisecond'
-             ORDER BY delivered_at LIMIT 1000 FOR UPDATE SKIP LOCKED)
-          RETURNING user_id, position, body, delivered_device_id, delivered_at`,
+        // A row whose item the retention trimmed meanwhile goes with nothing to publish.
+        `WITH due AS (
+           DELETE FROM inbox_deliveries_unrecorded
+            WHERE (user_id, position) IN (
+              SELECT user_id, position FROM inbox_deliveries_unrecorded
+               WHERE delivered_at < now() - $1 * interval '1 millisecond'
+               ORDER BY delivered_at LIMIT 1000 FOR UPDATE SKIP LOCKED)
+            RETURNING user_id, position, delivered_at)
+         SELECT i.user_id, i.position, i.body, i.delivered_device_id, due.delivered_at
+           FROM due JOIN inbox_items i ON i.user_id = due.user_id AND i.position = due.position`,
         [this.options.deliveredCatchUpAfterMs ?? DELIVERED_CATCH_UP_AFTER_MS],
       );
       const events = rows.flatMap((row) =>

@@ -45,6 +45,29 @@ describe('MessageDelivered after a failure between the mark and the publish', ()
     await world.dispose();
   });
 
+  /** A pool whose statements' names (or texts) are listed in `statements`, in the order sent. */
+  const listing = (statements: string[]): Pool =>
+    new Proxy(pool, {
+      get(target, property, receiver) {
+        if (property !== 'query') return Reflect.get(target, property, receiver) as unknown;
+        return (...args: unknown[]) => {
+          const [sent] = args;
+          statements.push(typeof sent === 'string' ? sent : ((sent as { name?: string }).name ?? ''));
+          const query = target.query.bind(target) as (...queryArgs: unknown[]) => unknown;
+          return query(...args);
+        };
+      },
+    });
+
+  /** The deliveries of `userId` waiting to be recorded: position → delivered_at. */
+  const unrecorded = async (userId: string): Promise<[string, number][]> =>
+    (
+      await pool.query<{ position: string; delivered_at: Date }>(
+        'SELECT position, delivered_at FROM inbox_deliveries_unrecorded WHERE user_id = $1 ORDER BY position',
+        [userId],
+      )
+    ).rows.map((r) => [r.position, r.delivered_at.getTime()]);
+
   /** Every event on the messages topic so far. */
   const messageEvents = async (): Promise<ParleyEvent[]> => {
     const topic = world.topic(EVENT_TOPIC.MessageDelivered);
@@ -56,7 +79,7 @@ describe('MessageDelivered after a failure between the mark and the publish', ()
     return Promise.all(records.map((r) => serde.decode(r.value as Buffer)));
   };
 
-  it('given two ACKs 50 ms apart, then their rows are marked recorded by one statement once drained, so the catch-up leaves them', async () => {
+  it('given two ACKs 50 ms apart, then one statement records both once drained, so the catch-up leaves them', async () => {
     const userId = `u-${randomUUID()}`;
     const conversationId = `c-${randomUUID()}`;
     for (const position of [1, 2]) {
@@ -75,8 +98,9 @@ describe('MessageDelivered after a failure between the mark and the publish', ()
         [userId, position, body.messageId, conversationId, body],
       );
     }
+    const statements: string[] = [];
     const receipts = new DeliveryReceipts({
-      store: new InboxStore(pool),
+      store: new InboxStore(listing(statements)),
       publisher: new EventPublisher(producer, serde, world.prefix),
       // Long enough for the second ACK's mark and publish on a loaded machine.
       recordedMarksLingerMs: 2_000,
@@ -84,23 +108,22 @@ describe('MessageDelivered after a failure between the mark and the publish', ()
     receipts.acknowledged(userId, 'phone', [1]);
     await new Promise((resolve) => setTimeout(resolve, 50));
     receipts.acknowledged(userId, 'laptop', [2]);
+    await waitFor(async () => (await unrecorded(userId)).length === 2, {
+      what: 'both marks noted as unrecorded',
+    });
     await receipts.drained();
-    const { rows } = await pool.query<{
-      position: string;
-      delivered_device_id: string;
-      recorded: Date | null;
-    }>(
-      `SELECT position, delivered_device_id, delivery_recorded_at AS recorded FROM inbox_items
-        WHERE user_id = $1 ORDER BY position`,
+    const { rows } = await pool.query<{ position: string; delivered_device_id: string }>(
+      `SELECT position, delivered_device_id FROM inbox_items
+        WHERE user_id = $1 AND delivered_at IS NOT NULL ORDER BY position`,
       [userId],
     );
     expect(rows.map((r) => [r.position, r.delivered_device_id])).toEqual([
       ['1', 'phone'],
       ['2', 'laptop'],
     ]);
-    expect(rows.every((r) => r.recorded instanceof Date)).toBe(true);
+    expect(await unrecorded(userId)).toEqual([]);
     // One statement for both: the marks waited for each other.
-    expect(rows[0]?.recorded?.getTime()).toBe(rows[1]?.recorded?.getTime());
+    expect(statements.filter((name) => name === 'inbox_deliveries_recorded')).toHaveLength(1);
   });
 
   it('given an ACK whose MessageDelivered publish fails, then the catch-up records it, once past the TTL no MessageFailed follows', async () => {
@@ -132,14 +155,22 @@ describe('MessageDelivered after a failure between the mark and the publish', ()
         await pool.query<{
           delivered_at: Date | null;
           delivered_device_id: string | null;
-          delivery_recorded_at: Date | null;
           failed_at: Date | null;
         }>('SELECT * FROM inbox_items WHERE user_id = $1 AND position = 1', [userId])
       ).rows[0];
     // The state a crash between the mark and the publish leaves: marked, not recorded.
     expect(flaky.failures).toBe(0); // the one publish was tried, and failed
-    expect(await row()).toMatchObject({ delivered_device_id: 'phone', delivery_recorded_at: null });
-    expect((await row())?.delivered_at).toBeInstanceOf(Date);
+    expect(await row()).toMatchObject({ delivered_device_id: 'phone' });
+    const deliveredAt = (await row())?.delivered_at;
+    expect(deliveredAt).toBeInstanceOf(Date);
+    expect(await unrecorded(userId)).toEqual([['1', deliveredAt?.getTime()]]);
+    // and a delivery noted for an item the inbox retention has trimmed since: nothing to publish
+    const trimmed = `u-${randomUUID()}`;
+    await pool.query(
+      `INSERT INTO inbox_deliveries_unrecorded (user_id, position, delivered_at)
+       VALUES ($1, 1, now() - interval '1 hour')`,
+      [trimmed],
+    );
 
     const publisher = new EventPublisher(producer, serde, world.prefix);
     const jobs = new DeliveryJobs({
@@ -155,7 +186,7 @@ describe('MessageDelivered after a failure between the mark and the publish', ()
     });
     jobs.start();
     try {
-      await waitFor(async () => (await row())?.delivery_recorded_at, { what: 'the catch-up records it' });
+      await waitFor(async () => (await unrecorded(userId)).length === 0, { what: 'the catch-up records it' });
       // The expiry runs on every tick after the catch-up: let several pass over the two-hour-old row.
       const recordedAt = Date.now();
       await waitFor(() => Date.now() - recordedAt > 1_000, { intervalMs: 100 });
@@ -165,7 +196,13 @@ describe('MessageDelivered after a failure between the mark and the publish', ()
     expect((await row())?.failed_at).toBeNull();
     const events = (await messageEvents()).filter((e) => 'messageId' in e && e.messageId === messageId);
     expect(events.map((e) => e.type)).toEqual(['MessageDelivered']);
-    expect(events[0]).toMatchObject({ recipientId: userId, deviceId: 'phone', seq: 1 });
+    expect(events[0]).toMatchObject({
+      recipientId: userId,
+      deviceId: 'phone',
+      seq: 1,
+      occurredAt: deliveredAt?.getTime(),
+    });
+    expect(await unrecorded(trimmed)).toEqual([]);
   });
   it('given an ACK that marks its item and moves its device position in the same turn, then one statement writes both; a position saved alone has a statement of its own', async () => {
     // Given an item in a user's inbox, and a store whose statements are listed by name
@@ -186,18 +223,7 @@ describe('MessageDelivered after a failure between the mark and the publish', ()
       [userId, messageId, body.conversationId, body],
     );
     const statements: string[] = [];
-    const listed = new Proxy(pool, {
-      get(target, property, receiver) {
-        if (property !== 'query') return Reflect.get(target, property, receiver) as unknown;
-        return (...args: unknown[]) => {
-          const [sent] = args;
-          statements.push(typeof sent === 'string' ? sent : ((sent as { name?: string }).name ?? ''));
-          const query = target.query.bind(target) as (...queryArgs: unknown[]) => unknown;
-          return query(...args);
-        };
-      },
-    });
-    const store = new InboxStore(listed);
+    const store = new InboxStore(listing(statements));
     const receipts = new DeliveryReceipts({
       store,
       publisher: new EventPublisher(producer, serde, world.prefix),
@@ -213,11 +239,11 @@ describe('MessageDelivered after a failure between the mark and the publish', ()
 
     // Then the first statement wrote both, the second only the position
     const named = statements.filter(
-      (name) => name.startsWith('inbox_items_mark') || name.startsWith('device_'),
+      (name) => name.startsWith('inbox_') || name.startsWith('device_'),
     );
     expect(named).toEqual([
       'inbox_items_mark_delivered_saving_positions',
-      'inbox_items_mark_recorded',
+      'inbox_deliveries_recorded',
       'device_positions_save',
     ]);
     const { rows } = await pool.query<{ device_id: string; acked_position: string }>(

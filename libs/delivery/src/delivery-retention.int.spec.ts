@@ -40,10 +40,10 @@ describe('inbox retention', () => {
     // minutes old, near the retention but within it.
     await pool.query(
       `INSERT INTO inbox_items (user_id, position, kind, message_id, conversation_id, body, created_at,
-                                delivered_at, delivery_recorded_at)
+                                delivered_at)
        SELECT $1, p, 'message', gen_random_uuid()::text, 'c-1', jsonb_build_object('seq', p),
               CASE WHEN p <= 6 THEN now() - interval '2 hours' + p * interval '1 second' ELSE now() - interval '50 minutes' END,
-              now(), now()
+              now()
          FROM generate_series(1, 9) p`,
       [userId],
     );

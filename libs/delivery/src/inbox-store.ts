@@ -189,7 +189,9 @@ export class InboxStore {
   /**
    * Marks items delivered by the device that ACKed them; returns the messages for which this was
    * their user's first ACK. The mark stays: MessageDelivered for it is published next and then
-   * `markRecorded`; if that never happens, the delivery worker's catch-up publishes it.
+   * `markRecorded`; if that never happens, the delivery worker's catch-up publishes it. The same
+   * statement notes each mark in inbox_deliveries_unrecorded, the rows recording deletes (the item
+   * itself is not written again).
    */
   async markDelivered(acks: readonly AckedPosition[]): Promise<(InboxItem & { userId: string })[]> {
     const riders = this.riders.splice(0);
@@ -215,12 +217,15 @@ export class InboxStore {
                   ? `,
               saved AS (${savePositions(4, genericArray)})`
                   : ''
-              }
-             UPDATE inbox_items i SET delivered_at = now(), delivered_device_id = locked.device_id
-               FROM locked
-              WHERE i.user_id = locked.user_id AND i.position = locked.position
-                AND locked.delivered_at IS NULL AND locked.kind = 'message'
-              RETURNING i.user_id, i.position, i.body`,
+              },
+              marked AS (UPDATE inbox_items i SET delivered_at = now(), delivered_device_id = locked.device_id
+                           FROM locked
+                          WHERE i.user_id = locked.user_id AND i.position = locked.position
+                            AND locked.delivered_at IS NULL AND locked.kind = 'message'
+                          RETURNING i.user_id, i.position, i.body, i.delivered_at),
+              unrecorded AS (INSERT INTO inbox_deliveries_unrecorded (user_id, position, delivered_at)
+                             SELECT user_id, position, delivered_at FROM marked)
+             SELECT user_id, position, body FROM marked`,
       values: [
         acks.map((a) => a.userId),
         acks.map((a) => a.position),
@@ -248,12 +253,15 @@ export class InboxStore {
   /** MessageDelivered of these items is on the log: the catch-up leaves them alone. */
   async markRecorded(items: readonly PositionOf[]): Promise<void> {
     await this.pool.query({
-      name: 'inbox_items_mark_recorded',
+      name: 'inbox_deliveries_recorded',
+      // Rows in key order, as everywhere (see lockInOrder); the catch-up skips locked rows.
       text: `WITH q AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS u(user_id, position)),
-                  locked AS (${lockInOrder('q')})
-             UPDATE inbox_items i SET delivery_recorded_at = now()
-               FROM locked
-              WHERE i.user_id = locked.user_id AND i.position = locked.position`,
+                  locked AS (SELECT d.user_id, d.position FROM inbox_deliveries_unrecorded d JOIN q
+                                 ON d.user_id = q.user_id AND d.position = q.position
+                              ORDER BY d.user_id, d.position FOR UPDATE OF d)
+             DELETE FROM inbox_deliveries_unrecorded d
+              USING locked
+              WHERE d.user_id = locked.user_id AND d.position = locked.position`,
       values: [items.map((a) => a.userId), items.map((a) => a.position)],
     });
   }
