@@ -238,9 +238,7 @@ describe('MessageDelivered after a failure between the mark and the publish', ()
     await store.saveAcked(userId, 'laptop', 1);
 
     // Then the first statement wrote both, the second only the position
-    const named = statements.filter(
-      (name) => name.startsWith('inbox_') || name.startsWith('device_'),
-    );
+    const named = statements.filter((name) => name.startsWith('inbox_') || name.startsWith('device_'));
     expect(named).toEqual([
       'inbox_items_mark_delivered_saving_positions',
       'inbox_deliveries_recorded',
