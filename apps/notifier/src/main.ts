@@ -14,7 +14,7 @@ import {
   listening,
   startOpsServer,
 } from '@parley/observability';
-import { logConnectionFailures } from '@parley/postgres';
+import { SERVICE_POOL_CONFIG, logConnectionFailures } from '@parley/postgres';
 import { WebPushSender, loadVapidKeys, startNotifier } from '@parley/push';
 import { runService, type StopService } from '@parley/runtime';
 import { notifierMetrics } from './notifier-metrics';
@@ -28,7 +28,7 @@ async function start(): Promise<StopService> {
     security: config.kafka.security,
     logger,
   });
-  const pool = new Pool({ connectionString: config.postgres.url, max: 8 });
+  const pool = new Pool({ connectionString: config.postgres.url, max: 8, ...SERVICE_POOL_CONFIG });
   logConnectionFailures(pool, logger);
   // Presence only (read): whether a user is online when their notification is due.
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
