@@ -59,10 +59,18 @@ export function cpuUsedByKind(
   before: readonly StackProcess[],
   after: readonly StackProcess[],
 ): Map<string, number> {
-  const earlier = new Map(before.map((p) => [`${p.kind}/${p.pid}`, p.cpuSeconds]));
+  const key = (p: StackProcess) => `${p.kind}/${p.pid}`;
+  const total = (p: StackProcess) => p.cpuSeconds + (p.reapedSeconds ?? 0);
+  const earlier = new Map(before.map((p) => [key(p), total(p)]));
   const used = new Map<string, number>();
-  for (const p of after)
-    used.set(p.kind, (used.get(p.kind) ?? 0) + p.cpuSeconds - (earlier.get(`${p.kind}/${p.pid}`) ?? 0));
+  const add = (kind: string, seconds: number) => used.set(kind, (used.get(kind) ?? 0) + seconds);
+  for (const p of after) add(p.kind, total(p) - (earlier.get(key(p)) ?? 0));
+  // A process that ended and whose parent is still here (a PostgreSQL backend, the server) was
+  // reaped: all its CPU is now in the parent's reapedSeconds, of which only what it used since the
+  // first sample belongs to the window.
+  const alive = new Set(after.map((p) => p.pid));
+  const ended = before.filter((p) => !alive.has(p.pid));
+  for (const p of ended) if (p.ppid !== undefined && alive.has(p.ppid)) add(p.kind, -total(p));
   return used;
 }
 

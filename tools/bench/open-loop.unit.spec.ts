@@ -77,6 +77,32 @@ describe('CPU per message', () => {
     expect(cpuUsedByKind(before, [proc('kafka broker', 1, 101)])).toEqual(map({ 'kafka broker': 1 }));
   });
 
+  it('given a backend that ended between the samples, then what it used since the first counts, through the server that reaped it', () => {
+    // Given the server (pid 1) and two backends; backend 2 had used 0.5 s and ends after 0.2 s more,
+    // and backend 4 starts and ends in between, using 0.1 s: the server reaped 0.8 s.
+    const server = (cpuSeconds: number, reapedSeconds: number) => ({
+      ...proc('postgresql', 1, cpuSeconds),
+      ppid: 0,
+      reapedSeconds,
+    });
+    const backend = (pid: number, cpuSeconds: number) => ({
+      ...proc('postgresql', pid, cpuSeconds),
+      ppid: 1,
+    });
+    const before = [server(1, 3), backend(2, 0.5), backend(3, 2)];
+    const after = [server(1.25, 3.8), backend(3, 2.5)];
+    // Then 0.25 (server) + 0.2 (backend 2) + 0.1 (backend 4) + 0.5 (backend 3)
+    expect(cpuUsedByKind(before, after).get('postgresql')).toBeCloseTo(1.05, 10);
+  });
+
+  it('given a process that ended whose parent is not of the stack, then only the survivors count', () => {
+    const before = [
+      { ...proc('gateway', 5, 3), ppid: 99 },
+      { ...proc('gateway', 6, 1), ppid: 99 },
+    ];
+    expect(cpuUsedByKind(before, [{ ...proc('gateway', 6, 1.5), ppid: 99 }])).toEqual(map({ gateway: 0.5 }));
+  });
+
   it('given a process that started between the samples (a restart), then it counts from zero', () => {
     const after = [proc('gateway', 3, 10), proc('gateway', 4, 0.5)];
     expect(cpuUsedByKind([proc('gateway', 3, 9)], after)).toEqual(map({ gateway: 1.5 }));

@@ -59,6 +59,13 @@ export interface StackProcess {
   readonly kind: string;
   /** CPU seconds (user + system) used so far. */
   readonly cpuSeconds: number;
+  /** The parent's pid (undefined: not read, as for the load generator itself). */
+  readonly ppid?: number;
+  /**
+   * CPU seconds of its children that ended and were reaped (cutime + cstime): PostgreSQL's backends
+   * end whenever a pool closes a connection, and their CPU then counts in the server's.
+   */
+  readonly reapedSeconds?: number;
 }
 
 /** The processes of the stack now running (optionally only those of `scope`), from /proc. */
@@ -75,10 +82,16 @@ export function stackProcesses(scope?: ProcessScope): StackProcess[] {
         scope && isApp(cmdline) ? readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0') : undefined;
       const kind = classifyProcess({ cmdline, comm, ...(environ ? { environ } : {}) }, scope);
       if (!kind) continue;
-      // Fields after the command name: state is field 3; utime and stime are fields 14 and 15.
+      // Fields after the command name: state is field 3, ppid 4; utime and stime are fields 14 and
+      // 15, cutime and cstime 16 and 17.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ticks = Number(fields[11]) + Number(fields[12]);
-      found.push({ pid: Number(entry), kind, cpuSeconds: ticks / ticksPerSecond });
+      found.push({
+        pid: Number(entry),
+        kind,
+        cpuSeconds: (Number(fields[11]) + Number(fields[12])) / ticksPerSecond,
+        ppid: Number(fields[1]),
+        reapedSeconds: (Number(fields[13]) + Number(fields[14])) / ticksPerSecond,
+      });
     } catch {
       // The process ended while we looked, or is not ours to read.
     }
