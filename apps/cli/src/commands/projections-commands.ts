@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { Pool } from 'pg';
 import { EventSerde } from '@parley/events';
 import { CliError, resolveProjections, runProjectionRebuilds } from '@parley/operations';
+import { logConnectionFailures } from '@parley/postgres';
 import type { RebuildMode, RebuildReport } from '@parley/projections';
 import { table } from '../table';
 import type { CliContext, CliIo } from './cli-context';
@@ -68,6 +69,9 @@ async function rebuildProjections(
 async function withPostgres(url: string, use: (pool: Pool) => Promise<void>): Promise<void> {
   // A rebuild applies on two connections and switches on a third.
   const pool = new Pool({ connectionString: url, max: 3 });
+  // A connection lost mid-rebuild fails the query in flight, which the command reports; without a
+  // listener it would also be an uncaught exception with a stack trace instead.
+  logConnectionFailures(pool, undefined);
   try {
     await pool.query('SELECT 1').catch((error: Error) => {
       throw new CliError(
