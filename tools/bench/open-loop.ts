@@ -64,13 +64,17 @@ export function cpuUsedByKind(
   const earlier = new Map(before.map((p) => [key(p), total(p)]));
   const used = new Map<string, number>();
   const add = (kind: string, seconds: number) => used.set(kind, (used.get(kind) ?? 0) + seconds);
-  for (const p of after) add(p.kind, total(p) - (earlier.get(key(p)) ?? 0));
-  // A process that ended and whose parent is still here (a PostgreSQL backend, the server) was
-  // reaped: all its CPU is now in the parent's reapedSeconds, of which only what it used since the
-  // first sample belongs to the window.
+  for (const p of after) if (!p.outOfScope) add(p.kind, total(p) - (earlier.get(key(p)) ?? 0));
+  // A process that ended and whose parent is still here and counts its reaped children (a
+  // PostgreSQL backend, the server) was reaped: all its CPU is now in the parent's reapedSeconds,
+  // of which only what it used since the first sample belongs to the window. Not so for an app the
+  // load generator supervised: its own sample counts no children.
+  const reaping = new Map(after.filter((p) => p.reapedSeconds !== undefined).map((p) => [p.pid, p.kind]));
   const alive = new Set(after.map((p) => p.pid));
-  const ended = before.filter((p) => !alive.has(p.pid));
-  for (const p of ended) if (p.ppid !== undefined && alive.has(p.ppid)) add(p.kind, -total(p));
+  for (const p of before) {
+    const parentKind = p.ppid === undefined ? undefined : reaping.get(p.ppid);
+    if (!alive.has(p.pid) && parentKind !== undefined) add(parentKind, -total(p));
+  }
   return used;
 }
 

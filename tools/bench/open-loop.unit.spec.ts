@@ -95,6 +95,27 @@ describe('CPU per message', () => {
     expect(cpuUsedByKind(before, after).get('postgresql')).toBeCloseTo(1.05, 10);
   });
 
+  it('given a backend of another database that ended, then only what it used after the first sample counts, none of its past', () => {
+    const server = (reapedSeconds: number) => ({ ...proc('postgresql', 1, 1), ppid: 0, reapedSeconds });
+    const foreign = { ...proc('postgresql', 7, 30), ppid: 1, outOfScope: true as const };
+    // It used 30 s before the first sample and 0.5 s more before it ended; a survivor of another
+    // database (pid 8) used 2 s meanwhile.
+    const before = [server(0), foreign, { ...proc('postgresql', 8, 1), ppid: 1, outOfScope: true as const }];
+    const after = [server(30.5), { ...proc('postgresql', 8, 3), ppid: 1, outOfScope: true as const }];
+    expect(cpuUsedByKind(before, after).get('postgresql')).toBeCloseTo(0.5, 10);
+  });
+
+  it('given an app the load generator supervised that was restarted, then its past is not taken away', () => {
+    // The load generator samples itself without its children's CPU (process.cpuUsage).
+    const loadGenerator = { ...proc('load generator', 50, 10) };
+    const before = [loadGenerator, { ...proc('gateway', 51, 120), ppid: 50 }];
+    const after = [
+      { ...loadGenerator, cpuSeconds: 11 },
+      { ...proc('gateway', 52, 4), ppid: 50 },
+    ];
+    expect(cpuUsedByKind(before, after)).toEqual(map({ 'load generator': 1, gateway: 4 }));
+  });
+
   it('given a process that ended whose parent is not of the stack, then only the survivors count', () => {
     const before = [
       { ...proc('gateway', 5, 3), ppid: 99 },

@@ -66,11 +66,29 @@ export interface StackProcess {
    * end whenever a pool closes a connection, and their CPU then counts in the server's.
    */
   readonly reapedSeconds?: number;
+  /**
+   * A PostgreSQL backend of another database: never counted, but sampled so that, when it ends, what
+   * it had used before can be taken out of the server's reapedSeconds again. What it uses after the
+   * first sample, if it ends before the last, cannot be told apart from the server's own.
+   */
+  readonly outOfScope?: true;
+}
+
+/** A process's parent, CPU seconds and its reaped children's, from the text of /proc/<pid>/stat. */
+export function statTimes(stat: string): { ppid: number; cpuSeconds: number; reapedSeconds: number } {
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  // Fields after "(comm) " (a name may hold spaces and parentheses): state is field 3 overall, ppid
+  // 4; utime and stime are 14 and 15, cutime and cstime 16 and 17.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return {
+    ppid: Number(fields[1]),
+    cpuSeconds: (Number(fields[11]) + Number(fields[12])) / ticksPerSecond,
+    reapedSeconds: (Number(fields[13]) + Number(fields[14])) / ticksPerSecond,
+  };
 }
 
 /** The processes of the stack now running (optionally only those of `scope`), from /proc. */
 export function stackProcesses(scope?: ProcessScope): StackProcess[] {
-  const ticksPerSecond = 100; // USER_HZ on Linux
   const found: StackProcess[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -80,18 +98,11 @@ export function stackProcesses(scope?: ProcessScope): StackProcess[] {
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const environ =
         scope && isApp(cmdline) ? readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0') : undefined;
-      const kind = classifyProcess({ cmdline, comm, ...(environ ? { environ } : {}) }, scope);
+      const classified = classifyProcess({ cmdline, comm, ...(environ ? { environ } : {}) }, scope);
+      const outOfScope = classified === undefined && comm === 'postgres';
+      const kind = outOfScope ? 'postgresql' : classified;
       if (!kind) continue;
-      // Fields after the command name: state is field 3, ppid 4; utime and stime are fields 14 and
-      // 15, cutime and cstime 16 and 17.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      found.push({
-        pid: Number(entry),
-        kind,
-        cpuSeconds: (Number(fields[11]) + Number(fields[12])) / ticksPerSecond,
-        ppid: Number(fields[1]),
-        reapedSeconds: (Number(fields[13]) + Number(fields[14])) / ticksPerSecond,
-      });
+      found.push({ pid: Number(entry), kind, ...statTimes(stat), ...(outOfScope ? { outOfScope } : {}) });
     } catch {
       // The process ended while we looked, or is not ours to read.
     }
@@ -105,8 +116,8 @@ export function cpuSecondsByProcess(
   scope?: ProcessScope,
 ): Map<string, number> {
   const totals = new Map<string, number>();
-  for (const { kind, cpuSeconds } of stackProcesses(scope))
-    totals.set(kind, (totals.get(kind) ?? 0) + cpuSeconds);
+  for (const { kind, cpuSeconds, outOfScope } of stackProcesses(scope))
+    if (!outOfScope) totals.set(kind, (totals.get(kind) ?? 0) + cpuSeconds);
   for (const [kind, seconds] of Object.entries(extra)) totals.set(kind, seconds);
   return totals;
 }

@@ -1,4 +1,4 @@
-import { classifyProcess } from './process-cpu';
+import { classifyProcess, statTimes } from './process-cpu';
 
 describe('classifyProcess (which process of the stack a /proc entry is)', () => {
   const scope = { topicPrefix: 'bench-abc.', database: 'parley_bench_e2e' };
@@ -67,5 +67,34 @@ describe('classifyProcess (which process of the stack a /proc entry is)', () => 
     expect(
       classifyProcess({ cmdline: '/usr/bin/node tools/stack/cli.ts bench e2e', comm: 'node' }),
     ).toBeUndefined();
+  });
+});
+
+describe('statTimes (/proc/<pid>/stat)', () => {
+  it('given a server with reaped children, then its parent, its own CPU and its children’s are read after the name', () => {
+    // state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime
+    const fields = [
+      'S',
+      '812',
+      '3',
+      '4',
+      '5',
+      '6',
+      '7',
+      '8',
+      '9',
+      '10',
+      '11',
+      '250',
+      '150',
+      '1200',
+      '300',
+      '20',
+    ];
+    expect(statTimes(`4242 (postgres: x (y)) ${fields.join(' ')}`)).toEqual({
+      ppid: 812,
+      cpuSeconds: 4,
+      reapedSeconds: 15,
+    });
   });
 });
