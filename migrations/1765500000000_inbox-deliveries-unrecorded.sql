@@ -6,6 +6,11 @@
 -- marked delivered, marked recorded), and not HOT: the column was in a partial index's predicate, so
 -- each update wrote a new tuple and an entry in each of the item's indexes. A row here lives a
 -- fraction of a second, in a table that stays small.
+-- Order of an upgrade: this migration before the new gateways and delivery workers (npm start and
+-- the projector apply it first). A new gateway on the old schema fails its delivered marks; an old
+-- one on the new schema would leave no row for the catch-up.
+-- No mark may commit between the copy below and the column's removal.
+LOCK TABLE inbox_items IN SHARE ROW EXCLUSIVE MODE;
 CREATE TABLE inbox_deliveries_unrecorded (
   user_id      text        NOT NULL,
   position     bigint      NOT NULL,

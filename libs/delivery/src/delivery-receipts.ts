@@ -67,8 +67,9 @@ export interface DeliveryReceiptsOptions {
  * recipient's devices produces MessageDelivered (PROTOCOL §3: delivered once any device ACKs); the
  * inbox row's `delivered_at` decides which ACK is first, so two devices ACKing at once produce one
  * event. ACKs of one event-loop turn share one statement. The mark comes first and stays: the event
- * is published next, then the row is marked recorded; a crash or a Kafka failure in between leaves a
- * marked, unrecorded row that the delivery worker's catch-up publishes (DeliveryJobs), and nothing
+ * is published next, then its note in inbox_deliveries_unrecorded is deleted; a crash or a Kafka
+ * failure in between leaves a marked row with its note, which the delivery worker's catch-up
+ * publishes (DeliveryJobs), and nothing
  * fails a marked row. A device that spent its retry budget on an
  * item produces MessageFailed, once per recipient, unless the message was delivered already.
  */
@@ -164,7 +165,7 @@ export class DeliveryReceipts {
     try {
       await this.publisher.publish(events);
     } catch (error) {
-      // The rows stay marked: the catch-up publishes (again) what is not marked recorded.
+      // The rows stay marked and noted: the catch-up publishes (again) what is still noted.
       this.logger?.warn(
         { err: error, deliveries: events.length },
         'MessageDelivered not recorded yet; the delivery worker catches up',

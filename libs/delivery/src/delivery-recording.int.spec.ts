@@ -79,13 +79,14 @@ describe('MessageDelivered after a failure between the mark and the publish', ()
     return Promise.all(records.map((r) => serde.decode(r.value as Buffer)));
   };
 
-  it('given two ACKs 50 ms apart, then one statement records both once drained, so the catch-up leaves them', async () => {
+  it('given two ACKs 50 ms apart, then one statement records both once drained and the catch-up leaves them meanwhile; other deliveries stay noted, a later ACK notes nothing', async () => {
     const userId = `u-${randomUUID()}`;
     const conversationId = `c-${randomUUID()}`;
+    const messageIds: string[] = [randomUUID(), randomUUID()];
     for (const position of [1, 2]) {
       const body = {
         kind: 'message',
-        messageId: randomUUID(),
+        messageId: messageIds[position - 1],
         conversationId,
         senderId: 'sender-1',
         seq: position,
@@ -98,20 +99,45 @@ describe('MessageDelivered after a failure between the mark and the publish', ()
         [userId, position, body.messageId, conversationId, body],
       );
     }
+    // Another delivery of the same user, noted and not recorded (its gateway is publishing it)
+    await pool.query(
+      `INSERT INTO inbox_deliveries_unrecorded (user_id, position, delivered_at) VALUES ($1, 3, now())`,
+      [userId],
+    );
     const statements: string[] = [];
+    const publisher = new EventPublisher(producer, serde, world.prefix);
     const receipts = new DeliveryReceipts({
       store: new InboxStore(listing(statements)),
-      publisher: new EventPublisher(producer, serde, world.prefix),
+      publisher,
       // Long enough for the second ACK's mark and publish on a loaded machine.
       recordedMarksLingerMs: 2_000,
     });
-    receipts.acknowledged(userId, 'phone', [1]);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    receipts.acknowledged(userId, 'laptop', [2]);
-    await waitFor(async () => (await unrecorded(userId)).length === 2, {
-      what: 'both marks noted as unrecorded',
+    // and the delivery worker's jobs running meanwhile, with the catch-up's usual delay
+    const jobs = new DeliveryJobs({
+      pool,
+      publisher,
+      presence: new PresenceTracker(redis, world.prefix, publisher, {
+        sessionTtlMs: 3_000,
+        offlineGraceMs: 500,
+      }),
+      ttlMs: 60_000,
+      intervalMs: 100,
     });
-    await receipts.drained();
+    jobs.start();
+    try {
+      receipts.acknowledged(userId, 'phone', [1]);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      receipts.acknowledged(userId, 'laptop', [2]);
+      await waitFor(async () => (await unrecorded(userId)).length === 3, {
+        what: 'both marks noted as unrecorded',
+      });
+      await receipts.drained();
+      // A device ACKing an item another device ACKed already: nothing more to record
+      receipts.acknowledged(userId, 'laptop', [1]);
+      await receipts.drained();
+    } finally {
+      await jobs.stop();
+    }
     const { rows } = await pool.query<{ position: string; delivered_device_id: string }>(
       `SELECT position, delivered_device_id FROM inbox_items
         WHERE user_id = $1 AND delivered_at IS NOT NULL ORDER BY position`,
@@ -121,9 +147,17 @@ describe('MessageDelivered after a failure between the mark and the publish', ()
       ['1', 'phone'],
       ['2', 'laptop'],
     ]);
-    expect(await unrecorded(userId)).toEqual([]);
+    expect((await unrecorded(userId)).map(([position]) => position)).toEqual(['3']);
     // One statement for both: the marks waited for each other.
     expect(statements.filter((name) => name === 'inbox_deliveries_recorded')).toHaveLength(1);
+    // and one MessageDelivered each: the catch-up published nothing of what was being recorded
+    const events = (await messageEvents()).filter(
+      (e) => 'messageId' in e && messageIds.includes(e.messageId),
+    );
+    expect(events.map((e) => [e.type, 'deviceId' in e ? e.deviceId : ''])).toEqual([
+      ['MessageDelivered', 'phone'],
+      ['MessageDelivered', 'laptop'],
+    ]);
   });
 
   it('given an ACK whose MessageDelivered publish fails, then the catch-up records it, once past the TTL no MessageFailed follows', async () => {
@@ -183,10 +217,23 @@ describe('MessageDelivered after a failure between the mark and the publish', ()
       ttlMs: 1_000,
       intervalMs: 100,
       deliveredCatchUpAfterMs: 0,
+      vacuumIntervalMs: 200,
     });
+    const vacuums = async () =>
+      Number(
+        (
+          await pool.query<{ n: string }>(
+            `SELECT vacuum_count AS n FROM pg_stat_user_tables WHERE relname = 'inbox_deliveries_unrecorded'`,
+          )
+        ).rows[0]?.n,
+      );
+    const vacuumsBefore = await vacuums();
     jobs.start();
     try {
       await waitFor(async () => (await unrecorded(userId)).length === 0, { what: 'the catch-up records it' });
+      await waitFor(async () => (await vacuums()) >= vacuumsBefore + 2, {
+        what: 'the worker vacuums the side table, again and again',
+      });
       // The expiry runs on every tick after the catch-up: let several pass over the two-hour-old row.
       const recordedAt = Date.now();
       await waitFor(() => Date.now() - recordedAt > 1_000, { intervalMs: 100 });
