@@ -231,7 +231,7 @@ async function openLoop(
 
     // Long and fast enough for the JITs (V8's, the broker's C2) to settle: a first run at a low rate
     // otherwise pays for compiling the hot path and reports it as CPU per message.
-    const warmUp = Math.min(3 * opts.seconds, 6);
+    const warmUp = opts.warmUpSeconds;
     const warmUpRate = Math.min(500, Math.max(...opts.rates));
     log(`  warming up (the JITs of every process): ${warmUpRate} msgs/s for ${warmUp} s...`);
     await run(warmUpRate, warmUp);

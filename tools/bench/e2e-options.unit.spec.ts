@@ -7,6 +7,7 @@ describe('e2eOptions (npm run bench:e2e -- ...)', () => {
       rates: [50, 200, 1_000, 2_000, 5_000],
       pairs: [50, 1_000],
       seconds: 10,
+      warmUpSeconds: 60,
       oneConnectionRate: 2_000,
       offlineMessages: 10_000,
       sessions: 10_000,
@@ -17,16 +18,20 @@ describe('e2eOptions (npm run bench:e2e -- ...)', () => {
     expect(e2eOptions(['--quick'])).toMatchObject({
       scenarios: ['open-loop', 'one-connection', 'offline', 'sessions'],
       seconds: 2,
+      warmUpSeconds: 6,
       offlineMessages: 1_000,
       sessions: 1_000,
     });
   });
 
   it('given --quick and explicit options, then the explicit ones win', () => {
-    expect(e2eOptions(['--quick', '--rates', '50', '--pairs', '1000', '--seconds', '60'])).toMatchObject({
+    expect(
+      e2eOptions(['--quick', '--rates', '50', '--pairs', '1000', '--seconds', '60', '--warm-up', '180']),
+    ).toMatchObject({
       rates: [50],
       pairs: [1_000],
       seconds: 60,
+      warmUpSeconds: 180,
     });
   });
 
