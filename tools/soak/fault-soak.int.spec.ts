@@ -19,6 +19,8 @@ describe('fault soak, one round of each fault', () => {
       schedule: 'back-to-back',
       gapMs: 1_500,
       brokerDownMs: 3_000,
+      // Within the test's 600 s: set-up, this, the settling and the checks.
+      repairDeadlineMs: 240_000,
       settleTimeoutMs: 120_000,
       log: (line) => lines.push(line),
     });
@@ -26,9 +28,9 @@ describe('fault soak, one round of each fault', () => {
     console.log(`Fault soak, one round:\n${result.table}\n${result.summary}`);
 
     expect(result.faults.map((f) => f.name)).toEqual([...FAULTS]);
-    expect(result.faults.every((f) => f.restoredAt !== undefined)).toBe(true);
     const total = result.rows[result.rows.length - 1];
     expect(total?.acknowledged).toBeGreaterThan(100);
+    // A fault not repaired is a violation too, so its failure shows with the log.
     expect({ violations: result.violations, report }).toEqual({ violations: [], report });
   }, 600_000); // three JVMs, PostgreSQL, Redis and five services start, and each is killed once: 120 s at load 13, 255 s at load 20 on two cores (a gateway restart alone took 60 s there)
 });

@@ -55,7 +55,8 @@ export class OwnPostgres {
     return `postgres://postgres@127.0.0.1:${this.port}/parley`;
   }
 
-  async start(): Promise<void> {
+  /** Starts the server and waits until it answers (at most `timeoutMs`: a crash recovery on a busy machine). */
+  async start(timeoutMs = 60_000): Promise<void> {
     // fsync off: a killed server loses nothing the kernel has (the soak kills processes, not the
     // machine), and the two cores are spared the flushes.
     const options = [
@@ -66,7 +67,11 @@ export class OwnPostgres {
       '-c max_connections=300',
       '-c shared_buffers=256MB',
     ].join(' ');
-    await this.pgCtl(['-l', join(this.dir, 'server.log'), '-o', options, '-w', '-t', '60', 'start']);
+    const seconds = String(Math.ceil(timeoutMs / 1000));
+    await this.pgCtl(
+      ['-l', join(this.dir, 'server.log'), '-o', options, '-w', '-t', seconds, 'start'],
+      timeoutMs + 30_000,
+    );
     this.log(`  PostgreSQL (own) on 127.0.0.1:${this.port} (${this.dir})`);
   }
 
@@ -80,17 +85,17 @@ export class OwnPostgres {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private pgCtl(args: readonly string[]): Promise<unknown> {
-    return this.as(join(this.bin, 'pg_ctl'), ['-D', join(this.dir, 'data'), ...args]);
+  private pgCtl(args: readonly string[], timeoutMs?: number): Promise<unknown> {
+    return this.as(join(this.bin, 'pg_ctl'), ['-D', join(this.dir, 'data'), ...args], timeoutMs);
   }
 
-  private async as(command: string, args: readonly string[]): Promise<void> {
+  private async as(command: string, args: readonly string[], timeoutMs = 120_000): Promise<void> {
     const [file, argv] =
       process.getuid?.() === 0
         ? ['runuser', ['-u', 'postgres', '--', command, ...args]]
         : [command, [...args]];
     try {
-      await run(file, argv, { cwd: this.dir, timeout: 120_000 });
+      await run(file, argv, { cwd: this.dir, timeout: timeoutMs });
     } catch (error) {
       const e = error as { stderr?: string; message: string };
       throw new Error(`${command.split('/').pop()} ${args.join(' ')} failed: ${e.stderr || e.message}`);

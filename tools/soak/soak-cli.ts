@@ -31,6 +31,7 @@ export async function runSoakCli(argv: readonly string[], log: Log): Promise<num
     schedule: 'spread',
     gapMs: 5_000,
     brokerDownMs: 10_000,
+    repairDeadlineMs: 600_000,
     settleTimeoutMs: 180_000,
     log,
   });

@@ -22,6 +22,8 @@ export interface FaultRecord {
   readonly at: number;
   /** When the fault was repaired (the service, broker or server answers again). */
   restoredAt: number | undefined;
+  /** Why the repair failed, when it did. */
+  failure?: string;
   /** The first acknowledgement of a send attempted after the fault. */
   firstAckAfter: number | undefined;
 }

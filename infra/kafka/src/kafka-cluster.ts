@@ -46,11 +46,13 @@ export async function clusterStatus(name: ClusterName): Promise<NodeStatus[]> {
 
 /**
  * Fetches Kafka if needed, then starts every node that is not running and waits until all brokers
- * have registered and answer metadata requests. Returns whether this call started anything.
+ * have registered and answer metadata requests (at most `readyTimeoutMs`). Returns whether this call
+ * started anything.
  */
 export async function startCluster(
   name: ClusterName,
   log: (line: string) => void = console.log,
+  readyTimeoutMs = 90_000,
 ): Promise<{ layout: ClusterLayout; started: boolean }> {
   await fetchKafka(log);
   const layout = clusterLayout(name);
@@ -63,7 +65,7 @@ export async function startCluster(
       log(`Kafka node ${node.id} starting on 127.0.0.1:${node.brokerPort} (log: ${node.logFile})`);
     }
   }
-  await waitForCluster(layout, log);
+  await waitForCluster(layout, log, readyTimeoutMs);
   return { layout, started };
 }
 
@@ -85,10 +87,12 @@ export async function waitForCluster(
       const admin = new KafkaAdmin(createKafka({ brokers: layout.bootstrap, clientId: 'parley-infra' }));
       try {
         await admin.connect();
-        if ((await admin.brokerCount()) === layout.nodes.length) {
+        const registered = await admin.brokerCount();
+        if (registered === layout.nodes.length) {
           await admin.listTopics();
           return;
         }
+        lastError = new Error(`${registered} of ${layout.nodes.length} brokers registered`);
       } catch (error) {
         lastError = error;
       } finally {
@@ -103,7 +107,7 @@ export async function waitForCluster(
   }
   throw new Error(
     `Kafka (${layout.name}) did not become ready in ${timeoutMs / 1000} s (${lastError instanceof Error ? lastError.message : 'no answer'}).\n` +
-      `Log of node 1:\n${tailLog(layout.nodes[0] as KafkaNode)}`,
+      layout.nodes.map((node) => `Log of node ${node.id}:\n${tailLog(node, 10)}`).join('\n'),
   );
 }
 
