@@ -1,5 +1,6 @@
 // What /proc says about the broker and the machine, for the client benchmark's CPU columns.
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { statTimes } from './process-cpu';
 
 /** Socket inodes listening on `port` (IPv4 or IPv6), from the text of /proc/net/tcp and tcp6. */
 export function listeningInodes(procNetTcp: string, port: number): Set<string> {
@@ -15,10 +16,8 @@ export function listeningInodes(procNetTcp: string, port: number): Set<string> {
 }
 
 /** CPU seconds (utime + stime) from the text of /proc/<pid>/stat. */
-export function statCpuSeconds(stat: string, ticksPerSecond = 100): number {
-  // Fields after "(comm) ": state is field 3 overall; utime and stime are 14 and 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+export function statCpuSeconds(stat: string): number {
+  return statTimes(stat).cpuSeconds;
 }
 
 /** Busy and total jiffies of all cores, from the first line of /proc/stat. */
