@@ -58,6 +58,8 @@ export interface DeliveryReceiptsOptions {
   readonly now?: () => number;
   /** How long "recorded" marks wait to share a statement (default RECORDED_MARKS_LINGER_MS). */
   readonly recordedMarksLingerMs?: number;
+  /** How long MessageDelivered events wait to share a produce (default DELIVERED_LINGER_MS). */
+  readonly deliveredLingerMs?: number;
   /** Told, for each first delivery, how long after its send it came (send→deliver latency). */
   readonly onDelivered?: (sendToDeliverMs: number) => void;
 }
@@ -67,10 +69,10 @@ export interface DeliveryReceiptsOptions {
  * recipient's devices produces MessageDelivered (PROTOCOL §3: delivered once any device ACKs); the
  * inbox row's `delivered_at` decides which ACK is first, so two devices ACKing at once produce one
  * event. ACKs of one event-loop turn share one statement. The mark comes first and stays: the event
- * is published next, then its note in inbox_deliveries_unrecorded is deleted; a crash or a Kafka
- * failure in between leaves a marked row with its note, which the delivery worker's catch-up
- * publishes (DeliveryJobs), and nothing
- * fails a marked row. A device that spent its retry budget on an
+ * is published next (events of DELIVERED_LINGER_MS share a produce), then its note in
+ * inbox_deliveries_unrecorded is deleted; a crash or a Kafka failure in between leaves a marked row
+ * with its note, which the delivery worker's catch-up publishes (DeliveryJobs), and nothing fails a
+ * marked row. A device that spent its retry budget on an
  * item produces MessageFailed, once per recipient, unless the message was delivered already.
  */
 /**
@@ -80,8 +82,24 @@ export interface DeliveryReceiptsOptions {
  */
 const RECORDED_MARKS_LINGER_MS = 250;
 
+/**
+ * How long a MessageDelivered waits for others to share its produce. It tells the sender, not the
+ * recipient, and the mark it follows is already durable; at everyday rates each would otherwise be a
+ * produce of its own, and each produce also wakes the delivery worker's fetch (about two broker
+ * requests per ACK at 50 msgs/s, docs/status.md session 15).
+ */
+const DELIVERED_LINGER_MS = 100;
+
+/** A first delivery, marked and noted, whose MessageDelivered is on its way. */
+interface Delivery {
+  readonly item: InboxItem & { userId: string };
+  readonly event: ParleyEvent;
+  readonly at: number;
+}
+
 export class DeliveryReceipts {
   private readonly batcher: MicroBatcher<Ack, undefined>;
+  private readonly delivered: MicroBatcher<Delivery, undefined>;
   private readonly recorded: MicroBatcher<InboxItem & { userId: string }, undefined>;
 
   private readonly store: InboxStore;
@@ -98,6 +116,10 @@ export class DeliveryReceipts {
     // Serial: a replay's thousands of ACKs become a few large batches, one at a time, instead of
     // hundreds of concurrent small ones queueing for the pool ahead of the replay's own reads.
     this.batcher = new MicroBatcher((acks) => this.deliverAll(acks), { serial: true, maxBatch: 5_000 });
+    this.delivered = new MicroBatcher((deliveries) => this.publishDelivered(deliveries), {
+      lingerMs: options.deliveredLingerMs ?? DELIVERED_LINGER_MS,
+      maxBatch: 5_000,
+    });
     this.recorded = new MicroBatcher((items) => this.markRecorded(items), {
       lingerMs: options.recordedMarksLingerMs ?? RECORDED_MARKS_LINGER_MS,
       maxBatch: 5_000,
@@ -122,7 +144,9 @@ export class DeliveryReceipts {
   async drained(timeoutMs = 5_000): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.all([...this.outstanding]).then(() => this.recorded.drained()),
+      Promise.all([...this.outstanding])
+        .then(() => this.delivered.drained())
+        .then(() => this.recorded.drained()),
       new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
     ]);
     clearTimeout(timer);
@@ -154,28 +178,37 @@ export class DeliveryReceipts {
     this.track(retrying(() => this.batcher.submit(ack), this.logger, { ...ack, what: 'delivery' }));
   }
 
+  /**
+   * Marks the ACKed items; each first delivery's MessageDelivered then lingers for others (the ACK's
+   * answer does not wait for it). An item that is not a message has nothing to publish: its note goes.
+   */
   private async deliverAll(acks: readonly Ack[]): Promise<undefined[]> {
     const first = await this.store.markDelivered(acks);
     const deviceOf = new Map(acks.map((a) => [`${a.userId}:${a.position}`, a.deviceId]));
-    const now = this.now();
-    const events = first.flatMap((item) =>
-      messageDelivered(item, deviceOf.get(`${item.userId}:${item.position}`) ?? '', now),
-    );
-    if (events.length === 0) return acks.map(() => undefined);
+    const at = this.now();
+    for (const item of first) {
+      const [event] = messageDelivered(item, deviceOf.get(`${item.userId}:${item.position}`) ?? '', at);
+      void (event ? this.delivered.submit({ item, event, at }) : this.recorded.submit(item));
+    }
+    return acks.map(() => undefined);
+  }
+
+  /** Never fails: what is not published stays noted, and the delivery worker's catch-up publishes it. */
+  private async publishDelivered(deliveries: readonly Delivery[]): Promise<undefined[]> {
     try {
-      await this.publisher.publish(events);
+      await this.publisher.publish(deliveries.map((d) => d.event));
     } catch (error) {
-      // The rows stay marked and noted: the catch-up publishes (again) what is still noted.
       this.logger?.warn(
-        { err: error, deliveries: events.length },
+        { err: error, deliveries: deliveries.length },
         'MessageDelivered not recorded yet; the delivery worker catches up',
       );
-      return acks.map(() => undefined);
+      return deliveries.map(() => undefined);
     }
-    for (const item of first) void this.recorded.submit(item);
-    for (const item of first)
-      if (item.body.kind === 'message') this.options.onDelivered?.(now - Date.parse(item.body.sentAt));
-    return acks.map(() => undefined);
+    for (const { item, at } of deliveries) {
+      void this.recorded.submit(item);
+      if (item.body.kind === 'message') this.options.onDelivered?.(at - Date.parse(item.body.sentAt));
+    }
+    return deliveries.map(() => undefined);
   }
 
   /** Never fails: an item left unmarked is published again by the catch-up (consumers take it twice). */

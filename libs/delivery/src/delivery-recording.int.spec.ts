@@ -5,10 +5,10 @@ import { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { EVENT_TOPIC, EventSerde, type ParleyEvent } from '@parley/events';
 import { BatchingProducer, KafkaAdmin, readTopic } from '@parley/kafka';
-import { PresenceTracker } from '@parley/presence';
 import { EventPublisher } from '@parley/publishing';
 import { testPool, createTestWorld, waitFor, type TestWorld } from '@parley/testing';
 import { DeliveryJobs } from './delivery-jobs';
+import { specPresence } from './spec-presence';
 import { DeliveryReceipts } from './delivery-receipts';
 import { InboxStore } from './inbox-store';
 
@@ -17,6 +17,15 @@ class FlakyPublisher extends EventPublisher {
   failures = 1;
   override async publish(events: readonly ParleyEvent[]): Promise<void> {
     if (this.failures-- > 0) throw new Error('Kafka unavailable (injected)');
+    return super.publish(events);
+  }
+}
+
+/** The real publisher, noting how many events each of its produces carried. */
+class CountingPublisher extends EventPublisher {
+  readonly produces: number[] = [];
+  override async publish(events: readonly ParleyEvent[]): Promise<void> {
+    this.produces.push(events.length);
     return super.publish(events);
   }
 }
@@ -79,7 +88,7 @@ describe('MessageDelivered after a failure between the mark and the publish', ()
     return Promise.all(records.map((r) => serde.decode(r.value as Buffer)));
   };
 
-  it('given two ACKs 50 ms apart, then one statement records both once drained and the catch-up leaves them meanwhile; other deliveries stay noted, a later ACK notes nothing', async () => {
+  it('given two ACKs 50 ms apart, then one produce publishes both and one statement records both once drained and the catch-up leaves them meanwhile; other deliveries stay noted, a later ACK notes nothing', async () => {
     const userId = `u-${randomUUID()}`;
     const conversationId = `c-${randomUUID()}`;
     const messageIds: string[] = [randomUUID(), randomUUID()];
@@ -106,20 +115,19 @@ describe('MessageDelivered after a failure between the mark and the publish', ()
     );
     const statements: string[] = [];
     const publisher = new EventPublisher(producer, serde, world.prefix);
+    const receiptsPublisher = new CountingPublisher(producer, serde, world.prefix);
     const receipts = new DeliveryReceipts({
       store: new InboxStore(listing(statements)),
-      publisher,
-      // Long enough for the second ACK's mark and publish on a loaded machine.
+      publisher: receiptsPublisher,
+      // Long enough for the second ACK's mark (and publish) on a loaded machine.
+      deliveredLingerMs: 1_000,
       recordedMarksLingerMs: 2_000,
     });
     // and the delivery worker's jobs running meanwhile, with the catch-up's usual delay
     const jobs = new DeliveryJobs({
       pool,
       publisher,
-      presence: new PresenceTracker(redis, world.prefix, publisher, {
-        sessionTtlMs: 3_000,
-        offlineGraceMs: 500,
-      }),
+      presence: specPresence(redis, world.prefix, publisher),
       ttlMs: 60_000,
       intervalMs: 100,
     });
@@ -148,7 +156,9 @@ describe('MessageDelivered after a failure between the mark and the publish', ()
       ['2', 'laptop'],
     ]);
     expect((await unrecorded(userId)).map(([position]) => position)).toEqual(['3']);
-    // One statement for both: the marks waited for each other.
+    // One produce for both: the events waited for each other
+    expect(receiptsPublisher.produces).toEqual([2]);
+    // and one statement records both: the marks waited for each other.
     expect(statements.filter((name) => name === 'inbox_deliveries_recorded')).toHaveLength(1);
     // and one MessageDelivered each: the catch-up published nothing of what was being recorded
     const events = (await messageEvents()).filter(
@@ -210,10 +220,7 @@ describe('MessageDelivered after a failure between the mark and the publish', ()
     const jobs = new DeliveryJobs({
       pool,
       publisher,
-      presence: new PresenceTracker(redis, world.prefix, publisher, {
-        sessionTtlMs: 3_000,
-        offlineGraceMs: 500,
-      }),
+      presence: specPresence(redis, world.prefix, publisher),
       ttlMs: 1_000,
       intervalMs: 100,
       deliveredCatchUpAfterMs: 0,

@@ -6,10 +6,10 @@ import type { Pool } from 'pg';
 import { EventSerde } from '@parley/events';
 import type { Logger } from '@parley/logging';
 import { BatchingProducer } from '@parley/kafka';
-import { PresenceTracker } from '@parley/presence';
 import { EventPublisher } from '@parley/publishing';
 import { testPool, createTestWorld, waitFor, type TestWorld } from '@parley/testing';
 import { DeliveryJobs } from './delivery-jobs';
+import { specPresence } from './spec-presence';
 
 const HOUR_MS = 3_600_000;
 
@@ -53,10 +53,7 @@ describe('inbox retention', () => {
     const jobs = new DeliveryJobs({
       pool,
       publisher,
-      presence: new PresenceTracker(redis, world.prefix, publisher, {
-        sessionTtlMs: 3_000,
-        offlineGraceMs: 500,
-      }),
+      presence: specPresence(redis, world.prefix, publisher),
       ttlMs: 24 * HOUR_MS,
       retentionMs: HOUR_MS,
       intervalMs: 100,
