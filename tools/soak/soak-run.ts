@@ -266,6 +266,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 async function population(world: BenchWorld, count: number, httpUrl: string): Promise<SoakUser[]> {
   const ids = await world.seedUsers(count);
   const groups: { conversationId: string; members: string[] }[] = [];
+  // A trio just started has answered 503 (Kafka unavailable) for a few seconds: each group is tried
+  // again after the `retryAfterMs` it names, as a client does, for up to a minute in all. A group
+  // a timed-out try made after all is one more group nobody writes to.
+  const deadline = Date.now() + 60_000;
   for (let i = 0; i + 5 <= ids.length; i += 5) {
     const members = ids.slice(i, i + 5);
     const create = async () =>
@@ -276,14 +280,11 @@ async function population(world: BenchWorld, count: number, httpUrl: string): Pr
           authorization: `Bearer ${await world.token(members[0] as string)}`,
         },
         body: JSON.stringify({ title: `soak group ${i / 5}`, memberIds: members }),
+        signal: AbortSignal.timeout(30_000),
       });
-    // A trio just started has answered 503 (Kafka unavailable) for a few seconds: tried again after
-    // the `retryAfterMs` it names, as a client does, for up to a minute. A group the timed-out try
-    // made after all is one more group nobody writes to.
-    const deadline = Date.now() + 60_000;
     let response = await create();
     while (response.status === 503 && Date.now() < deadline) {
-      const { error } = (await response.json()) as { error?: { retryAfterMs?: number } };
+      const { error } = (await response.json().catch(() => ({}))) as { error?: { retryAfterMs?: number } };
       await sleep(error?.retryAfterMs ?? 1_000);
       response = await create();
     }

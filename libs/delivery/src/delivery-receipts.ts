@@ -180,7 +180,7 @@ export class DeliveryReceipts {
 
   /**
    * Marks the ACKed items; each first delivery's MessageDelivered then lingers for others (the ACK's
-   * answer does not wait for it). An item that is not a message has nothing to publish: its note goes.
+   * answer does not wait for it). markDelivered marks messages only, so each has its event.
    */
   private async deliverAll(acks: readonly Ack[]): Promise<undefined[]> {
     const first = await this.store.markDelivered(acks);
@@ -188,7 +188,8 @@ export class DeliveryReceipts {
     const at = this.now();
     for (const item of first) {
       const [event] = messageDelivered(item, deviceOf.get(`${item.userId}:${item.position}`) ?? '', at);
-      void (event ? this.delivered.submit({ item, event, at }) : this.recorded.submit(item));
+      // publishDelivered never rejects; a failure here would be a bug, logged rather than crashing.
+      if (event) this.delivered.submit({ item, event, at }).catch((error: unknown) => this.unexpected(error));
     }
     return acks.map(() => undefined);
   }
@@ -205,10 +206,19 @@ export class DeliveryReceipts {
       return deliveries.map(() => undefined);
     }
     for (const { item, at } of deliveries) {
-      void this.recorded.submit(item);
-      if (item.body.kind === 'message') this.options.onDelivered?.(at - Date.parse(item.body.sentAt));
+      this.recorded.submit(item).catch((error: unknown) => this.unexpected(error));
+      try {
+        if (item.body.kind === 'message') this.options.onDelivered?.(at - Date.parse(item.body.sentAt));
+      } catch (error) {
+        // A metric that refuses a value (NaN from a body without sentAt) must not undo the batch.
+        this.unexpected(error);
+      }
     }
     return deliveries.map(() => undefined);
+  }
+
+  private unexpected(error: unknown): void {
+    this.logger?.error({ err: error }, 'delivery receipts: unexpected failure');
   }
 
   /** Never fails: an item left unmarked is published again by the catch-up (consumers take it twice). */

@@ -139,10 +139,11 @@ describe('MessageDelivered after a failure between the mark and the publish', ()
       await waitFor(async () => (await unrecorded(userId)).length === 3, {
         what: 'both marks noted as unrecorded',
       });
-      await receipts.drained();
+      // (drained gives up silently after its timeout: the lingers above take 3 s)
+      await receipts.drained(20_000);
       // A device ACKing an item another device ACKed already: nothing more to record
       receipts.acknowledged(userId, 'laptop', [1]);
-      await receipts.drained();
+      await receipts.drained(20_000);
     } finally {
       await jobs.stop();
     }
@@ -168,6 +169,43 @@ describe('MessageDelivered after a failure between the mark and the publish', ()
       ['MessageDelivered', 'phone'],
       ['MessageDelivered', 'laptop'],
     ]);
+  });
+
+  it('given a latency observer that throws, then every delivery of the batch is still recorded', async () => {
+    const userId = `u-${randomUUID()}`;
+    const conversationId = `c-${randomUUID()}`;
+    for (const position of [1, 2]) {
+      const body = {
+        kind: 'message',
+        messageId: randomUUID(),
+        conversationId,
+        senderId: 'sender-1',
+        seq: position,
+        text: 'hello',
+        sentAt: new Date().toISOString(),
+      };
+      await pool.query(
+        `INSERT INTO inbox_items (user_id, position, kind, message_id, conversation_id, body, created_at)
+         VALUES ($1, $2, 'message', $3, $4, $5, now())`,
+        [userId, position, body.messageId, conversationId, body],
+      );
+    }
+    const observed: number[] = [];
+    const receipts = new DeliveryReceipts({
+      store: new InboxStore(pool),
+      publisher: new EventPublisher(producer, serde, world.prefix),
+      // as a metric does when given a value it refuses
+      onDelivered: (ms) => {
+        observed.push(ms);
+        throw new Error('refused (injected)');
+      },
+    });
+
+    receipts.acknowledged(userId, 'phone', [1, 2]);
+    await receipts.drained(20_000);
+
+    expect(observed).toHaveLength(2);
+    expect(await unrecorded(userId)).toEqual([]);
   });
 
   it('given an ACK whose MessageDelivered publish fails, then the catch-up records it, once past the TTL no MessageFailed follows', async () => {
