@@ -77,6 +77,30 @@ describe('MessageDelivered after a failure between the mark and the publish', ()
       )
     ).rows.map((r) => [r.position, r.delivered_at.getTime()]);
 
+  /** `count` messages of one conversation in the inbox of `userId`, at positions 1..count; their ids. */
+  const messagesInInbox = async (userId: string, count: number): Promise<string[]> => {
+    const conversationId = `c-${randomUUID()}`;
+    const messageIds: string[] = [];
+    for (let position = 1; position <= count; position++) {
+      const body = {
+        kind: 'message',
+        messageId: randomUUID(),
+        conversationId,
+        senderId: 'sender-1',
+        seq: position,
+        text: 'hello',
+        sentAt: new Date().toISOString(),
+      };
+      await pool.query(
+        `INSERT INTO inbox_items (user_id, position, kind, message_id, conversation_id, body, created_at)
+         VALUES ($1, $2, 'message', $3, $4, $5, now())`,
+        [userId, position, body.messageId, conversationId, body],
+      );
+      messageIds.push(body.messageId);
+    }
+    return messageIds;
+  };
+
   /** Every event on the messages topic so far. */
   const messageEvents = async (): Promise<ParleyEvent[]> => {
     const topic = world.topic(EVENT_TOPIC.MessageDelivered);
@@ -90,24 +114,7 @@ describe('MessageDelivered after a failure between the mark and the publish', ()
 
   it('given two ACKs 50 ms apart, then one produce publishes both and one statement records both once drained and the catch-up leaves them meanwhile; other deliveries stay noted, a later ACK notes nothing', async () => {
     const userId = `u-${randomUUID()}`;
-    const conversationId = `c-${randomUUID()}`;
-    const messageIds: string[] = [randomUUID(), randomUUID()];
-    for (const position of [1, 2]) {
-      const body = {
-        kind: 'message',
-        messageId: messageIds[position - 1],
-        conversationId,
-        senderId: 'sender-1',
-        seq: position,
-        text: 'hello',
-        sentAt: new Date().toISOString(),
-      };
-      await pool.query(
-        `INSERT INTO inbox_items (user_id, position, kind, message_id, conversation_id, body, created_at)
-         VALUES ($1, $2, 'message', $3, $4, $5, now())`,
-        [userId, position, body.messageId, conversationId, body],
-      );
-    }
+    const messageIds = await messagesInInbox(userId, 2);
     // Another delivery of the same user, noted and not recorded (its gateway is publishing it)
     await pool.query(
       `INSERT INTO inbox_deliveries_unrecorded (user_id, position, delivered_at) VALUES ($1, 3, now())`,
@@ -173,23 +180,7 @@ describe('MessageDelivered after a failure between the mark and the publish', ()
 
   it('given a latency observer that throws, then every delivery of the batch is still recorded', async () => {
     const userId = `u-${randomUUID()}`;
-    const conversationId = `c-${randomUUID()}`;
-    for (const position of [1, 2]) {
-      const body = {
-        kind: 'message',
-        messageId: randomUUID(),
-        conversationId,
-        senderId: 'sender-1',
-        seq: position,
-        text: 'hello',
-        sentAt: new Date().toISOString(),
-      };
-      await pool.query(
-        `INSERT INTO inbox_items (user_id, position, kind, message_id, conversation_id, body, created_at)
-         VALUES ($1, $2, 'message', $3, $4, $5, now())`,
-        [userId, position, body.messageId, conversationId, body],
-      );
-    }
+    await messagesInInbox(userId, 2);
     const observed: number[] = [];
     const receipts = new DeliveryReceipts({
       store: new InboxStore(pool),
