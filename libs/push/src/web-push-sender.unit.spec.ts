@@ -144,7 +144,8 @@ describe('a push request has a deadline for the whole exchange', () => {
       const { result, tookMs } = await timed(subscription());
       expect(result).toEqual({ kind: 'no-answer', reason: `no complete answer within ${DEADLINE_MS} ms` });
       expect(tookMs).toBeGreaterThanOrEqual(DEADLINE_MS - 20);
-      expect(tookMs).toBeLessThan(DEADLINE_MS + 700);
+      // Well before the slow answer would end by itself (4 s), with room for a loaded machine
+      expect(tookMs).toBeLessThan((TRICKLE_BYTES_MAX * TRICKLE_EVERY_MS) / 2);
       expect(judgeAttempt(result, 1, policy, Date.now())).toMatchObject({ kind: 'retry' });
     },
   );
