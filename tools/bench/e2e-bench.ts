@@ -17,8 +17,10 @@ import {
   cpuUsedByKind,
   dueCount,
   outOfOrder,
+  perMessageAboveIdle,
   scheduledOffsetMs,
   summarize,
+  wakeUpsByKind,
 } from './open-loop';
 import { stackProcesses, type StackProcess } from './process-cpu';
 import { StandardStompClient } from './standard-stomp-client';
@@ -35,6 +37,8 @@ interface Results {
   readonly cpu: { run: string; delivered: number; perMessage: Map<string, number> }[];
   /** CPU seconds per second of each process with no traffic, per pair count. */
   readonly idle: { pairs: number; perSecond: Map<string, number> }[];
+  /** Wake-ups per delivered message above idle by process (processWakeUps), one entry per open-loop run. */
+  readonly wakeUps: { run: string; perMessage: Map<string, number> }[];
 }
 
 const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '-');
@@ -62,7 +66,7 @@ export async function runE2eBench(argv: readonly string[], log: Log): Promise<vo
     },
     ['projector', 'delivery', 'gateway', 'analytics', 'notifier'],
   );
-  const results: Results = { rows: [], cpu: [], idle: [] };
+  const results: Results = { rows: [], cpu: [], idle: [], wakeUps: [] };
   const started = performance.now();
   try {
     const pairUsers = has('open-loop') ? 2 * Math.max(...opts.pairs) : 0;
@@ -226,6 +230,7 @@ async function openLoop(
         window: (performance.now() - start) / 1000,
         refused: senders.reduce((n, c) => n + c.refused, 0) - refusedBefore,
         used: cpuUsedByKind(before, after),
+        woken: wakeUpsByKind(before, after),
       };
     };
 
@@ -240,9 +245,11 @@ async function openLoop(
     await sleep(3_000);
     const idleBefore = cpuSample(world);
     await sleep(opts.seconds * 1000);
-    const idle = new Map(
-      [...cpuUsedByKind(idleBefore, cpuSample(world))].map(([kind, used]) => [kind, used / opts.seconds]),
-    );
+    const idleAfter = cpuSample(world);
+    const perSecond = (totals: Map<string, number>) =>
+      new Map([...totals].map(([kind, total]) => [kind, total / opts.seconds]));
+    const idle = perSecond(cpuUsedByKind(idleBefore, idleAfter));
+    const idleWakeUps = perSecond(wakeUpsByKind(idleBefore, idleAfter));
     results.idle.push({ pairs, perSecond: idle });
 
     for (const rate of opts.rates) {
@@ -266,6 +273,10 @@ async function openLoop(
         run: `${pairs} pairs, ${rate} msgs/s`,
         delivered: summary.count,
         perMessage: cpuPerMessageUs(outcome.used, idle, outcome.window, summary.count),
+      });
+      results.wakeUps.push({
+        run: `${pairs} pairs, ${rate} msgs/s`,
+        perMessage: perMessageAboveIdle(outcome.woken, idleWakeUps, outcome.window, summary.count),
       });
       log(
         `    delivered ${summary.count} of ${outcome.total}; p50 ${ms(summary.p50)} ms, p99 ${ms(summary.p99)} ms`,
@@ -545,4 +556,19 @@ function print(opts: E2eOptions, results: Results, seconds: number): void {
       "Kafka and Redis are counted whole, PostgreSQL is its server and this database's backends):\n",
   );
   console.log(table(['run', 'delivered', ...kinds, 'all but the load generator', LOAD_GENERATOR], rows));
+  if (results.wakeUps.length === 0) return;
+  console.log(
+    '\nWake-ups per delivered message above idle (voluntary context switches of all threads; each costs ' +
+      'a process here 200-300 µs of CPU at everyday rates, docs/status.md):\n',
+  );
+  console.log(
+    table(
+      ['run', ...kinds, 'all but the load generator'],
+      results.wakeUps.map(({ run, perMessage }) => [
+        run,
+        ...kinds.map((kind) => (perMessage.get(kind) ?? NaN).toFixed(1)),
+        kinds.reduce((sum, kind) => sum + (perMessage.get(kind) ?? 0), 0).toFixed(1),
+      ]),
+    ),
+  );
 }

@@ -79,19 +79,47 @@ export function cpuUsedByKind(
 }
 
 /**
- * CPU microseconds per delivered message for each process: what it used during the run minus what
- * it uses idle over the same time (`idlePerSecond` × `seconds`), divided by the messages.
+ * Wake-ups (see processWakeUps) of each kind of process between two samples. A process that ended
+ * in between is left out (its count ended with it), one that started counts from zero.
  */
-export function cpuPerMessageUs(
+export function wakeUpsByKind(
+  before: readonly StackProcess[],
+  after: readonly StackProcess[],
+): Map<string, number> {
+  const earlier = new Map(before.map((p) => [p.pid, p.wakeUps ?? 0]));
+  const woken = new Map<string, number>();
+  for (const p of after)
+    if (p.wakeUps !== undefined)
+      woken.set(p.kind, (woken.get(p.kind) ?? 0) + p.wakeUps - (earlier.get(p.pid) ?? 0));
+  return woken;
+}
+
+/**
+ * Per delivered message, for each process: what it used during the run minus what it uses idle
+ * over the same time (`idlePerSecond` × `seconds`), divided by the messages.
+ */
+export function perMessageAboveIdle(
   used: ReadonlyMap<string, number>,
   idlePerSecond: ReadonlyMap<string, number>,
   seconds: number,
   delivered: number,
 ): Map<string, number> {
   const perMessage = new Map<string, number>();
-  for (const [kind, cpuSeconds] of used) {
-    const aboveIdle = cpuSeconds - (idlePerSecond.get(kind) ?? 0) * seconds;
-    perMessage.set(kind, delivered > 0 ? (aboveIdle / delivered) * 1e6 : NaN);
+  for (const [kind, amount] of used) {
+    const aboveIdle = amount - (idlePerSecond.get(kind) ?? 0) * seconds;
+    perMessage.set(kind, delivered > 0 ? aboveIdle / delivered : NaN);
   }
+  return perMessage;
+}
+
+/** CPU microseconds per delivered message for each process, above idle (CPU seconds in `used`). */
+export function cpuPerMessageUs(
+  used: ReadonlyMap<string, number>,
+  idlePerSecond: ReadonlyMap<string, number>,
+  seconds: number,
+  delivered: number,
+): Map<string, number> {
+  const perMessage = perMessageAboveIdle(used, idlePerSecond, seconds, delivered);
+  for (const [kind, cpuSeconds] of perMessage) perMessage.set(kind, cpuSeconds * 1e6);
   return perMessage;
 }

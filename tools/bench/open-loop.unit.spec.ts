@@ -3,8 +3,10 @@ import {
   cpuUsedByKind,
   dueCount,
   outOfOrder,
+  perMessageAboveIdle,
   scheduledOffsetMs,
   summarize,
+  wakeUpsByKind,
 } from './open-loop';
 
 describe('the open-loop schedule', () => {
@@ -140,5 +142,40 @@ describe('CPU per message', () => {
 
   it('given no message delivered, then the cost per message is unknown (NaN), not infinite', () => {
     expect(cpuPerMessageUs(map({ a: 1 }), map({}), 1, 0).get('a')).toBeNaN();
+  });
+});
+
+describe('wake-ups per message', () => {
+  const map = (entries: Record<string, number>) => new Map(Object.entries(entries));
+  const proc = (kind: string, pid: number, wakeUps?: number) => ({
+    kind,
+    pid,
+    cpuSeconds: 0,
+    ...(wakeUps === undefined ? {} : { wakeUps }),
+  });
+
+  it("given two samples, then each kind woke the sum of its processes' deltas", () => {
+    const before = [proc('postgresql', 1, 100), proc('postgresql', 2, 10), proc('gateway', 3, 1_000)];
+    const after = [proc('postgresql', 1, 150), proc('postgresql', 2, 40), proc('gateway', 3, 1_500)];
+    expect(wakeUpsByKind(before, after)).toEqual(map({ postgresql: 80, gateway: 500 }));
+  });
+
+  it('given a process that started between the samples, then it counts from zero; one that ended counts nothing', () => {
+    const before = [proc('postgresql', 1, 100), proc('postgresql', 2, 5_000)];
+    expect(wakeUpsByKind(before, [proc('postgresql', 1, 110), proc('postgresql', 3, 7)])).toEqual(
+      map({ postgresql: 17 }),
+    );
+  });
+
+  it('given a process whose wake-ups were not read (another database’s backend), then it counts nothing', () => {
+    expect(wakeUpsByKind([proc('postgresql', 1)], [proc('postgresql', 1), proc('redis', 2, 4)])).toEqual(
+      map({ redis: 4 }),
+    );
+  });
+
+  it('given 30 s with 1,500 delivered and 10 a second idle, then each message woke the process (3,300 − 300) / 1,500 = 2 times', () => {
+    expect(perMessageAboveIdle(map({ delivery: 3_300 }), map({ delivery: 10 }), 30, 1_500)).toEqual(
+      map({ delivery: 2 }),
+    );
   });
 });

@@ -72,6 +72,25 @@ export interface StackProcess {
    * first sample, if it ends before the last, cannot be told apart from the server's own.
    */
   readonly outOfScope?: true;
+  /** Times its threads blocked and were woken again (voluntary context switches), when read. */
+  readonly wakeUps?: number;
+}
+
+/** A thread's voluntary context switches, from the text of /proc/<pid>/task/<tid>/status. */
+export function voluntarySwitches(status: string): number {
+  return Number(/^voluntary_ctxt_switches:\s*(\d+)/m.exec(status)?.[1] ?? 0);
+}
+
+/**
+ * How often the threads of a process have blocked and been woken again so far: at everyday rates
+ * each wake-up costs a process on this machine 200-300 µs of CPU however little it then does
+ * (docs/status.md, session 17), so wake-ups per message say where the CPU goes.
+ */
+export function processWakeUps(pid: number): number {
+  let total = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`))
+    total += voluntarySwitches(readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8'));
+  return total;
 }
 
 /** A process's parent, CPU seconds and its reaped children's, from the text of /proc/<pid>/stat. */
@@ -102,7 +121,12 @@ export function stackProcesses(scope?: ProcessScope): StackProcess[] {
       const outOfScope = classified === undefined && comm === 'postgres';
       const kind = outOfScope ? 'postgresql' : classified;
       if (!kind) continue;
-      found.push({ pid: Number(entry), kind, ...statTimes(stat), ...(outOfScope ? { outOfScope } : {}) });
+      found.push({
+        pid: Number(entry),
+        kind,
+        ...statTimes(stat),
+        ...(outOfScope ? { outOfScope } : { wakeUps: processWakeUps(Number(entry)) }),
+      });
     } catch {
       // The process ended while we looked, or is not ours to read.
     }

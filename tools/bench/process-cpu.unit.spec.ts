@@ -1,4 +1,4 @@
-import { classifyProcess, statTimes } from './process-cpu';
+import { classifyProcess, statTimes, voluntarySwitches } from './process-cpu';
 
 describe('classifyProcess (which process of the stack a /proc entry is)', () => {
   const scope = { topicPrefix: 'bench-abc.', database: 'parley_bench_e2e' };
@@ -96,5 +96,17 @@ describe('statTimes (/proc/<pid>/stat)', () => {
       cpuSeconds: 4,
       reapedSeconds: 15,
     });
+  });
+});
+
+describe('voluntarySwitches (how often a thread blocked and was woken)', () => {
+  it('given a task status, then it is the voluntary count, not the involuntary one', () => {
+    const status =
+      'Name:\tnode\nState:\tS (sleeping)\nvoluntary_ctxt_switches:\t4711\nnonvoluntary_ctxt_switches:\t99\n';
+    expect(voluntarySwitches(status)).toBe(4711);
+  });
+
+  it('given a status without the field, then zero', () => {
+    expect(voluntarySwitches('Name:\tx\n')).toBe(0);
   });
 });

@@ -138,8 +138,9 @@ async function main(argv: readonly string[]): Promise<void> {
       if (which === 'delivery') return (await import('../bench/delivery-bench')).runDeliveryBench(args, log);
       if (which === 'rebuild') return (await import('../bench/rebuild-bench')).runRebuildBench(args, log);
       if (which === 'e2e') return (await import('../bench/e2e-bench')).runE2eBench(args, log);
+      if (which === 'floor') return (await import('../bench/floor-bench')).runFloorBench(args, log);
       console.error(
-        'usage: tools/stack/cli.ts bench <send|delivery|rebuild|e2e> [options] (see tools/bench/)',
+        'usage: tools/stack/cli.ts bench <send|delivery|rebuild|e2e|floor> [options] (see tools/bench/)',
       );
       process.exitCode = 2;
       return;

@@ -1,0 +1,323 @@
+// The processes of `npm run bench:floor` (floor-bench.ts): the fewest hops a message can take
+// through Kafka, PostgreSQL and Redis while keeping the design's guarantees, written bare with the
+// same libraries (kafkajs, pg, ioredis, ws) and none of Parley's own code. Each role runs in a
+// process of its own (forked by floor-bench.ts), so that its CPU is its own. What a role leaves out
+// that Parley must do (authentication, schemas and Avro, presence and routing, rate limits,
+// retries, dead letters, receipts other than the SEND's) only makes this floor lower.
+import { createServer } from 'node:http';
+import Redis from 'ioredis';
+import type { EachBatchPayload } from 'kafkajs';
+import { Pool } from 'pg';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { createKafka } from '@parley/kafka';
+
+export type FloorRole = 'gateway' | 'delivery' | 'projector' | 'analytics';
+
+export interface FloorRoleConfig {
+  readonly role: FloorRole;
+  readonly brokers: string[];
+  readonly topic: string;
+  readonly databaseUrl: string;
+  readonly redisUrl: string;
+  /** The Redis channel the delivery worker publishes to and the gateway listens on. */
+  readonly channel: string;
+  /** The gateway's WebSocket port. */
+  readonly port: number;
+}
+
+/** A sent message as its event on the topic (JSON: Avro would cost a few µs more, not a hop). */
+interface SentEvent {
+  readonly type: 'sent';
+  readonly messageId: string;
+  readonly conversationId: string;
+  readonly seq: number;
+  readonly senderId: string;
+  readonly recipientId: string;
+  readonly text: string;
+  readonly sentAt: number;
+}
+interface DeliveredEvent {
+  readonly type: 'delivered';
+  readonly messageId: string;
+  readonly conversationId: string;
+  readonly userId: string;
+  readonly at: number;
+}
+type FloorEvent = SentEvent | DeliveredEvent;
+
+/** Up to this long the gateway gathers ACKs into one mark and one produce (as Parley's does). */
+const ACK_LINGER_MS = 100;
+/** How long the broker may hold a fetch of the consumers that can lag (history, analytics). */
+const LAG_WAIT_MS: Partial<Record<FloorRole, number>> = { projector: 100, analytics: 1_000 };
+
+/** Sends records that arrive while a produce is in flight together in the next one (no waiting). */
+class ProduceQueue {
+  private pending: { value: string; key: string; done: (error?: Error) => void }[] = [];
+  private flushing = false;
+
+  constructor(private readonly send: (records: { key: string; value: string }[]) => Promise<unknown>) {}
+
+  add(key: string, value: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ key, value, done: (error) => (error ? reject(error) : resolve()) });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      try {
+        await this.send(batch.map(({ key, value }) => ({ key, value })));
+        for (const item of batch) item.done();
+      } catch (error) {
+        for (const item of batch) item.done(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+    this.flushing = false;
+  }
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS floor_conversations (id text PRIMARY KEY, next_seq bigint NOT NULL);
+CREATE TABLE IF NOT EXISTS floor_claims (message_id text PRIMARY KEY, conversation_id text NOT NULL, seq bigint NOT NULL);
+CREATE TABLE IF NOT EXISTS floor_inbox_counters (user_id text PRIMARY KEY, next_position bigint NOT NULL);
+CREATE TABLE IF NOT EXISTS floor_inbox (
+  user_id text NOT NULL, position bigint NOT NULL, message_id text NOT NULL, body text NOT NULL,
+  delivered_at timestamptz, PRIMARY KEY (user_id, position), UNIQUE (user_id, message_id));
+CREATE TABLE IF NOT EXISTS floor_messages (
+  message_id text PRIMARY KEY, conversation_id text NOT NULL, seq bigint NOT NULL, sender_id text NOT NULL,
+  body text NOT NULL, delivered_at timestamptz);
+CREATE TABLE IF NOT EXISTS floor_analytics (minute timestamptz NOT NULL, kind text NOT NULL, n bigint NOT NULL,
+  PRIMARY KEY (minute, kind));
+CREATE TABLE IF NOT EXISTS floor_positions (grp text NOT NULL, part int NOT NULL, next_offset bigint NOT NULL,
+  PRIMARY KEY (grp, part));
+`;
+
+export async function createFloorSchema(databaseUrl: string): Promise<void> {
+  const pool = new Pool({ connectionString: databaseUrl, max: 1 });
+  try {
+    await pool.query(SCHEMA);
+  } finally {
+    await pool.end();
+  }
+}
+
+/** One statement: the conversation's next seq and the claim of the message id (a repeat keeps its seq). */
+const CLAIM = `
+WITH c AS (
+  INSERT INTO floor_conversations (id, next_seq) VALUES ($2, 1)
+  ON CONFLICT (id) DO UPDATE SET next_seq = floor_conversations.next_seq + 1 RETURNING next_seq)
+INSERT INTO floor_claims (message_id, conversation_id, seq) SELECT $1, $2, next_seq FROM c
+ON CONFLICT (message_id) DO UPDATE SET seq = floor_claims.seq RETURNING seq`;
+
+const MARK_DELIVERED = `
+UPDATE floor_inbox i SET delivered_at = now()
+FROM unnest($1::text[], $2::bigint[]) AS a(user_id, position)
+WHERE i.user_id = a.user_id AND i.position = a.position AND i.delivered_at IS NULL`;
+
+async function gateway(config: FloorRoleConfig): Promise<void> {
+  const pool = new Pool({ connectionString: config.databaseUrl, max: 10 });
+  const producer = createKafka({ brokers: config.brokers, clientId: 'floor-gateway' }).producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
+  await producer.connect();
+  const produce = new ProduceQueue((messages) => producer.send({ topic: config.topic, acks: -1, messages }));
+  const sockets = new Map<string, WebSocket>();
+
+  const subscriber = new Redis(config.redisUrl);
+  await subscriber.subscribe(config.channel);
+  subscriber.on('message', (_channel: string, payload: string) => {
+    const userId = payload.slice(0, payload.indexOf(' '));
+    sockets.get(userId)?.send(`M ${payload.slice(userId.length + 1)}`);
+  });
+
+  // ACKs gathered for ACK_LINGER_MS: one mark and one produce for all of them.
+  let acks: { userId: string; position: number; messageId: string; conversationId: string }[] = [];
+  const flushAcks = async () => {
+    const batch = acks;
+    acks = [];
+    await pool.query({
+      name: 'mark',
+      text: MARK_DELIVERED,
+      values: [batch.map((a) => a.userId), batch.map((a) => a.position)],
+    });
+    const at = Date.now();
+    await Promise.all(
+      batch.map((a) => {
+        const event: DeliveredEvent = { type: 'delivered', ...a, at };
+        return produce.add(a.conversationId, JSON.stringify(event));
+      }),
+    );
+  };
+
+  const server = createServer();
+  const wss = new WebSocketServer({ server, perMessageDeflate: false });
+  wss.on('connection', (socket) => {
+    let userId = '';
+    // A session's SENDs are handled one after another, so its messages keep their order.
+    let chain = Promise.resolve();
+    socket.on('message', (data: Buffer) => {
+      const line = data.toString();
+      const [verb, ...fields] = line.split(' ');
+      if (verb === 'HELLO') {
+        userId = fields[0] ?? '';
+        sockets.set(userId, socket);
+        socket.send('WELCOME');
+      } else if (verb === 'S') {
+        const [messageId = '', conversationId = '', recipientId = ''] = fields;
+        const text = fields.slice(3).join(' ');
+        chain = chain.then(async () => {
+          const { rows } = await pool.query<{ seq: string }>({
+            name: 'claim',
+            text: CLAIM,
+            values: [messageId, conversationId],
+          });
+          const event: SentEvent = {
+            type: 'sent',
+            messageId,
+            conversationId,
+            seq: Number(rows[0]?.seq),
+            senderId: userId,
+            recipientId,
+            text,
+            sentAt: Date.now(),
+          };
+          await produce.add(conversationId, JSON.stringify(event));
+          socket.send(`R ${messageId} ${event.seq}`);
+        });
+        chain = chain.catch((error: unknown) => socket.send(`E ${messageId} ${String(error)}`));
+      } else if (verb === 'A') {
+        const [position = '0', messageId = '', conversationId = ''] = fields;
+        if (acks.length === 0) setTimeout(() => void flushAcks().catch(console.error), ACK_LINGER_MS);
+        acks.push({ userId, position: Number(position), messageId, conversationId });
+      }
+    });
+    socket.on('close', () => {
+      if (sockets.get(userId) === socket) sockets.delete(userId);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(config.port, '127.0.0.1', resolve));
+}
+
+/** One statement: inbox positions from per-user counters, the items, and the consumer's position. */
+const APPEND_INBOX = `
+WITH items AS (
+  SELECT t.user_id, t.message_id, t.body,
+         row_number() OVER (PARTITION BY t.user_id ORDER BY t.ord) AS k,
+         count(*) OVER (PARTITION BY t.user_id) AS n
+  FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS t(user_id, message_id, body, ord)),
+c AS (
+  INSERT INTO floor_inbox_counters (user_id, next_position)
+  SELECT user_id, max(n) FROM items GROUP BY user_id
+  ON CONFLICT (user_id) DO UPDATE SET next_position = floor_inbox_counters.next_position + excluded.next_position
+  RETURNING user_id, next_position),
+ins AS (
+  INSERT INTO floor_inbox (user_id, position, message_id, body)
+  SELECT i.user_id, c.next_position - i.n + i.k, i.message_id, i.body FROM items i JOIN c USING (user_id)
+  ON CONFLICT DO NOTHING RETURNING user_id, position, body),
+pos AS (
+  INSERT INTO floor_positions (grp, part, next_offset) VALUES ($4, $5, $6)
+  ON CONFLICT (grp, part) DO UPDATE SET next_offset = GREATEST(floor_positions.next_offset, excluded.next_offset))
+SELECT user_id, position, body FROM ins`;
+
+/** One statement for history: new messages, delivered marks (also of messages in this batch), position. */
+const PROJECT_MESSAGES = `
+WITH s AS (
+  INSERT INTO floor_messages (message_id, conversation_id, seq, sender_id, body, delivered_at)
+  SELECT t.id, t.conversation_id, t.seq, t.sender_id, t.body, CASE WHEN t.id = ANY($6::text[]) THEN now() END
+  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[]) AS t(id, conversation_id, seq, sender_id, body)
+  ON CONFLICT DO NOTHING),
+d AS (
+  UPDATE floor_messages m SET delivered_at = now() FROM unnest($6::text[]) AS x(id)
+  WHERE m.message_id = x.id AND m.delivered_at IS NULL),
+pos AS (
+  INSERT INTO floor_positions (grp, part, next_offset) VALUES ($7, $8, $9)
+  ON CONFLICT (grp, part) DO UPDATE SET next_offset = GREATEST(floor_positions.next_offset, excluded.next_offset))
+SELECT 1`;
+
+const COUNT_EVENTS = `
+WITH k AS (
+  INSERT INTO floor_analytics (minute, kind, n)
+  SELECT date_trunc('minute', now()), kind, count(*) FROM unnest($1::text[]) AS t(kind) GROUP BY kind
+  ON CONFLICT (minute, kind) DO UPDATE SET n = floor_analytics.n + excluded.n),
+pos AS (
+  INSERT INTO floor_positions (grp, part, next_offset) VALUES ($2, $3, $4)
+  ON CONFLICT (grp, part) DO UPDATE SET next_offset = GREATEST(floor_positions.next_offset, excluded.next_offset))
+SELECT 1`;
+
+async function consumerRole(config: FloorRoleConfig): Promise<void> {
+  const pool = new Pool({ connectionString: config.databaseUrl, max: 2 });
+  const publisher = config.role === 'delivery' ? new Redis(config.redisUrl) : undefined;
+  const group = `${config.topic}.${config.role}`;
+  const lagWait = LAG_WAIT_MS[config.role];
+  const consumer = createKafka({ brokers: config.brokers, clientId: `floor-${config.role}` }).consumer({
+    groupId: group,
+    // The recipient's path is answered as soon as a record is there; the others wait to gather.
+    ...(lagWait === undefined ? { maxWaitTimeInMs: 1_000 } : { maxWaitTimeInMs: lagWait, minBytes: 1 << 20 }),
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic: config.topic, fromBeginning: true });
+
+  const apply = async ({ batch }: EachBatchPayload) => {
+    const events = batch.messages.map((m) => JSON.parse(m.value?.toString() ?? '{}') as FloorEvent);
+    const position = [group, batch.partition, Number(batch.lastOffset()) + 1];
+    if (config.role === 'delivery') {
+      const sent = events.filter((e): e is SentEvent => e.type === 'sent');
+      if (sent.length === 0) return; // nothing for the inbox; the position may lag (read again, changes nothing)
+      const { rows } = await pool.query<{ user_id: string; position: string; body: string }>({
+        name: 'append',
+        text: APPEND_INBOX,
+        values: [
+          sent.map((e) => e.recipientId),
+          sent.map((e) => e.messageId),
+          sent.map((e) => JSON.stringify(e)),
+          ...position,
+        ],
+      });
+      const pipeline = publisher!.pipeline();
+      for (const row of rows) pipeline.publish(config.channel, `${row.user_id} ${row.position} ${row.body}`);
+      await pipeline.exec();
+    } else if (config.role === 'projector') {
+      const sent = events.filter((e): e is SentEvent => e.type === 'sent');
+      const delivered = events.filter((e): e is DeliveredEvent => e.type === 'delivered');
+      await pool.query({
+        name: 'project',
+        text: PROJECT_MESSAGES,
+        values: [
+          sent.map((e) => e.messageId),
+          sent.map((e) => e.conversationId),
+          sent.map((e) => e.seq),
+          sent.map((e) => e.senderId),
+          sent.map((e) => e.text),
+          delivered.map((e) => e.messageId),
+          ...position,
+        ],
+      });
+    } else {
+      await pool.query({
+        name: 'count',
+        text: COUNT_EVENTS,
+        values: [events.map((e) => e.type), ...position],
+      });
+    }
+  };
+  // Positions live in PostgreSQL with the rows; the group's offsets are only where to resume from.
+  await consumer.run({ autoCommitInterval: 5_000, eachBatch: apply });
+}
+
+async function main(): Promise<void> {
+  const config = JSON.parse(process.argv[2] ?? '{}') as FloorRoleConfig;
+  if (config.role === 'gateway') await gateway(config);
+  else await consumerRole(config);
+  process.send?.({ ready: config.role });
+}
+
+if (require.main === module)
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
