@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from '@parley/logging';
+import { fixKafkajsIdleLoop } from './kafkajs-idle-loop-fix';
+
+// Before any client exists: every connection of every client otherwise wakes the process each millisecond.
+fixKafkajsIdleLoop();
 
 /** TLS (PEM files, read once here) and SASL credentials, as libs/config reads them (KAFKA_SSL*, KAFKA_SASL_*). */
 export interface KafkaSecurityOptions {
