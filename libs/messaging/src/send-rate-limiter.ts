@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { DomainError, takeToken, type TokenBucketLimit, type TokenBucketState } from '@parley/domain';
+import { DomainError, type TokenBucketLimit } from '@parley/domain';
 import type { Logger } from '@parley/logging';
 import { MicroBatcher, RedisBuckets } from '@parley/runtime';
 
@@ -25,11 +25,12 @@ export class RateLimitedError extends DomainError {
 }
 
 /**
- * A per-user limit (sends, read receipts, typing): a token bucket (the pure rule in @parley/domain) whose state lives in
- * Redis, shared by every gateway node. The sends of one event-loop turn cost one MGET and one
- * pipelined write. Two nodes racing on one user may let a send or two more through; a limit is a
- * guard, not an invariant. If Redis is unreachable the limit is not enforced (logged): a Redis blip
- * must not stop the chat.
+ * A per-user limit (sends, read receipts, typing): a token bucket (the rule of @parley/domain) whose
+ * state lives in Redis, shared by every gateway node. The sends of one event-loop turn cost one
+ * round trip: the rule runs in Redis (RedisBuckets.take), so a send waits for one answer, not for a
+ * read and then a write (two wake-ups of the gateway and of Redis per message at everyday rates),
+ * and nodes no longer race on a user. If Redis is unreachable the limit is not enforced (logged):
+ * a Redis blip must not stop the chat.
  */
 export class SendRateLimiter {
   private readonly batcher: MicroBatcher<string, number | undefined>;
@@ -44,7 +45,8 @@ export class SendRateLimiter {
     private readonly action: RateLimitedAction = 'send',
   ) {
     this.buckets = new RedisBuckets(redis);
-    this.batcher = new MicroBatcher((userIds) => this.takeAll(userIds), { maxBatch: 500, serial: true });
+    // Not serial: each batch is one atomic script, so batches may overlap.
+    this.batcher = new MicroBatcher((userIds) => this.takeAll(userIds), { maxBatch: 500 });
   }
 
   /** Takes one token for the user, or throws RateLimitedError. */
@@ -60,29 +62,18 @@ export class SendRateLimiter {
 
   /** For each user, undefined (allowed) or how long to wait. */
   private async takeAll(userIds: readonly string[]): Promise<(number | undefined)[]> {
-    const keys = [...new Set(userIds)].map((id) => this.keyOf(id));
-    let states: Map<string, TokenBucketState | undefined>;
     try {
-      states = await this.buckets.read(keys);
+      return await this.buckets.take(
+        userIds.map((id) => this.keyOf(id)),
+        this.now(),
+        this.limit,
+      );
     } catch (error) {
       this.logger?.warn(
         { err: error },
-        'rate limit state unreadable (Redis); sends are not limited meanwhile',
+        'rate limit state unreachable (Redis); sends are not limited meanwhile',
       );
       return userIds.map(() => undefined);
     }
-    const nowMs = this.now();
-    const answers = userIds.map((userId) => {
-      const key = this.keyOf(userId);
-      const result = takeToken(states.get(key), nowMs, this.limit);
-      states.set(key, result.state);
-      return result.allowed ? undefined : result.retryAfterMs;
-    });
-    await this.buckets
-      .write(states, () => this.limit)
-      .catch((error: unknown) => {
-        this.logger?.warn({ err: error }, 'rate limit state not saved (Redis)');
-      });
-    return answers;
   }
 }

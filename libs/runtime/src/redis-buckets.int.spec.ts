@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { takeToken, type TokenBucketLimit, type TokenBucketState } from '@parley/domain';
+import { RedisBuckets } from './redis-buckets';
+
+/** A small seeded generator, so that a failure can be replayed. */
+function seeded(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+describe('RedisBuckets.take (the token bucket rule run inside Redis)', () => {
+  let redis: Redis;
+  let buckets: RedisBuckets;
+  const prefix = `spec-buckets-${randomUUID()}:`;
+
+  beforeAll(() => {
+    redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    buckets = new RedisBuckets(redis);
+  });
+
+  afterAll(async () => {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it.each([
+    [{ capacity: 5, refillPerSecond: 1 }, 1],
+    [{ capacity: 4, refillPerSecond: 3 }, 2],
+    [{ capacity: 3, refillPerSecond: 0.5 }, 3],
+  ])(
+    'given random takes of a few users over time with %j, then every answer and stored state is that of takeToken (seed %i)',
+    async (limit: TokenBucketLimit, seed: number) => {
+      const random = seeded(seed);
+      const users = ['a', 'b', 'c'].map((user) => `${prefix}${seed}:${user}`);
+      const expected = new Map<string, TokenBucketState | undefined>();
+      let nowMs = 1_700_000_000_000;
+      let refusals = 0;
+      for (let round = 0; round < 60; round++) {
+        nowMs += Math.floor(random() * 300);
+        // One to four takes in a batch; a user may come twice (two sends in one turn).
+        const keys = Array.from(
+          { length: 1 + Math.floor(random() * 4) },
+          () => users[Math.floor(random() * 3)]!,
+        );
+        const answers = await buckets.take(keys, nowMs, limit);
+        const want = keys.map((key) => {
+          const result = takeToken(expected.get(key), nowMs, limit);
+          expected.set(key, result.state);
+          return result.allowed ? undefined : result.retryAfterMs;
+        });
+        expect(answers).toEqual(want);
+        refusals += want.filter((answer) => answer !== undefined).length;
+      }
+      // The rule was exercised both ways.
+      expect(refusals).toBeGreaterThan(0);
+      const stored = await new RedisBuckets(redis).read(users);
+      for (const user of users) {
+        const state = expected.get(user);
+        if (state === undefined) continue;
+        expect(stored.get(user)?.updatedAtMs).toBe(state.updatedAtMs);
+        expect(stored.get(user)?.tokens).toBeCloseTo(state.tokens, 9);
+      }
+    },
+  );
+
+  it('given a bucket, then its key expires once the bucket would be full again (so idle users cost nothing)', async () => {
+    const key = `${prefix}ttl`;
+    await buckets.take([key], Date.now(), { capacity: 4, refillPerSecond: 2 });
+    const ttl = await redis.pttl(key);
+    // 4 tokens at 2/s: 2 s to refill, plus a second.
+    expect(ttl).toBeGreaterThan(2_000);
+    expect(ttl).toBeLessThanOrEqual(3_000);
+  });
+
+  it('given a stored state that is not ours (garbage), then the bucket counts as full', async () => {
+    const key = `${prefix}garbage`;
+    await redis.set(key, 'not-a-state');
+    expect(await buckets.take([key, key], Date.now(), { capacity: 1, refillPerSecond: 0.001 })).toEqual([
+      undefined,
+      expect.any(Number),
+    ]);
+  });
+});
