@@ -3,7 +3,6 @@ import type { ParleyEvent } from '@parley/events';
 import type { Logger } from '@parley/logging';
 import { MicroBatcher } from '@parley/runtime';
 import type { EventPublisher } from '@parley/publishing';
-import { ACK_LINGER_MS } from './ack-linger';
 import type { InboxItem, InboxStore } from './inbox-store';
 
 interface Ack {
@@ -59,8 +58,8 @@ export interface DeliveryReceiptsOptions {
   readonly now?: () => number;
   /** How long "recorded" marks wait to share a statement (default RECORDED_MARKS_LINGER_MS). */
   readonly recordedMarksLingerMs?: number;
-  /** How long ACKs wait to share a mark and a produce (default ACK_LINGER_MS). */
-  readonly ackLingerMs?: number;
+  /** How long MessageDelivered events wait to share a produce (default DELIVERED_LINGER_MS). */
+  readonly deliveredLingerMs?: number;
   /** Told, for each first delivery, how long after its send it came (send→deliver latency). */
   readonly onDelivered?: (sendToDeliverMs: number) => void;
 }
@@ -69,8 +68,8 @@ export interface DeliveryReceiptsOptions {
  * The outcome of delivery attempts for senders. The first ACK of a message by any of its
  * recipient's devices produces MessageDelivered (PROTOCOL §3: delivered once any device ACKs); the
  * inbox row's `delivered_at` decides which ACK is first, so two devices ACKing at once produce one
- * event. ACKs of ACK_LINGER_MS share one statement. The mark comes first and stays: the events of
- * its first deliveries are published next, in one produce, then their notes in
+ * event. ACKs of one event-loop turn share one statement. The mark comes first and stays: the event
+ * is published next (events of DELIVERED_LINGER_MS share a produce), then its note in
  * inbox_deliveries_unrecorded is deleted; a crash or a Kafka failure in between leaves a marked row
  * with its note, which the delivery worker's catch-up publishes (DeliveryJobs), and nothing fails a
  * marked row. A device that spent its retry budget on an
@@ -82,6 +81,14 @@ export interface DeliveryReceiptsOptions {
  * they need not cost a statement per delivered message.
  */
 const RECORDED_MARKS_LINGER_MS = 250;
+
+/**
+ * How long a MessageDelivered waits for others to share its produce. It tells the sender, not the
+ * recipient, and the mark it follows is already durable; at everyday rates each would otherwise be a
+ * produce of its own, and each produce also wakes the delivery worker's fetch (about two broker
+ * requests per ACK at 50 msgs/s, docs/status.md session 15).
+ */
+const DELIVERED_LINGER_MS = 100;
 
 /** A first delivery, marked and noted, whose MessageDelivered is on its way. */
 interface Delivery {
@@ -108,13 +115,11 @@ export class DeliveryReceipts {
     this.now = options.now ?? Date.now;
     // Serial: a replay's thousands of ACKs become a few large batches, one at a time, instead of
     // hundreds of concurrent small ones queueing for the pool ahead of the replay's own reads.
-    this.batcher = new MicroBatcher((acks) => this.deliverAll(acks), {
-      serial: true,
+    this.batcher = new MicroBatcher((acks) => this.deliverAll(acks), { serial: true, maxBatch: 5_000 });
+    this.delivered = new MicroBatcher((deliveries) => this.publishDelivered(deliveries), {
+      lingerMs: options.deliveredLingerMs ?? DELIVERED_LINGER_MS,
       maxBatch: 5_000,
-      lingerMs: options.ackLingerMs ?? ACK_LINGER_MS,
     });
-    // The first deliveries of one mark, submitted in one turn: one produce.
-    this.delivered = new MicroBatcher((deliveries) => this.publishDelivered(deliveries), { maxBatch: 5_000 });
     this.recorded = new MicroBatcher((items) => this.markRecorded(items), {
       lingerMs: options.recordedMarksLingerMs ?? RECORDED_MARKS_LINGER_MS,
       maxBatch: 5_000,
@@ -174,8 +179,8 @@ export class DeliveryReceipts {
   }
 
   /**
-   * Marks the ACKed items of ACK_LINGER_MS and publishes the first deliveries' MessageDelivered in
-   * one produce. markDelivered marks messages only, so each has its event.
+   * Marks the ACKed items; each first delivery's MessageDelivered then lingers for others (the ACK's
+   * answer does not wait for it). markDelivered marks messages only, so each has its event.
    */
   private async deliverAll(acks: readonly Ack[]): Promise<undefined[]> {
     const first = await this.store.markDelivered(acks);

@@ -127,7 +127,7 @@ describe('MessageDelivered after a failure between the mark and the publish', ()
       store: new InboxStore(listing(statements)),
       publisher: receiptsPublisher,
       // Long enough for the second ACK's mark (and publish) on a loaded machine.
-      ackLingerMs: 1_000,
+      deliveredLingerMs: 1_000,
       recordedMarksLingerMs: 2_000,
     });
     // and the delivery worker's jobs running meanwhile, with the catch-up's usual delay

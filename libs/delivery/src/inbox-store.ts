@@ -1,7 +1,6 @@
 import type { Pool } from 'pg';
 import { genericArray } from '@parley/postgres';
 import { MicroBatcher } from '@parley/runtime';
-import { ACK_LINGER_MS } from './ack-linger';
 import type { InboxBody } from './inbox-projection';
 
 export interface InboxItem {
@@ -86,25 +85,16 @@ export class InboxStore {
     maxBatch: 5_000,
   });
   /**
-   * Position saves not yet handed to `positions`: the next delivered mark (an ACK both marks its item
-   * and moves its device's position; marks wait ACK_LINGER_MS for each other) takes them into its
-   * own statement, one round trip and one commit instead of two. Those no mark takes within
-   * `ridersWaitMs` (a NACK's, a spent retry budget's) go on their own.
+   * Position saves of this turn of the event loop, not yet handed to `positions`: a delivered mark
+   * made in the same turn (an ACK both marks its item and moves its device's position) takes them
+   * into its own statement, one round trip and one commit instead of two.
    */
   private riders: Rider[] = [];
-  /** When the riders no mark took go on their own. */
-  private ridersTimer: NodeJS.Timeout | undefined;
+  private ridersScheduled = false;
   /** Delivered marks carrying position saves, until they are written (for positionsSaved). */
   private readonly carrying = new Set<Promise<void>>();
 
-  constructor(
-    private readonly pool: Pool,
-    /**
-     * How long a position save waits for a delivered mark to carry it. Twice the ACKs' linger: a mark
-     * still running when an ACK comes delays the next one by its own run.
-     */
-    private readonly ridersWaitMs = 2 * ACK_LINGER_MS,
-  ) {}
+  constructor(private readonly pool: Pool) {}
 
   /**
    * Where a device resumes: after its own last ACKed item; a device seen for the first time (or a
@@ -167,21 +157,17 @@ export class InboxStore {
   saveAcked(userId: string, deviceId: string, position: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.riders.push({ entry: { userId, deviceId, position }, resolve, reject });
-      // After the delivered marks that take them (their batcher was scheduled first, for less time).
-      this.ridersTimer ??= setTimeout(() => this.sendRiders(), this.ridersWaitMs);
+      if (this.ridersScheduled) return;
+      this.ridersScheduled = true;
+      // After the delivered marks of this turn (their batcher was scheduled first), which take them.
+      setImmediate(() => this.sendRiders());
     });
   }
 
   /** The position saves no delivered mark took: on their own. */
   private sendRiders(): void {
-    this.alone(this.takeRiders());
-  }
-
-  /** The position saves waiting for a mark, now taken by one (or sent alone). */
-  private takeRiders(): Rider[] {
-    clearTimeout(this.ridersTimer);
-    this.ridersTimer = undefined;
-    return this.riders.splice(0);
+    this.ridersScheduled = false;
+    this.alone(this.riders.splice(0));
   }
 
   /** Position saves in statements of their own (the `positions` batcher). */
@@ -208,7 +194,7 @@ export class InboxStore {
    * itself is not written again).
    */
   async markDelivered(acks: readonly AckedPosition[]): Promise<(InboxItem & { userId: string })[]> {
-    const riders = this.takeRiders();
+    const riders = this.riders.splice(0);
     const saving = highestPerDevice(riders.map((rider) => rider.entry));
     const query = this.pool.query<{ user_id: string; position: string; body: InboxBody }>({
       name: saving.length > 0 ? 'inbox_items_mark_delivered_saving_positions' : 'inbox_items_mark_delivered',
