@@ -308,8 +308,15 @@ function buildDelivery(
       ...(options.inboxWindow ? { window: options.inboxWindow } : {}),
       ...(logger ? { logger } : {}),
     });
-  /** ACKs already taken are recorded (before the caller closes PostgreSQL and Kafka). */
-  const drained = () => Promise.all([receipts.drained(), inboxes.positionsSaved()]);
+  /**
+   * ACKs already taken are recorded (before the caller closes PostgreSQL and Kafka): the marks
+   * first, which carry the position saves of their ACKs; then the saves no mark took. A position
+   * saved before its item's mark could leave the item neither delivered nor given again.
+   */
+  const drained = async () => {
+    await receipts.drained();
+    await inboxes.positionsSaved();
+  };
   return { openInbox, drained };
 }
 

@@ -36,8 +36,9 @@ interface Refusal {
 
 /**
  * Token buckets for login and registration, kept in Redis so every gateway node counts together
- * (the pure rule is @parley/domain's; the Redis pattern is the send limit's: the attempts of one
- * event-loop turn cost one MGET and one pipelined write, one batch at a time). An attempt takes a
+ * (the pure rule is @parley/domain's; the attempts of one event-loop turn cost one MGET and one
+ * pipelined write, one batch at a time: an attempt's buckets are taken all or none, which the send
+ * limit's one-bucket script does not do). An attempt takes a
  * token from each of its buckets or from none. Two nodes racing on one bucket may let an attempt or
  * two more through; if Redis is unreachable nothing is limited (logged): the per-node hashing cap
  * still bounds the work, and a Redis blip must not lock everybody out.
