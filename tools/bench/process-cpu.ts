@@ -88,8 +88,13 @@ export function voluntarySwitches(status: string): number {
  */
 export function processWakeUps(pid: number): number {
   let total = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`))
-    total += voluntarySwitches(readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8'));
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += voluntarySwitches(readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8'));
+    } catch {
+      // The thread ended while we looked (its count goes with it): the process is still sampled.
+    }
+  }
   return total;
 }
 

@@ -102,7 +102,7 @@ describe('statTimes (/proc/<pid>/stat)', () => {
 describe('voluntarySwitches (how often a thread blocked and was woken)', () => {
   it('given a task status, then it is the voluntary count, not the involuntary one', () => {
     const status =
-      'Name:\tnode\nState:\tS (sleeping)\nvoluntary_ctxt_switches:\t4711\nnonvoluntary_ctxt_switches:\t99\n';
+      'Name:\tnode\nState:\tS (sleeping)\nnonvoluntary_ctxt_switches:\t99\nvoluntary_ctxt_switches:\t4711\n';
     expect(voluntarySwitches(status)).toBe(4711);
   });
 

@@ -4,7 +4,8 @@ import type { Logger } from '@parley/logging';
 import { fixKafkajsIdleLoop } from './kafkajs-idle-loop-fix';
 
 // Before any client exists: every connection of every client otherwise wakes the process each millisecond.
-fixKafkajsIdleLoop();
+const idleLoopFixed = fixKafkajsIdleLoop();
+let idleLoopWarned = false;
 
 /** TLS (PEM files, read once here) and SASL credentials, as libs/config reads them (KAFKA_SSL*, KAFKA_SASL_*). */
 export interface KafkaSecurityOptions {
@@ -64,6 +65,12 @@ export function kafkaSecurityConfig(security: KafkaSecurityOptions = {}): Pick<K
  */
 export function createKafka(options: KafkaClientOptions): Kafka {
   const logger = options.logger;
+  if (!idleLoopFixed && logger && !idleLoopWarned) {
+    idleLoopWarned = true;
+    logger.warn(
+      'kafkajs is not the version libs/kafka fixes the idle loop of (kafkajs-idle-loop-fix.ts): check whether it still wakes each connection every millisecond',
+    );
+  }
   return new Kafka({
     clientId: options.clientId,
     brokers: [...options.brokers],

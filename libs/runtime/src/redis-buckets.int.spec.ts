@@ -69,6 +69,51 @@ describe('RedisBuckets.take (the token bucket rule run inside Redis)', () => {
     },
   );
 
+  it.each([
+    [
+      'exactly one token after a second at 1/s: taken',
+      { capacity: 1, refillPerSecond: 1 },
+      [0, 1_000],
+      [undefined, undefined],
+    ],
+    [
+      'a long idle time: refilled to the capacity, not beyond',
+      { capacity: 2, refillPerSecond: 1 },
+      [0, 0, 60_000, 60_000, 60_000],
+      [undefined, undefined, undefined, undefined, 1_000],
+    ],
+    [
+      'a node whose clock is behind: nothing refills, nothing drains',
+      { capacity: 1, refillPerSecond: 1 },
+      [5_000, 4_000],
+      [undefined, 1_000],
+    ],
+  ])(
+    'given %s, then the answers are takeToken’s',
+    async (_case, limit: TokenBucketLimit, offsets: number[], answers: (number | undefined)[]) => {
+      const key = `${prefix}fixed:${randomUUID()}`;
+      const start = 1_700_000_000_000;
+      const got: (number | undefined)[] = [];
+      let state: TokenBucketState | undefined;
+      for (const offset of offsets) {
+        got.push((await buckets.take([key], start + offset, limit))[0]);
+        state = takeToken(state, start + offset, limit).state;
+      }
+      expect(got).toEqual(answers);
+      expect((await buckets.read([key])).get(key)).toEqual(state);
+    },
+  );
+
+  it('given a refused take, then the key still expires (a bucket that refuses is stored too)', async () => {
+    const key = `${prefix}refused-ttl`;
+    const limit = { capacity: 1, refillPerSecond: 0.5 };
+    await buckets.take([key, key], Date.now(), limit);
+    await redis.persist(key);
+    expect(await buckets.take([key], Date.now(), limit)).toEqual([expect.any(Number)]);
+    // 1 token at 0.5/s: 2 s to refill, plus a second.
+    expect(await redis.pttl(key)).toBeGreaterThan(2_000);
+  });
+
   it('given a bucket, then its key expires once the bucket would be full again (so idle users cost nothing)', async () => {
     const key = `${prefix}ttl`;
     await buckets.take([key], Date.now(), { capacity: 4, refillPerSecond: 2 });
@@ -80,10 +125,12 @@ describe('RedisBuckets.take (the token bucket rule run inside Redis)', () => {
 
   it('given a stored state that is not ours (garbage), then the bucket counts as full', async () => {
     const key = `${prefix}garbage`;
-    await redis.set(key, 'not-a-state');
-    expect(await buckets.take([key, key], Date.now(), { capacity: 1, refillPerSecond: 0.001 })).toEqual([
-      undefined,
-      expect.any(Number),
-    ]);
+    for (const garbage of ['not-a-state', 'nan:1', '1:nan']) {
+      await redis.set(key, garbage);
+      expect(await buckets.take([key, key], Date.now(), { capacity: 1, refillPerSecond: 0.001 })).toEqual([
+        undefined,
+        expect.any(Number),
+      ]);
+    }
   });
 });
