@@ -15,13 +15,13 @@ import { table } from './latency';
 import {
   cpuPerMessageUs,
   cpuUsedByKind,
-  dueCount,
   outOfOrder,
   perMessageAboveIdle,
   scheduledOffsetMs,
   summarize,
   wakeUpsByKind,
 } from './open-loop';
+import { drive, sleep, waitUntil } from './drive';
 import { stackProcesses, type StackProcess } from './process-cpu';
 import { StandardStompClient } from './standard-stomp-client';
 
@@ -42,8 +42,6 @@ interface Results {
 }
 
 const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '-');
-const sleep = (delayMs: number) =>
-  new Promise((resolveSleep) => setTimeout(resolveSleep, Math.max(0, delayMs)));
 const send = '/app/chat.send';
 
 export async function runE2eBench(argv: readonly string[], log: Log): Promise<void> {
@@ -146,30 +144,6 @@ async function withDeadline<T>(work: Promise<T>, ms: number, what: string): Prom
   } finally {
     clearTimeout(timer);
   }
-}
-
-/**
- * Sends `total` messages on the open-loop schedule at `rate`: `sendOne(j, scheduledAt)` for each,
- * on time or as soon after as the event loop allows, never waiting for anything the system does.
- * Resolves with the start and the moment the last one left.
- */
-async function drive(
-  rate: number,
-  total: number,
-  sendOne: (index: number, scheduledAt: number) => void,
-): Promise<{ start: number; end: number }> {
-  const start = performance.now();
-  let next = 0;
-  while (next < total) {
-    const due = dueCount(performance.now() - start, rate, total);
-    for (; next < due; next++) sendOne(next, start + scheduledOffsetMs(next, rate));
-    if (next < total) await sleep(start + scheduledOffsetMs(next, rate) - performance.now());
-  }
-  return { start, end: performance.now() };
-}
-
-async function waitUntil(done: () => boolean, deadline: number): Promise<void> {
-  while (!done() && performance.now() < deadline) await sleep(50);
 }
 
 /** The CPU seconds of every process of the stack so far, and of this one (the load generator). */

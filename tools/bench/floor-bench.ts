@@ -9,7 +9,6 @@
 //   npm run kafka -- start && npm run bench:floor -- [--rates 50,200,2000] [--pairs 50] [--seconds 20] [--warm-up 60]
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -18,31 +17,24 @@ import WebSocket from 'ws';
 import { createKafka } from '@parley/kafka';
 import { dropDatabase, ensureDatabase } from '@parley/postgres';
 import { freePort, type Log } from '../stack/stack-setup';
+import { drive, sleep, waitUntil } from './drive';
 import { createFloorSchema, type FloorRole, type FloorRoleConfig } from './floor-roles';
 import { table } from './latency';
 import {
   cpuPerMessageUs,
   cpuUsedByKind,
-  dueCount,
   perMessageAboveIdle,
   scheduledOffsetMs,
   summarize,
   wakeUpsByKind,
 } from './open-loop';
-import {
-  processWakeUps,
-  stackProcesses,
-  statTimes,
-  type ProcessScope,
-  type StackProcess,
-} from './process-cpu';
+import { processSample, stackProcesses, type ProcessScope, type StackProcess } from './process-cpu';
 
 const ROLES: readonly FloorRole[] = ['gateway', 'delivery', 'projector', 'analytics'];
 const ROLE_FILE = join(__dirname, 'floor-roles.ts');
 const DELIVERY_DEADLINE_MS = 15_000;
 const LOAD_GENERATOR = 'load generator';
 
-const sleep = (delayMs: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, delayMs)));
 const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '-');
 
 interface FloorOptions {
@@ -154,12 +146,7 @@ export async function runFloorBench(argv: readonly string[], log: Log): Promise<
     }
     const sample = (): StackProcess[] => {
       const usage = process.cpuUsage();
-      const roles = [...pids].map(([pid, kind]) => ({
-        pid,
-        kind,
-        cpuSeconds: statTimes(readFileSync(`/proc/${pid}/stat`, 'utf8')).cpuSeconds,
-        wakeUps: processWakeUps(pid),
-      }));
+      const roles = [...pids].map(([pid, kind]) => processSample(pid, kind));
       return [
         ...stackProcesses(scope),
         ...roles,
@@ -188,19 +175,16 @@ export async function runFloorBench(argv: readonly string[], log: Log): Promise<
       latencies = [];
       const total = Math.max(1, Math.round(rate * seconds));
       const before = sample();
-      const start = performance.now();
-      for (let next = 0; next < total;) {
-        const due = dueCount(performance.now() - start, rate, total);
-        for (; next < due; next++) {
-          const messageId = randomUUID();
-          const pair = next % opts.pairs;
-          scheduled.set(messageId, start + scheduledOffsetMs(next, rate));
-          senders[pair]!.send(messageId, `c${pair}`, recipientIds[pair]!, `m${next}`);
-        }
-        if (next < total) await sleep(start + scheduledOffsetMs(next, rate) - performance.now());
-      }
-      const deadline = start + scheduledOffsetMs(total - 1, rate) + DELIVERY_DEADLINE_MS;
-      while (scheduled.size > 0 && performance.now() < deadline) await sleep(50);
+      const { start } = await drive(rate, total, (j, at) => {
+        const messageId = randomUUID();
+        const pair = j % opts.pairs;
+        scheduled.set(messageId, at);
+        senders[pair]!.send(messageId, `c${pair}`, recipientIds[pair]!, `m${j}`);
+      });
+      await waitUntil(
+        () => scheduled.size === 0,
+        start + scheduledOffsetMs(total - 1, rate) + DELIVERY_DEADLINE_MS,
+      );
       // The lingering ACK marks and the consumers that may lag finish what they hold.
       await sleep(1_500);
       const after = sample();

@@ -111,6 +111,15 @@ export function statTimes(stat: string): { ppid: number; cpuSeconds: number; rea
   };
 }
 
+/** One process as /proc has it now: its CPU, its parent, and how often it was woken. */
+export function processSample(
+  pid: number,
+  kind: string,
+  stat = readFileSync(`/proc/${pid}/stat`, 'utf8'),
+): StackProcess {
+  return { pid, kind, ...statTimes(stat), wakeUps: processWakeUps(pid) };
+}
+
 /** The processes of the stack now running (optionally only those of `scope`), from /proc. */
 export function stackProcesses(scope?: ProcessScope): StackProcess[] {
   const found: StackProcess[] = [];
@@ -126,12 +135,12 @@ export function stackProcesses(scope?: ProcessScope): StackProcess[] {
       const outOfScope = classified === undefined && comm === 'postgres';
       const kind = outOfScope ? 'postgresql' : classified;
       if (!kind) continue;
-      found.push({
-        pid: Number(entry),
-        kind,
-        ...statTimes(stat),
-        ...(outOfScope ? { outOfScope } : { wakeUps: processWakeUps(Number(entry)) }),
-      });
+      // Another database's backend is sampled for its CPU only (see outOfScope).
+      found.push(
+        outOfScope
+          ? { pid: Number(entry), kind, ...statTimes(stat), outOfScope }
+          : processSample(Number(entry), kind, stat),
+      );
     } catch {
       // The process ended while we looked, or is not ours to read.
     }
