@@ -96,4 +96,7 @@ export const analyticsProjection: Projection = {
     }
   },
   applyChunk: analyticsChunk,
+  // Its rules order only events of one conversation (one partition); its counters are upserts that
+  // add: a fetch's partitions may go together.
+  chunksSpanPartitions: true,
 };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { ParleyEvent } from '@parley/events';
-import { applyInOneRoundTrip } from './pipelined-apply';
+import { applyChunksInOneRoundTrip, applyInOneRoundTrip } from './pipelined-apply';
 import { sql, type Projection } from './projection';
 import type { PositionedEvent } from './apply-entries';
 import { PROJECTION_POOL_CONFIG } from '@parley/postgres';
@@ -29,7 +29,7 @@ const counting: Projection = {
 
 const topic = 'chat.messages';
 
-function sent(conversationId: string, offset: number, text = 'hello'): PositionedEvent {
+function sent(conversationId: string, offset: number, text = 'hello', partition = 3): PositionedEvent {
   const event = {
     type: 'MessageSent',
     eventId: randomUUID(),
@@ -41,7 +41,7 @@ function sent(conversationId: string, offset: number, text = 'hello'): Positione
     text,
     replyToMessageId: null,
   } as unknown as ParleyEvent;
-  return { event, position: { topic, partition: 3, offset: String(offset) } };
+  return { event, position: { topic, partition, offset: String(offset) } };
 }
 
 // The cases build on each other (one position row), in order.
@@ -158,5 +158,65 @@ describe("applyInOneRoundTrip on a pool like the services' (pipeline mode)", () 
     }
     expect(await count(conversation)).toBe(0);
     expect(await position()).toBe('17');
+  });
+
+  describe('chunks of several partitions in one transaction', () => {
+    /** The same rules, for a projection that says its chunks may span partitions. */
+    const spanning: Projection = {
+      ...counting,
+      applyChunk: (entries) => entries.flatMap(({ event, position }) => counting.apply(event, position)),
+      chunksSpanPartitions: true,
+    };
+    const positionOf = async (partition: number) =>
+      (
+        await pool.query<{ next_offset: string }>(
+          `SELECT next_offset FROM consumer_positions WHERE projection = $1 AND topic = $2 AND partition = $3`,
+          [counting.name, topic, partition],
+        )
+      ).rows[0]?.next_offset;
+    const applyChunks = async (projection: Projection, chunks: readonly (readonly PositionedEvent[])[]) => {
+      const client = await pool.connect();
+      try {
+        return await applyChunksInOneRoundTrip(client, projection, chunks);
+      } finally {
+        client.release();
+      }
+    };
+
+    it("given one partition's position ahead of its chunk, when chunks of two partitions come, then nothing of either is kept", async () => {
+      await pool.query(
+        `INSERT INTO consumer_positions (projection, topic, partition, next_offset) VALUES ($1, $2, 4, 5)`,
+        [counting.name, topic],
+      );
+      const conversation = randomUUID();
+      await expect(
+        applyChunks(spanning, [[sent(conversation, 17)], [sent(conversation, 3, 'hello', 4)]]),
+      ).resolves.toEqual({ committed: false });
+      expect(await count(conversation)).toBe(0);
+      expect([await positionOf(3), await positionOf(4)]).toEqual(['17', '5']);
+    });
+
+    it('given both at their positions, when they come, then both commit with their positions', async () => {
+      const conversation = randomUUID();
+      const outcome = await applyChunks(spanning, [
+        [sent(conversation, 17), sent(conversation, 18)],
+        [sent(conversation, 5, 'hello', 4)],
+      ]);
+      expect(outcome).toMatchObject({ committed: true });
+      expect(await count(conversation)).toBe(3);
+      expect([await positionOf(3), await positionOf(4)]).toEqual(['19', '6']);
+    });
+
+    it('given a projection that does not say its chunks may span partitions, then it refuses and writes nothing', async () => {
+      const conversation = randomUUID();
+      await expect(
+        applyChunks({ ...counting, applyChunk: spanning.applyChunk }, [
+          [sent(conversation, 19)],
+          [sent(conversation, 6, 'hello', 4)],
+        ]),
+      ).rejects.toThrow(/does not apply chunks of several partitions together/);
+      expect(await count(conversation)).toBe(0);
+      expect([await positionOf(3), await positionOf(4)]).toEqual(['19', '6']);
+    });
   });
 });

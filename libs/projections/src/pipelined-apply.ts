@@ -47,37 +47,61 @@ const { prepareValue } = (pg as unknown as { utils: { prepareValue: (value: unkn
  * what was applied before. Any other failure rolls back (COMMIT of an aborted transaction is a
  * ROLLBACK) and is thrown.
  */
-export async function applyInOneRoundTrip(
+export function applyInOneRoundTrip(
   client: PoolClient,
   projection: Projection,
   entries: readonly PositionedEvent[],
 ): Promise<PipelinedOutcome> {
-  const first = entries[0];
-  const last = entries[entries.length - 1];
-  if (!first || !last) return { committed: true, returned: [] };
-  const { topic, partition } = first.position;
+  return applyChunksInOneRoundTrip(client, projection, [entries]);
+}
+
+/**
+ * The same for chunks of several partitions (ChunkGatherer: a fetch's partitions), in one
+ * transaction: a guarded position move per chunk, then the statements of all the chunks. Only for a
+ * projection whose `applyChunk` takes events of several partitions (`chunksSpanPartitions`), so
+ * that its statements see them all at once and lock rows in one order (a projection locking per
+ * chunk, one chunk after another, could deadlock with a writer that locks the same rows in id
+ * order). If any chunk's position had moved past its start, nothing is committed (`committed:
+ * false`), as for one chunk.
+ */
+export async function applyChunksInOneRoundTrip(
+  client: PoolClient,
+  projection: Projection,
+  chunks: readonly (readonly PositionedEvent[])[],
+): Promise<PipelinedOutcome> {
+  const nonEmpty = chunks.filter((chunk) => chunk.length > 0);
+  if (nonEmpty.length === 0) return { committed: true, returned: [] };
+  if (nonEmpty.length > 1 && !(projection.applyChunk && projection.chunksSpanPartitions))
+    throw new Error(`projection ${projection.name} does not apply chunks of several partitions together`);
+  const entries = nonEmpty.flat();
   const statements = (
     projection.applyChunk
       ? projection.applyChunk(entries)
       : entries.flatMap(({ event, position }) => projection.apply(event, position))
   ).map((statement) => ({ text: statement.text, values: statement.values.map(prepareValue) }));
+  // Query configs only: pg sends a query when it is called, so the calls below keep the order.
+  const guards = nonEmpty.map((chunk) => {
+    const first = chunk[0] as PositionedEvent;
+    const last = chunk[chunk.length - 1] as PositionedEvent;
+    return {
+      name: 'consumer_positions_guarded_advance',
+      text: GUARDED_ADVANCE,
+      values: [
+        projection.name,
+        first.position.topic,
+        first.position.partition,
+        String(BigInt(last.position.offset) + 1n),
+        first.position.offset,
+      ],
+    };
+  });
   const queries: Promise<QueryResult<Record<string, unknown>>>[] = [
     client.query('BEGIN'),
     // Generic plans for this transaction's named statements: most take arrays, and with the default
     // PostgreSQL plans them afresh at every execution (docs/decisions.md, "Generic plans"). Only
     // here, not for the whole session: the services' other queries need plans for their values.
     client.query('SET LOCAL plan_cache_mode = force_generic_plan'),
-    client.query({
-      name: 'consumer_positions_guarded_advance',
-      text: GUARDED_ADVANCE,
-      values: [
-        projection.name,
-        topic,
-        partition,
-        String(BigInt(last.position.offset) + 1n),
-        first.position.offset,
-      ],
-    }),
+    ...guards.map((guard) => client.query(guard)),
     ...statements.map((statement) =>
       client.query<Record<string, unknown>>({
         name: statementName(statement.text),
@@ -89,26 +113,33 @@ export async function applyInOneRoundTrip(
   ];
   const settled = await Promise.allSettled(queries);
   const failure = settled.find((result) => result.status === 'rejected');
+  const firstStatement = 2 + guards.length;
   if (!failure) {
     const returned: Record<string, unknown>[] = [];
-    for (const result of settled.slice(3, -1))
+    for (const result of settled.slice(firstStatement, -1))
       if (result.status === 'fulfilled') returned.push(...result.value.rows);
     return { committed: true, returned };
   }
-  const [begin, , guard, ...rest] = settled;
-  const commit = rest[rest.length - 1];
+  const begin = settled[0];
+  const commit = settled[settled.length - 1];
   if (commit?.status === 'fulfilled' && commit.value.command === 'COMMIT')
     // A query failed on the client alone (the server saw no error) and the rest committed: say so
     // loudly rather than let a retry find the position moved and the chunk seemingly applied.
     throw new Error(
-      `projection ${projection.name} committed a chunk of ${topic}/${partition} with a failed query: ` +
-        String(failure.reason),
+      `projection ${projection.name} committed chunks of ${nonEmpty
+        .map((chunk) => `${chunk[0]?.position.topic}/${chunk[0]?.position.partition}`)
+        .join(', ')} with a failed query: ` + String(failure.reason),
     );
   // The transaction is over either way unless BEGIN or COMMIT itself failed (a broken connection,
   // say): then the caller's error handling (which rolls back and releases) takes over.
   if (begin?.status === 'rejected') throw begin.reason;
   if (commit?.status === 'rejected') throw commit.reason;
-  if (guard?.status === 'rejected' && (guard.reason as { code?: string }).code === DIVISION_BY_ZERO)
+  // The first failure aborted the transaction, so the queries after it failed too; a guard that
+  // found its position moved is that first failure.
+  if (
+    (failure.reason as { code?: string }).code === DIVISION_BY_ZERO &&
+    settled.slice(2, firstStatement).includes(failure)
+  )
     return { committed: false };
   throw failure.reason;
 }

@@ -12,12 +12,27 @@ import {
 import type { Logger } from '@parley/logging';
 import { prefixedTopic } from '@parley/topics';
 import { applyEntries, type PositionedEvent } from './apply-entries';
-import { applyInOneRoundTrip } from './pipelined-apply';
+import { ChunkGatherer } from './chunk-gatherer';
+import { applyChunksInOneRoundTrip, applyInOneRoundTrip } from './pipelined-apply';
 import type { Projection } from './projection';
 import { changesRows, QuietPositions } from './quiet-positions';
 
 /** How often the positions reached by chunks that changed nothing are written (one statement). */
 const QUIET_POSITIONS_EVERY_MS = 1_000;
+/**
+ * Partitions handed over at once when a fetch is applied in one transaction: kafkajs gives the
+ * partitions of a fetch beyond this to the workers one after another, so it should be at least the
+ * partitions of the topics read (chat.messages has 12).
+ */
+const GATHERED_PARTITIONS = 64;
+
+/** A chunk of one partition, with where it ends. */
+interface PartitionChunk {
+  readonly entries: readonly PositionedEvent[];
+  readonly topic: string;
+  readonly partition: number;
+  readonly nextOffset: bigint;
+}
 
 export interface ProjectionRunnerOptions<Returned = unknown> {
   readonly kafka: KafkaClient;
@@ -37,6 +52,12 @@ export interface ProjectionRunnerOptions<Returned = unknown> {
    * concurrent transactions are safe: row locks order what two partitions share.
    */
   readonly partitionsConcurrently?: number;
+  /**
+   * A projection whose output may lag (`fetch` set) and whose chunks may span partitions
+   * (`chunksSpanPartitions`) applies the partitions of a fetch in one transaction, one transaction
+   * at a time (ChunkGatherer), unless this is false.
+   */
+  readonly gatherPartitions?: boolean;
   /**
    * Called after each chunk's transaction committed, with the rows its statements returned (for
    * example `RETURNING` of inserted rows) as the projection's `returned` reads them: to tell others
@@ -64,11 +85,27 @@ export class ProjectionRunner<Returned = unknown> {
   private readonly quiet = new QuietPositions();
   private quietTimer: NodeJS.Timeout | undefined;
   private writingQuiet: Promise<void> = Promise.resolve();
+  private readonly gatherer: ChunkGatherer<PartitionChunk> | undefined;
 
   constructor(private readonly options: ProjectionRunnerOptions<Returned>) {
     const { projection } = options;
     if (options.onCommitted && !projection.returned)
       throw new Error(`onCommitted needs projection ${projection.name} to read its returned rows (returned)`);
+    // At everyday rates a lagging projection's fetch holds a record or two on each of several
+    // partitions: one transaction for all of them instead of one each (docs/decisions.md, session 18).
+    const gathering =
+      options.gatherPartitions !== false &&
+      options.fetch !== undefined &&
+      projection.chunksSpanPartitions === true &&
+      projection.applyChunk !== undefined;
+    this.gatherer = gathering
+      ? new ChunkGatherer<PartitionChunk>(
+          (chunks) => this.applyTogether(chunks),
+          (chunk) => this.applyInTransaction(chunk),
+        )
+      : undefined;
+    const partitionsConcurrently =
+      options.partitionsConcurrently ?? (gathering ? GATHERED_PARTITIONS : undefined);
     this.consumer = new ConsumerRunner<ParleyEvent>(options.kafka, {
       groupId: options.groupId ?? `${options.topicPrefix}parley.projection.${projection.name}`,
       topics: projection.topics.map((t) => prefixedTopic(options.topicPrefix, t)),
@@ -81,9 +118,7 @@ export class ProjectionRunner<Returned = unknown> {
       }),
       deadLetters: options.deadLetters,
       ...(options.fetch ? { fetch: options.fetch } : {}),
-      ...(options.partitionsConcurrently
-        ? { partitionsConsumedConcurrently: options.partitionsConcurrently }
-        : {}),
+      ...(partitionsConcurrently ? { partitionsConsumedConcurrently: partitionsConcurrently } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.instrument ? { instrument: options.instrument } : {}),
     });
@@ -119,6 +154,7 @@ export class ProjectionRunner<Returned = unknown> {
           name: 'consumer_positions_quiet',
           text: `INSERT INTO consumer_positions (projection, topic, partition, next_offset)
                  SELECT $1, t, p, o FROM unnest($2::text[], $3::integer[], $4::bigint[]) AS x(t, p, o)
+                  ORDER BY t, p
                  ON CONFLICT (projection, topic, partition) DO UPDATE
                    SET next_offset = GREATEST(consumer_positions.next_offset, EXCLUDED.next_offset), updated_at = now()
                    WHERE consumer_positions.next_offset < EXCLUDED.next_offset`,
@@ -152,7 +188,8 @@ export class ProjectionRunner<Returned = unknown> {
     // At everyday rates most chunks are one record the projection ignores: no transaction for those.
     if (!changesRows(this.options.projection, entries)) {
       this.quiet.passed(topic, partition, nextOffset);
-    } else await this.applyInTransaction(entries, topic, partition, nextOffset);
+    } else if (this.gatherer) await this.gatherer.add({ entries, topic, partition, nextOffset });
+    else await this.applyInTransaction({ entries, topic, partition, nextOffset });
     if (this.options.afterChunk) {
       try {
         await this.options.afterChunk(items);
@@ -165,12 +202,52 @@ export class ProjectionRunner<Returned = unknown> {
     }
   }
 
-  private async applyInTransaction(
-    entries: readonly PositionedEvent[],
-    topic: string,
-    partition: number,
-    nextOffset: bigint,
-  ): Promise<void> {
+  /**
+   * The chunks of several partitions in one transaction and one round trip (a pipelined pool), in
+   * partition order (so that two such transactions, or one and the quiet positions' write, lock
+   * position rows in one order). False when nothing was committed: no pipelined pool, or a chunk
+   * read again (the gatherer then applies each on its own, the careful way).
+   */
+  private async applyTogether(chunks: readonly PartitionChunk[]): Promise<boolean> {
+    const client = await this.options.pool.connect();
+    try {
+      if (!client.pipeline) return false;
+      const ordered = [...chunks].sort((a, b) =>
+        a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,
+      );
+      const outcome = await applyChunksInOneRoundTrip(
+        client,
+        this.options.projection,
+        ordered.map((chunk) => chunk.entries),
+      );
+      if (!outcome.committed) return false;
+      for (const chunk of chunks) this.quiet.written(chunk.topic, chunk.partition, chunk.nextOffset);
+      this.committed(outcome.returned);
+      return true;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Tells `onCommitted` what a committed transaction returned; its failure is only logged. */
+  private committed(returned: readonly Record<string, unknown>[]): void {
+    if (returned.length === 0 || !this.options.onCommitted) return;
+    try {
+      const read = this.options.projection.returned as (row: Record<string, unknown>) => Returned;
+      this.options.onCommitted(returned.map(read));
+    } catch (error) {
+      // Committed is committed: a failing listener must not make the chunk run again.
+      this.options.logger?.warn(
+        { err: error, projection: this.options.projection.name },
+        'onCommitted listener failed',
+      );
+    }
+  }
+
+  private async applyInTransaction({ entries, topic, partition, nextOffset }: PartitionChunk): Promise<void> {
     const client = await this.options.pool.connect();
     try {
       // The usual case in one round trip (on a pipelined pool); records applied before, a partition's
@@ -187,18 +264,7 @@ export class ProjectionRunner<Returned = unknown> {
         await client.query('COMMIT');
       }
       this.quiet.written(topic, partition, nextOffset);
-      if (returned.length > 0 && this.options.onCommitted) {
-        try {
-          const read = this.options.projection.returned as (row: Record<string, unknown>) => Returned;
-          this.options.onCommitted(returned.map(read));
-        } catch (error) {
-          // Committed is committed: a failing listener must not make the chunk run again.
-          this.options.logger?.warn(
-            { err: error, projection: this.options.projection.name },
-            'onCommitted listener failed',
-          );
-        }
-      }
+      this.committed(returned);
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;

@@ -41,6 +41,14 @@ export interface Projection<Returned = unknown> {
    */
   applyChunk?(entries: readonly { event: ParleyEvent; position: EventPosition }[]): readonly SqlStatement[];
   /**
+   * Optional: `applyChunk` is also right for the events of several partitions at once (each
+   * partition's in log order, one after another), because its rules only ever order events of one
+   * key that shares a partition (a conversation's) and its statements lock rows in one order of
+   * their own (ids), whatever the order of the entries. Then a runner whose output may lag applies
+   * a whole fetch in one transaction (ProjectionRunner, ChunkGatherer).
+   */
+  readonly chunksSpanPartitions?: boolean;
+  /**
    * Optional: reads one row that the statements returned (`RETURNING …`) into what the projection
    * reports after commit (ProjectionRunner's `onCommitted`). Rows are `unknown` until read here.
    */

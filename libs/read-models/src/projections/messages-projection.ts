@@ -129,4 +129,7 @@ export const messagesProjection: Projection = {
     }
   },
   applyChunk: messagesChunk,
+  // A conversation's events share a partition, and the claims (which the gateway's acked mark locks
+  // too) are locked in id order within the chunk's one statement: a fetch's partitions may go together.
+  chunksSpanPartitions: true,
 };
