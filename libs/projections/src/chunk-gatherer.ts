@@ -28,7 +28,13 @@ export class ChunkGatherer<Chunk> {
   /** Settles when the chunk is committed (with others or alone), or fails with its own error. */
   add(chunk: Chunk): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ chunk, settle: (error) => (error === undefined ? resolve() : reject(error)) });
+      this.waiting.push({
+        chunk,
+        settle: (error) =>
+          error === undefined
+            ? resolve()
+            : reject(error instanceof Error ? error : new Error('the chunk failed', { cause: error })),
+      });
       this.schedule();
     });
   }
@@ -67,7 +73,7 @@ export class ChunkGatherer<Chunk> {
         await this.alone(g.chunk);
         g.settle();
       } catch (error) {
-        g.settle(error ?? new Error('chunk failed'));
+        g.settle(error ?? new Error('the chunk failed'));
       }
     }
   }

@@ -210,7 +210,7 @@ describe("applyInOneRoundTrip on a pool like the services' (pipeline mode)", () 
     it('given a projection that does not say its chunks may span partitions, then it refuses and writes nothing', async () => {
       const conversation = randomUUID();
       await expect(
-        applyChunks({ ...counting, applyChunk: spanning.applyChunk }, [
+        applyChunks({ ...counting, applyChunk: (entries) => spanning.applyChunk?.(entries) ?? [] }, [
           [sent(conversation, 19)],
           [sent(conversation, 6, 'hello', 4)],
         ]),

@@ -101,7 +101,7 @@ export async function applyChunksInOneRoundTrip(
     // PostgreSQL plans them afresh at every execution (docs/decisions.md, "Generic plans"). Only
     // here, not for the whole session: the services' other queries need plans for their values.
     client.query('SET LOCAL plan_cache_mode = force_generic_plan'),
-    ...guards.map((guard) => client.query(guard)),
+    ...guards.map((guard) => client.query<Record<string, unknown>>(guard)),
     ...statements.map((statement) =>
       client.query<Record<string, unknown>>({
         name: statementName(statement.text),
