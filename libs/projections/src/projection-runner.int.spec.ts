@@ -68,6 +68,9 @@ describe('ProjectionRunner', () => {
     await pool.query(
       'CREATE TABLE test_member_counts (conversation_id text PRIMARY KEY, members integer NOT NULL)',
     );
+    await pool.query(
+      'CREATE TABLE test_member_log (event_id text NOT NULL, part integer NOT NULL, tx bigint NOT NULL)',
+    );
     serde = new EventSerde(world.env.schemaRegistryUrl);
     await serde.registerAll();
     producer = new BatchingProducer(world.kafka);
@@ -226,135 +229,115 @@ describe('ProjectionRunner', () => {
     expect(calls).toHaveLength(5);
     expect((await counts())[conversationId]).toBe(5);
   });
-});
 
-describe('ProjectionRunner, a lagging projection whose chunks may span partitions', () => {
-  let world: TestWorld;
-  let pool: Pool;
-  let serde: EventSerde;
-  let producer: BatchingProducer;
+  describe('a lagging projection whose chunks may span partitions', () => {
+    /** Records which transaction applied each member change, and from which partition. */
+    const memberLog: Projection = {
+      name: 'member-log',
+      topics: ['chat.conversations'],
+      tables: ['test_member_log'],
+      apply: (event, position) => memberLog.applyChunk?.([{ event, position }]) ?? [],
+      applyChunk: (entries) => {
+        const added = entries.filter((e) => e.event.type === 'MemberAdded');
+        return added.length === 0
+          ? []
+          : [
+              sql(
+                `INSERT INTO test_member_log (event_id, part, tx)
+                 SELECT id, part, txid_current() FROM unnest($1::text[], $2::int[]) AS a(id, part)`,
+                added.map((e) => e.event.eventId),
+                added.map((e) => e.position.partition),
+              ),
+            ];
+      },
+      chunksSpanPartitions: true,
+    };
 
-  /** Records which transaction applied each member change, and from which partition. */
-  const memberLog: Projection = {
-    name: 'member-log',
-    topics: ['chat.conversations'],
-    tables: ['test_member_log'],
-    apply: (event, position) => memberLog.applyChunk?.([{ event, position }]) ?? [],
-    applyChunk: (entries) => {
-      const added = entries.filter((e) => e.event.type === 'MemberAdded');
-      return added.length === 0
-        ? []
-        : [
-            sql(
-              `INSERT INTO test_member_log (event_id, part, tx)
-               SELECT id, part, txid_current() FROM unnest($1::text[], $2::int[]) AS a(id, part)`,
-              added.map((e) => e.event.eventId),
-              added.map((e) => e.position.partition),
-            ),
-          ];
-    },
-    chunksSpanPartitions: true,
-  };
-
-  const runner = (groupId: string, gatherPartitions?: boolean) =>
-    new ProjectionRunner({
-      kafka: world.kafka,
-      pool,
-      serde,
-      deadLetters: producer,
-      projection: memberLog,
-      topicPrefix: world.prefix,
-      groupId,
-      fetch: lingeringFetches(300),
-      ...(gatherPartitions === undefined ? {} : { gatherPartitions }),
-    });
-
-  /** One MemberAdded in each of `count` conversations, sent in one produce (so one fetch sees them). */
-  const addMembers = async (tag: string, count: number) => {
-    const topic = world.topic('chat.conversations');
-    const events: ParleyEvent[] = Array.from({ length: count }, (_, i) => ({
-      type: 'MemberAdded',
-      eventId: randomUUID(),
-      occurredAt: Date.now(),
-      conversationId: `${tag}-${i}`,
-      userId: 'u',
-      addedBy: 'x',
-    }));
-    await producer.send(
-      await Promise.all(events.map(async (e) => ({ topic, key: keyOf(e), value: await serde.encode(e) }))),
-    );
-    return events.map((e) => e.eventId);
-  };
-
-  const logged = async (eventIds: readonly string[]) =>
-    (
-      await pool.query<{ event_id: string; part: number; tx: string }>(
-        'SELECT event_id, part, tx::text FROM test_member_log WHERE event_id = ANY($1)',
-        [eventIds],
-      )
-    ).rows;
-
-  beforeAll(async () => {
-    world = await createTestWorld('projection-gather', { database: true });
-    pool = testPool({ connectionString: world.databaseUrl, ...PROJECTION_POOL_CONFIG });
-    await pool.query(
-      'CREATE TABLE test_member_log (event_id text NOT NULL, part integer NOT NULL, tx bigint NOT NULL)',
-    );
-    serde = new EventSerde(world.env.schemaRegistryUrl);
-    await serde.registerAll();
-    producer = new BatchingProducer(world.kafka);
-    await producer.connect();
-  });
-
-  afterAll(async () => {
-    await producer.disconnect();
-    await pool.end();
-    await world.dispose();
-  });
-
-  it.each([
-    ['gathered', 'fewer transactions than partitions', undefined],
-    ['not gathered (gatherPartitions: false)', 'a transaction per partition', false],
-  ] as const)(
-    "applies a fetch's partitions %s: every change once, in %s, and a replay changes nothing",
-    async (_how, transactions, gatherPartitions) => {
-      // Given a running projection that has applied a first burst (so every partition has a position)
-      const live = runner(randomName('g-gather'), gatherPartitions);
-      await live.start();
-      const first = await addMembers(randomName('warm'), 24);
-      await waitFor(async () => (await logged(first)).length === first.length, { what: 'the first burst' });
-
-      // When 24 conversations on the topic's 6 partitions each get a member in one produce
-      const burst = await addMembers(randomName('burst'), 24);
-      await waitFor(async () => (await logged(burst)).length === burst.length, { what: 'the burst' });
-      await live.stop();
-
-      // Then each change is applied once, and the partitions of a fetch share transactions
-      const rows = await logged(burst);
-      expect(new Set(rows.map((r) => r.event_id)).size).toBe(burst.length);
-      const partitions = new Set(rows.map((r) => r.part));
-      const txs = new Map<string, Set<number>>();
-      for (const row of rows) txs.set(row.tx, (txs.get(row.tx) ?? new Set()).add(row.part));
-      expect(partitions.size).toBeGreaterThan(1);
-      if (transactions === 'fewer transactions than partitions') {
-        expect(txs.size).toBeLessThan(partitions.size);
-        expect(Math.max(...[...txs.values()].map((parts) => parts.size))).toBeGreaterThan(1);
-      } else expect([...txs.values()].every((parts) => parts.size === 1)).toBe(true);
-
-      // And another group reading the whole log again (stored positions ahead) changes nothing
-      const replayGroup = randomName('g-gather-replay');
-      const replay = runner(replayGroup, gatherPartitions);
-      await replay.start();
-      const admin = new KafkaAdmin(world.kafka);
-      await admin.connect();
-      await waitFor(async () => (await lagOf(admin, replayGroup, world.topic('chat.conversations'))) === 0, {
-        what: 'the replay to reach the end',
+    const logRunner = (groupId: string, gatherPartitions?: boolean) =>
+      new ProjectionRunner({
+        kafka: world.kafka,
+        pool,
+        serde,
+        deadLetters: producer,
+        projection: memberLog,
+        topicPrefix: world.prefix,
+        groupId,
+        fetch: lingeringFetches(300),
+        ...(gatherPartitions === undefined ? {} : { gatherPartitions }),
       });
-      await admin.disconnect();
-      await replay.stop();
-      expect(await logged([...first, ...burst])).toHaveLength(first.length + burst.length);
-    },
-  );
+
+    /** One MemberAdded in each of `count` conversations, sent in one produce (so one fetch sees them). */
+    const addMembers = async (tag: string, count: number) => {
+      const topic = world.topic('chat.conversations');
+      const events: ParleyEvent[] = Array.from({ length: count }, (_, i) => ({
+        type: 'MemberAdded',
+        eventId: randomUUID(),
+        occurredAt: Date.now(),
+        conversationId: `${tag}-${i}`,
+        userId: 'u',
+        addedBy: 'x',
+      }));
+      await producer.send(
+        await Promise.all(events.map(async (e) => ({ topic, key: keyOf(e), value: await serde.encode(e) }))),
+      );
+      return events.map((e) => e.eventId);
+    };
+
+    const logged = async (eventIds: readonly string[]) =>
+      (
+        await pool.query<{ event_id: string; part: number; tx: string }>(
+          'SELECT event_id, part, tx::text FROM test_member_log WHERE event_id = ANY($1)',
+          [eventIds],
+        )
+      ).rows;
+
+    it.each([
+      ['gathered', 'fewer transactions than partitions', undefined],
+      ['not gathered (gatherPartitions: false)', 'a transaction per partition', false],
+    ] as const)(
+      "applies a fetch's partitions %s: every change once, in %s, and a replay changes nothing",
+      async (_how, transactions, gatherPartitions) => {
+        // Given a running projection that has applied a first burst (so every partition has a position)
+        const live = logRunner(randomName('g-gather'), gatherPartitions);
+        await live.start();
+        const first = await addMembers(randomName('warm'), 24);
+        await waitFor(async () => (await logged(first)).length === first.length, { what: 'the first burst' });
+
+        // When 24 conversations on the topic's 6 partitions each get a member in one produce
+        const burst = await addMembers(randomName('burst'), 24);
+        await waitFor(async () => (await logged(burst)).length === burst.length, { what: 'the burst' });
+        await live.stop();
+
+        // Then each change is applied once, and the partitions of a fetch share transactions
+        const rows = await logged(burst);
+        expect(new Set(rows.map((r) => r.event_id)).size).toBe(burst.length);
+        const partitions = new Set(rows.map((r) => r.part));
+        const txs = new Map<string, Set<number>>();
+        for (const row of rows) txs.set(row.tx, (txs.get(row.tx) ?? new Set()).add(row.part));
+        expect(partitions.size).toBeGreaterThan(1);
+        if (transactions === 'fewer transactions than partitions') {
+          expect(txs.size).toBeLessThan(partitions.size);
+          expect(Math.max(...[...txs.values()].map((parts) => parts.size))).toBeGreaterThan(1);
+        } else expect([...txs.values()].every((parts) => parts.size === 1)).toBe(true);
+
+        // And another group reading the whole log again (stored positions ahead) changes nothing
+        const replayGroup = randomName('g-gather-replay');
+        const replay = logRunner(replayGroup, gatherPartitions);
+        await replay.start();
+        const admin = new KafkaAdmin(world.kafka);
+        await admin.connect();
+        await waitFor(
+          async () => (await lagOf(admin, replayGroup, world.topic('chat.conversations'))) === 0,
+          {
+            what: 'the replay to reach the end',
+          },
+        );
+        await admin.disconnect();
+        await replay.stop();
+        expect(await logged([...first, ...burst])).toHaveLength(first.length + burst.length);
+      },
+    );
+  });
 });
 
 function keyOf(event: ParleyEvent): string {
