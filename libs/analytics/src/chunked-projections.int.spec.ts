@@ -209,6 +209,31 @@ function chunks<T>(items: readonly T[], seed: number, maxSize = 40): T[][] {
   return out;
 }
 
+/**
+ * Logs of several partitions, as a projection that applies a fetch's partitions together sees them
+ * (`chunksSpanPartitions`): each partition its own random log, its ids (messages, conversations,
+ * events) its own, as a conversation's events share a partition; the users are shared. Offsets
+ * repeat across partitions, so a rule comparing offsets of different conversations would show.
+ */
+function partitionLogs(seed: number, partitions: number, length: number): PositionedEvent[][] {
+  return Array.from({ length: partitions }, (_, p) =>
+    randomLog(seed * 31 + p, length).map(({ event, position }) => {
+      const own = (id: string) => `p${p}-${id}`;
+      const renamed = { ...event, eventId: own(event.eventId) } as Record<string, unknown>;
+      for (const key of ['messageId', 'conversationId'])
+        if (typeof renamed[key] === 'string') renamed[key] = own(renamed[key]);
+      return { event: renamed as unknown as ParleyEvent, position: { ...position, partition: p } };
+    }),
+  );
+}
+
+/** Fetches over partition logs: each takes a random-sized chunk of every partition, in partition order. */
+function fetchesOf(logs: readonly PositionedEvent[][], seed: number, maxSize = 30): PositionedEvent[][] {
+  const perPartition = logs.map((log, p) => chunks(log, seed * 11 + p, maxSize));
+  const rounds = Math.max(...perPartition.map((c) => c.length));
+  return Array.from({ length: rounds }, (_, i) => perPartition.flatMap((c) => c[i] ?? []));
+}
+
 describe.each([
   ['messages', messagesProjection],
   ['analytics', analyticsProjection],
@@ -278,6 +303,50 @@ describe.each([
     }
     return { differences, empty };
   }
+
+  /** Applies each fetch's events (of several partitions) with the chunk rules, in one transaction. */
+  async function projectFetches(schema: string, fetches: readonly PositionedEvent[][]) {
+    await createShadowTables(client, schema, tables);
+    await client.query(`SET search_path = ${schema}`);
+    try {
+      for (const fetch of fetches) {
+        await client.query('BEGIN');
+        for (const statement of projection.applyChunk?.(fetch) ?? [])
+          await client.query(statement.text, [...statement.values]);
+        await client.query('COMMIT');
+      }
+    } finally {
+      await client.query('SET search_path = public');
+    }
+  }
+
+  it.each([1, 2, 3, 4, 5, 6])(
+    'random logs of three partitions, each fetch of all of them at once (chunksSpanPartitions), log %i',
+    async (seed) => {
+      expect(projection.chunksSpanPartitions).toBe(true);
+      const logs = partitionLogs(seed, 3, 200);
+      await project(
+        'one_by_one',
+        oneAtATime,
+        logs.flat().map((entry) => [entry]),
+      );
+      await projectFetches('gathered', fetchesOf(logs, seed));
+      for (const table of projection.tables) {
+        const [expected, actual] = [
+          await tableChecksum(client, 'one_by_one', table),
+          await tableChecksum(client, 'gathered', table),
+        ];
+        expect({
+          table,
+          rows: actual.rows > 0,
+          differences:
+            expected.md5 === actual.md5
+              ? []
+              : await tableDifferences(client, 'one_by_one', 'gathered', table),
+        }).toEqual({ table, rows: true, differences: [] });
+      }
+    },
+  );
 
   it.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])('random log %i', async (seed) => {
     const log = randomLog(seed, 300);

@@ -21,6 +21,8 @@ export class ChunkGatherer<Chunk> {
     private readonly together: (chunks: readonly Chunk[]) => Promise<boolean>,
     /** Applies one chunk in its own transaction. */
     private readonly alone: (chunk: Chunk) => Promise<void>,
+    /** Told when `together` threw (then each chunk is applied alone): to log it. */
+    private readonly failedTogether: (error: unknown, chunks: readonly Chunk[]) => void = () => undefined,
     /** When a gathering closes: after the other partitions of the same fetch have handed theirs over. */
     private readonly later: (run: () => void) => void = setImmediate,
   ) {}
@@ -58,10 +60,16 @@ export class ChunkGatherer<Chunk> {
   ): Promise<void> {
     if (gathered.length > 1) {
       let committed = false;
+      const chunks = gathered.map((g) => g.chunk);
       try {
-        committed = await this.together(gathered.map((g) => g.chunk));
-      } catch {
+        committed = await this.together(chunks);
+      } catch (error) {
         // Which chunk failed, and whether for good, is found out by applying each on its own.
+        try {
+          this.failedTogether(error, chunks);
+        } catch {
+          // Only a report: the chunks are applied alone all the same.
+        }
       }
       if (committed) {
         for (const g of gathered) g.settle();

@@ -4,6 +4,7 @@ import { ChunkGatherer } from './chunk-gatherer';
 function harness(together: (chunks: readonly string[]) => Promise<boolean>, alone = async (_: string) => {}) {
   const log: string[] = [];
   const closes: (() => void)[] = [];
+  const failures: string[] = [];
   const gatherer = new ChunkGatherer<string>(
     async (chunks) => {
       log.push(`together ${chunks.join(',')}`);
@@ -13,16 +14,17 @@ function harness(together: (chunks: readonly string[]) => Promise<boolean>, alon
       log.push(`alone ${chunk}`);
       await alone(chunk);
     },
+    (error, chunks) => failures.push(`${chunks.join(',')}: ${(error as Error).message}`),
     (run) => closes.push(run),
   );
   const close = async () => {
     const run = closes.shift();
     if (!run) throw new Error('no gathering is waiting to close');
     run();
-    // Lets the gathering's transaction(s) settle.
-    for (let i = 0; i < 20; i++) await Promise.resolve();
+    // Lets the gathering's transaction(s) settle: every promise job runs before the next turn.
+    await new Promise((resolve) => setImmediate(resolve));
   };
-  return { gatherer, log, close, pendingCloses: () => closes.length };
+  return { gatherer, log, close, failures, pendingCloses: () => closes.length };
 }
 
 const outcome = (promise: Promise<void>) =>
@@ -59,8 +61,8 @@ describe('ChunkGatherer', () => {
     expect(await Promise.all([a, b])).toEqual(['ok', 'ok']);
   });
 
-  it('when the transaction together fails, the chunk that fails alone fails alone', async () => {
-    const { gatherer, log, close } = harness(
+  it('when the transaction together fails, the chunk that fails alone fails alone, and the failure is told', async () => {
+    const { gatherer, log, close, failures } = harness(
       async () => {
         throw new Error('poison in p1');
       },
@@ -74,6 +76,36 @@ describe('ChunkGatherer', () => {
     await close();
     expect(log).toEqual(['together p0,p1,p2', 'alone p0', 'alone p1', 'alone p2']);
     expect(await Promise.all([a, b, c])).toEqual(['ok', 'failed: poison in p1', 'ok']);
+    expect(failures).toEqual(['p0,p1,p2: poison in p1']);
+  });
+
+  it('given one chunk that fails, it fails with its own error', async () => {
+    const { gatherer, log, close } = harness(
+      async () => true,
+      async () => {
+        throw new Error('poison');
+      },
+    );
+    const a = outcome(gatherer.add('p0'));
+    await close();
+    expect(log).toEqual(['alone p0']);
+    expect(await a).toBe('failed: poison');
+  });
+
+  it('given a chunk handed over while the others are applied alone, it waits for the next gathering', async () => {
+    let added: Promise<string> | undefined;
+    const { gatherer, log, close } = harness(
+      async () => false,
+      async (chunk) => {
+        if (chunk === 'p0') added = outcome(gatherer.add('p2'));
+      },
+    );
+    const first = [outcome(gatherer.add('p0')), outcome(gatherer.add('p1'))];
+    await close();
+    expect(await Promise.all(first)).toEqual(['ok', 'ok']);
+    await close();
+    expect(await added).toBe('ok');
+    expect(log).toEqual(['together p0,p1', 'alone p0', 'alone p1', 'alone p2']);
   });
 
   it('given chunks arriving while a transaction runs, gathers them for the next one, never two at once', async () => {

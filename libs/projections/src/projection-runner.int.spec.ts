@@ -297,11 +297,25 @@ describe('ProjectionRunner', () => {
     ] as const)(
       "applies a fetch's partitions %s: every change once, in %s, and a replay changes nothing",
       async (_how, transactions, gatherPartitions) => {
-        // Given a running projection that has applied a first burst (so every partition has a position)
+        // Given a running projection that has applied a first burst over 60 conversations (on all six
+        // partitions but for a chance of 1 in 10,000)
         const live = logRunner(randomName('g-gather'), gatherPartitions);
         await live.start();
-        const first = await addMembers(randomName('warm'), 24);
+        const first = await addMembers(randomName('warm'), 60);
         await waitFor(async () => (await logged(first)).length === first.length, { what: 'the first burst' });
+        // A partition's first chunk is applied alone (no position row to guard yet): wait until
+        // every partition has one (the positions of records the projection ignores, the other
+        // cases' conversations, are written within a second).
+        await waitFor(
+          async () =>
+            (
+              await pool.query(`SELECT 1 FROM consumer_positions WHERE projection = $1 AND topic = $2`, [
+                memberLog.name,
+                world.topic('chat.conversations'),
+              ])
+            ).rowCount === 6,
+          { what: 'a position in every partition' },
+        );
 
         // When 24 conversations on the topic's 6 partitions each get a member in one produce
         const burst = await addMembers(randomName('burst'), 24);
@@ -310,6 +324,7 @@ describe('ProjectionRunner', () => {
 
         // Then each change is applied once, and the partitions of a fetch share transactions
         const rows = await logged(burst);
+        expect(rows).toHaveLength(burst.length);
         expect(new Set(rows.map((r) => r.event_id)).size).toBe(burst.length);
         const partitions = new Set(rows.map((r) => r.part));
         const txs = new Map<string, Set<number>>();

@@ -102,6 +102,15 @@ export class ProjectionRunner<Returned = unknown> {
       ? new ChunkGatherer<PartitionChunk>(
           (chunks) => this.applyTogether(chunks),
           (chunk) => this.applyInTransaction(chunk),
+          (error, chunks) =>
+            options.logger?.warn(
+              {
+                err: error,
+                projection: projection.name,
+                partitions: chunks.map((c) => `${c.topic}/${c.partition}`),
+              },
+              "a fetch's partitions failed together; applying each on its own",
+            ),
         )
       : undefined;
     const partitionsConcurrently =
@@ -154,7 +163,7 @@ export class ProjectionRunner<Returned = unknown> {
           name: 'consumer_positions_quiet',
           text: `INSERT INTO consumer_positions (projection, topic, partition, next_offset)
                  SELECT $1, t, p, o FROM unnest($2::text[], $3::integer[], $4::bigint[]) AS x(t, p, o)
-                  ORDER BY t, p
+                  ORDER BY t COLLATE "C", p
                  ON CONFLICT (projection, topic, partition) DO UPDATE
                    SET next_offset = GREATEST(consumer_positions.next_offset, EXCLUDED.next_offset), updated_at = now()
                    WHERE consumer_positions.next_offset < EXCLUDED.next_offset`,
@@ -204,7 +213,7 @@ export class ProjectionRunner<Returned = unknown> {
 
   /**
    * The chunks of several partitions in one transaction and one round trip (a pipelined pool), in
-   * partition order (so that two such transactions, or one and the quiet positions' write, lock
+   * partition order, bytewise (so that it and the quiet positions' write, or a rebuild's hold, lock
    * position rows in one order). False when nothing was committed: no pipelined pool, or a chunk
    * read again (the gatherer then applies each on its own, the careful way).
    */

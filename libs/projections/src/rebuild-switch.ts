@@ -21,7 +21,8 @@ export async function livePositions(
 ): Promise<Map<string, bigint>> {
   const { rows } = await client.query<{ topic: string; partition: number; next_offset: string }>(
     `SELECT topic, partition, next_offset FROM public.consumer_positions
-      WHERE projection = $1 AND topic = ANY($2::text[]) ${lock ? 'FOR UPDATE' : ''}`,
+      WHERE projection = $1 AND topic = ANY($2::text[])
+      ${lock ? 'ORDER BY topic COLLATE "C", partition FOR UPDATE' : ''}`,
     [projection, topics],
   );
   return new Map(rows.map((r) => [partitionKey(r.topic, r.partition), BigInt(r.next_offset)]));
@@ -40,7 +41,11 @@ export class LiveHold {
     private readonly topics: readonly string[],
   ) {}
 
-  /** Holds the live projection on `partitions`; its positions come back, standing still until `end`. */
+  /**
+   * Holds the live projection on `partitions`; its positions come back, standing still until `end`.
+   * Rows are locked in (topic, partition) order, bytewise, as a live runner applying several
+   * partitions in one transaction locks them (ProjectionRunner), so the two cannot deadlock.
+   */
   async take(partitions: readonly { topic: string; partition: number }[]): Promise<Map<string, bigint>> {
     await this.control.query('BEGIN');
     this.heldFrom = Date.now();
@@ -48,6 +53,7 @@ export class LiveHold {
     await this.control.query(
       `INSERT INTO public.consumer_positions (projection, topic, partition, next_offset)
        SELECT $1, topic, partition, 0 FROM unnest($2::text[], $3::int[]) AS p(topic, partition)
+        ORDER BY topic COLLATE "C", partition
        ON CONFLICT DO NOTHING`,
       [this.projection, partitions.map((p) => p.topic), partitions.map((p) => p.partition)],
     );
