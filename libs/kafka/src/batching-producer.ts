@@ -234,6 +234,8 @@ export class BatchingProducer {
       pending = pending.filter(({ record, partition }) => !done.has(`${record.topic}:${partition}`));
       if (pending.length > 0 && round >= 100)
         throw new Error(`${pending.length} records were never acknowledged by Kafka`);
+      if (pending.length > 0)
+        this.instrument({ name: KAFKA_EVENTS.producerResent, records: pending.map((p) => p.record) });
     }
   }
 

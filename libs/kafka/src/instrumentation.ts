@@ -1,8 +1,11 @@
+import type { OutgoingRecord } from './records';
+
 /** Names of the instrumentation events, one constant per event (metrics subscribe by name). */
 export const KAFKA_EVENTS = {
   producerBatchSent: 'producer.batch_sent',
   producerBatchFailed: 'producer.batch_failed',
   producerSendExpired: 'producer.send_expired',
+  producerResent: 'producer.resent',
   consumerBatchProcessed: 'consumer.batch_processed',
   consumerRetry: 'consumer.retry',
   consumerDeadLettered: 'consumer.dead_lettered',
@@ -25,6 +28,14 @@ export type KafkaInstrumentationEvent =
       /** A send was answered KafkaUnavailableError at its deadline. */
       readonly name: typeof KAFKA_EVENTS.producerSendExpired;
       readonly records: number;
+    }
+  | {
+      /**
+       * Records sent again because kafkajs's answer left their partitions out (kafkajs #1303): a
+       * first attempt that was written after all is then in the log twice, as for a client's resend.
+       */
+      readonly name: typeof KAFKA_EVENTS.producerResent;
+      readonly records: readonly OutgoingRecord[];
     }
   | {
       readonly name: typeof KAFKA_EVENTS.consumerBatchProcessed;
