@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { EventSerde, ParleyEvent } from '@parley/events';
 import {
   ConsumerRunner,
@@ -217,9 +217,8 @@ export class ProjectionRunner<Returned = unknown> {
    * position rows in one order). False when nothing was committed: no pipelined pool, or a chunk
    * read again (the gatherer then applies each on its own, the careful way).
    */
-  private async applyTogether(chunks: readonly PartitionChunk[]): Promise<boolean> {
-    const client = await this.options.pool.connect();
-    try {
+  private applyTogether(chunks: readonly PartitionChunk[]): Promise<boolean> {
+    return this.onConnection(async (client) => {
       if (!client.pipeline) return false;
       const ordered = [...chunks].sort((a, b) =>
         a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,
@@ -233,6 +232,14 @@ export class ProjectionRunner<Returned = unknown> {
       for (const chunk of chunks) this.quiet.written(chunk.topic, chunk.partition, chunk.nextOffset);
       this.committed(outcome.returned);
       return true;
+    });
+  }
+
+  /** Runs `work` on one connection of the pool; a failure rolls back whatever it left open. */
+  private async onConnection<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.options.pool.connect();
+    try {
+      return await work(client);
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
@@ -256,9 +263,8 @@ export class ProjectionRunner<Returned = unknown> {
     }
   }
 
-  private async applyInTransaction({ entries, topic, partition, nextOffset }: PartitionChunk): Promise<void> {
-    const client = await this.options.pool.connect();
-    try {
+  private applyInTransaction({ entries, topic, partition, nextOffset }: PartitionChunk): Promise<void> {
+    return this.onConnection(async (client) => {
       // The usual case in one round trip (on a pipelined pool); records applied before, a partition's
       // first chunk, or a pool without pipeline mode, the careful way (lock the position, skip what
       // is below it), one statement after another.
@@ -274,11 +280,6 @@ export class ProjectionRunner<Returned = unknown> {
       }
       this.quiet.written(topic, partition, nextOffset);
       this.committed(returned);
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 }
