@@ -50,16 +50,22 @@ const ACK_LINGER_MS = 100;
 /** How long the consumers that can lag (history, analytics) wait after a batch to gather the next. */
 const LAG_WAIT_MS: Partial<Record<FloorRole, number>> = { projector: 100, analytics: 1_000 };
 
-/** Sends records that arrive while a produce is in flight together in the next one (no waiting). */
-class ProduceQueue {
-  private pending: { value: string; key: string; done: (error?: Error) => void }[] = [];
+/**
+ * Gathers what arrives while a batch is in flight into the next batch (no waiting, one batch at a
+ * time): the gateway's claims and its produces, as Parley's ProduceQueue and claim batcher do.
+ */
+class InFlightBatcher<Item, Answer> {
+  private pending: { item: Item; done: (error: Error | undefined, answer?: Answer) => void }[] = [];
   private flushing = false;
 
-  constructor(private readonly send: (records: { key: string; value: string }[]) => Promise<unknown>) {}
+  constructor(private readonly apply: (items: Item[]) => Promise<Answer[]>) {}
 
-  add(key: string, value: string): Promise<void> {
+  add(item: Item): Promise<Answer> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ key, value, done: (error) => (error ? reject(error) : resolve()) });
+      this.pending.push({
+        item,
+        done: (error, answer) => (error ? reject(error) : resolve(answer as Answer)),
+      });
       if (!this.flushing) void this.flush();
     });
   }
@@ -70,10 +76,10 @@ class ProduceQueue {
       const batch = this.pending;
       this.pending = [];
       try {
-        await this.send(batch.map(({ key, value }) => ({ key, value })));
-        for (const item of batch) item.done();
+        const answers = await this.apply(batch.map(({ item }) => item));
+        batch.forEach(({ done }, i) => done(undefined, answers[i]));
       } catch (error) {
-        for (const item of batch) item.done(error instanceof Error ? error : new Error(String(error)));
+        for (const { done } of batch) done(error instanceof Error ? error : new Error(String(error)));
       }
     }
     this.flushing = false;
@@ -105,13 +111,35 @@ export async function createFloorSchema(databaseUrl: string): Promise<void> {
   }
 }
 
-/** One statement: the conversation's next seq and the claim of the message id (a repeat keeps its seq). */
+/**
+ * One statement for a batch of SENDs: each new message id claimed with its conversation's next seq
+ * (seqs in the order of the batch, per conversation, by window functions), a repeated id answered
+ * with the seq it already has. The existing claims are read from the statement's snapshot, so the
+ * rows it inserts do not show there. One batch at a time (InFlightBatcher), so no two race.
+ */
 const CLAIM = `
-WITH c AS (
-  INSERT INTO floor_conversations (id, next_seq) VALUES ($2, 1)
-  ON CONFLICT (id) DO UPDATE SET next_seq = floor_conversations.next_seq + 1 RETURNING next_seq)
-INSERT INTO floor_claims (message_id, conversation_id, seq) SELECT $1, $2, next_seq FROM c
-ON CONFLICT (message_id) DO UPDATE SET seq = floor_claims.seq RETURNING seq`;
+WITH t AS (
+  SELECT * FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(message_id, conversation_id, ord)),
+fresh AS (
+  SELECT DISTINCT ON (message_id) message_id, conversation_id, ord FROM t
+  WHERE NOT EXISTS (SELECT 1 FROM floor_claims c WHERE c.message_id = t.message_id)
+  ORDER BY message_id, ord),
+numbered AS (
+  SELECT message_id, conversation_id,
+         row_number() OVER (PARTITION BY conversation_id ORDER BY ord) AS k,
+         count(*) OVER (PARTITION BY conversation_id) AS n
+  FROM fresh),
+c AS (
+  INSERT INTO floor_conversations (id, next_seq)
+  SELECT conversation_id, max(n) FROM numbered GROUP BY conversation_id
+  ON CONFLICT (id) DO UPDATE SET next_seq = floor_conversations.next_seq + excluded.next_seq
+  RETURNING id, next_seq),
+ins AS (
+  INSERT INTO floor_claims (message_id, conversation_id, seq)
+  SELECT n.message_id, n.conversation_id, c.next_seq - n.n + n.k FROM numbered n JOIN c ON c.id = n.conversation_id
+  RETURNING message_id, seq)
+SELECT message_id, seq FROM ins
+UNION ALL SELECT message_id, seq FROM floor_claims WHERE message_id = ANY($1::text[])`;
 
 const MARK_DELIVERED = `
 UPDATE floor_inbox i SET delivered_at = now()
@@ -125,7 +153,23 @@ async function gateway(config: FloorRoleConfig): Promise<void> {
     maxInFlightRequests: 1,
   });
   await producer.connect();
-  const produce = new ProduceQueue((messages) => producer.send({ topic: config.topic, acks: -1, messages }));
+  const produce = new InFlightBatcher<{ key: string; value: string }, unknown>(async (messages) => {
+    await producer.send({ topic: config.topic, acks: -1, messages });
+    return [];
+  });
+  const claims = new InFlightBatcher<{ messageId: string; conversationId: string }, number>(async (batch) => {
+    const { rows } = await pool.query<{ message_id: string; seq: string }>({
+      name: 'claim',
+      text: CLAIM,
+      values: [batch.map((c) => c.messageId), batch.map((c) => c.conversationId)],
+    });
+    const seqs = new Map(rows.map((row) => [row.message_id, Number(row.seq)]));
+    return batch.map(({ messageId }) => {
+      const seq = seqs.get(messageId);
+      if (seq === undefined) throw new Error(`the claim of ${messageId} got no seq`);
+      return seq;
+    });
+  });
   const sockets = new Map<string, WebSocket>();
 
   const subscriber = new Redis(config.redisUrl);
@@ -149,7 +193,7 @@ async function gateway(config: FloorRoleConfig): Promise<void> {
     await Promise.all(
       batch.map((a) => {
         const event: DeliveredEvent = { type: 'delivered', ...a, at };
-        return produce.add(a.conversationId, JSON.stringify(event));
+        return produce.add({ key: a.conversationId, value: JSON.stringify(event) });
       }),
     );
   };
@@ -158,8 +202,6 @@ async function gateway(config: FloorRoleConfig): Promise<void> {
   const wss = new WebSocketServer({ server, perMessageDeflate: false });
   wss.on('connection', (socket) => {
     let userId = '';
-    // A session's SENDs are handled one after another, so its messages keep their order.
-    let chain = Promise.resolve();
     socket.on('message', (data: Buffer) => {
       const line = data.toString();
       const [verb, ...fields] = line.split(' ');
@@ -168,28 +210,29 @@ async function gateway(config: FloorRoleConfig): Promise<void> {
         sockets.set(userId, socket);
         socket.send('WELCOME');
       } else if (verb === 'S') {
+        // SENDs are pipelined, as Parley's are: claimed in the order they arrive (in one statement
+        // with whatever else arrived meanwhile), and produced in that order, since a batch's answers
+        // resolve in order and each continuation adds to the produce queue at once. So a session's
+        // messages keep their order in seq and in the log.
         const [messageId = '', conversationId = '', recipientId = ''] = fields;
         const text = fields.slice(3).join(' ');
-        chain = chain.then(async () => {
-          const { rows } = await pool.query<{ seq: string }>({
-            name: 'claim',
-            text: CLAIM,
-            values: [messageId, conversationId],
-          });
-          const event: SentEvent = {
-            type: 'sent',
-            messageId,
-            conversationId,
-            seq: Number(rows[0]?.seq),
-            senderId: userId,
-            recipientId,
-            text,
-            sentAt: Date.now(),
-          };
-          await produce.add(conversationId, JSON.stringify(event));
-          socket.send(`R ${messageId} ${event.seq}`);
-        });
-        chain = chain.catch((error: unknown) => socket.send(`E ${messageId} ${String(error)}`));
+        void claims
+          .add({ messageId, conversationId })
+          .then(async (seq) => {
+            const event: SentEvent = {
+              type: 'sent',
+              messageId,
+              conversationId,
+              seq,
+              senderId: userId,
+              recipientId,
+              text,
+              sentAt: Date.now(),
+            };
+            await produce.add({ key: conversationId, value: JSON.stringify(event) });
+            socket.send(`R ${messageId} ${seq}`);
+          })
+          .catch((error: unknown) => socket.send(`E ${messageId} ${String(error)}`));
       } else if (verb === 'A') {
         const [position = '0', messageId = '', conversationId = ''] = fields;
         if (acks.length === 0) setTimeout(() => void flushAcks().catch(console.error), ACK_LINGER_MS);
