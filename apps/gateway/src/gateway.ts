@@ -292,7 +292,7 @@ function buildDelivery(
     onDelivered: (ms) => metrics.sendToDeliver.observe(ms / 1000),
     ...(logger ? { logger } : {}),
   });
-  const notifications = new InboxNotifications(hub, options.redisKeyPrefix);
+  const notifications = new InboxNotifications(hub, options.redisKeyPrefix, inboxes, logger);
   const openInbox = (context: InboxContext) =>
     new DeviceFeed({
       userId: context.userId,

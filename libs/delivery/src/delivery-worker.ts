@@ -15,6 +15,10 @@ import { PresenceTracker, startPresenceSweep, type PresenceOptions } from '@parl
 import { ProjectionRunner } from '@parley/projections';
 import { EventPublisher } from '@parley/publishing';
 
+/** How often the inboxes with messages in flight are announced again, and how old those messages are. */
+const IN_FLIGHT_ANNOUNCE_MS = 30_000;
+const IN_FLIGHT_AGE_MS = 10_000;
+
 export interface DeliveryWorkerOptions {
   readonly kafka: KafkaClient;
   readonly pool: Pool;
@@ -90,6 +94,19 @@ export async function startDeliveryWorker(options: DeliveryWorkerOptions): Promi
     ...(instrument ? { instrument } : {}),
   });
   await Promise.all([runner.start(), relay.start()]);
+  // A worker that died between a commit and its notice left online devices without their items:
+  // announced when this one starts, and every little while (it may have taken over the partitions
+  // of one that died and is not coming back), for items older than a notice's usual way.
+  const announceInFlight = (olderThanMs: number) =>
+    notifier
+      .announceInFlight(pool, olderThanMs)
+      .then((inboxes) => {
+        if (inboxes > 0) logger?.info({ inboxes }, 'inboxes with items in flight announced');
+      })
+      .catch((error: unknown) => logger?.warn({ err: error }, 'inboxes in flight not announced'));
+  void announceInFlight(0);
+  const announcing = setInterval(() => void announceInFlight(IN_FLIGHT_AGE_MS), IN_FLIGHT_ANNOUNCE_MS);
+  announcing.unref();
   jobs.start();
   const sweep = startPresenceSweep(presence, {
     wentOffline: (userIds) => jobs.wentOffline(userIds),
@@ -99,7 +116,9 @@ export async function startDeliveryWorker(options: DeliveryWorkerOptions): Promi
   return {
     consumers: [runner, relay],
     stop: async () => {
+      clearInterval(announcing);
       await Promise.all([runner.stop(), relay.stop(), jobs.stop(), sweep.stop()]);
+      notifier.stop();
     },
   };
 }

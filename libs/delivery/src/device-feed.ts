@@ -78,6 +78,8 @@ export class DeviceFeed {
   private pumping: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  /** The start has placed the device (its position, a gap reported): notices may write and read. */
+  private started = false;
   private stopWatching: (() => void) | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private timerDueAt = Infinity;
@@ -107,7 +109,7 @@ export class DeviceFeed {
   async start(fromPosition?: number): Promise<void> {
     const { userId, deviceId, store, notifications } = this.deps;
     const stored = await this.untilRead(() => store.startPosition(userId, deviceId));
-    if (stored === undefined) return;
+    if (stored === undefined || this.stopped) return;
     const start = fromPosition ?? stored;
     this.sent = start;
     this.acked = start;
@@ -120,6 +122,7 @@ export class DeviceFeed {
       return true;
     });
     if (!gapReported) return;
+    this.started = true;
     await this.pump();
   }
 
@@ -163,7 +166,8 @@ export class DeviceFeed {
    */
   private announced(position: number, items?: readonly InboxItem[]): void {
     this.latest = Math.max(this.latest, position);
-    if (position <= this.sent) return;
+    // Until the start has placed the device (a gap may move it on), its own read brings these.
+    if (!this.started || position <= this.sent) return;
     if (this.room <= 0) {
       // The window is full: ACKs bring the rest. A pass in progress must not conclude it read all.
       if (this.pumping) this.again = true;
@@ -203,7 +207,11 @@ export class DeviceFeed {
   /** The item is done with for this device (ACKed, or its retry budget spent): the watermark may move. */
   private settle(position: number): boolean {
     if (!this.unackedItems?.delete(position)) return false;
-    if (this.unackedItems.size === 0) this.unackedItems = undefined;
+    if (this.unackedItems.size === 0) {
+      this.unackedItems = undefined;
+      // Nothing left to write again: the timer would wake the process for nothing.
+      this.disarmRetry();
+    }
     if (position === this.acked + 1) this.acked++;
     else (this.ackedAhead ??= new Set()).add(position);
     while (this.ackedAhead?.delete(this.acked + 1)) this.acked++;
@@ -227,7 +235,7 @@ export class DeviceFeed {
   stop(): void {
     this.stopped = true;
     this.stopWatching?.();
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.disarmRetry();
     if (this.pumpRetry) clearTimeout(this.pumpRetry);
   }
 
@@ -292,6 +300,12 @@ export class DeviceFeed {
     this.armRetry(due);
   }
 
+  private disarmRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.timerDueAt = Infinity;
+  }
+
   private armRetry(due: number): void {
     if (this.stopped || due === Infinity || (this.retryTimer && due >= this.timerDueAt)) return;
     if (this.retryTimer) clearTimeout(this.retryTimer);
@@ -302,6 +316,7 @@ export class DeviceFeed {
   /** Writes again what is due, in inbox order; gives up on items whose budget is spent. */
   private redeliver(): void {
     this.retryTimer = undefined;
+    this.timerDueAt = Infinity;
     if (this.stopped) return;
     const now = Date.now();
     const spent: InboxItem[] = [];
@@ -323,7 +338,6 @@ export class DeviceFeed {
       this.save();
       this.refill();
     }
-    void this.pump();
     this.scheduleRetry();
   }
 

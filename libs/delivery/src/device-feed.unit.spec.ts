@@ -7,19 +7,35 @@ function fakeInbox(count: number) {
     body: { kind: 'deleted', messageId: `m${i + 1}`, conversationId: 'c' },
   }));
   const saved: number[] = [];
+  /** The `after` of each read of the inbox. */
+  const reads: number[] = [];
   const store = {
     startPosition: async () => 0,
     oldestPositionAfter: async () => undefined,
-    itemsAfter: async (_user: string, after: number, limit: number) =>
-      items.filter((item) => item.position > after).slice(0, limit),
+    itemsAfter: async (_user: string, after: number, limit: number) => {
+      reads.push(after);
+      return items.filter((item) => item.position > after).slice(0, limit);
+    },
     saveAcked: async (_user: string, _device: string, position: number) => {
       saved.push(position);
     },
   } as unknown as InboxStore;
+  /** Tells the feed a notice, as Redis would. */
+  let notice: (position: number, items?: readonly InboxItem[]) => void = () => undefined;
   const notifications = {
-    watch: () => ({ ready: Promise.resolve(), stop: () => undefined }),
+    watch: (_user: string, listener: typeof notice) => {
+      notice = listener;
+      return { ready: Promise.resolve(), stop: () => undefined };
+    },
   } as unknown as InboxNotifications;
-  return { items, saved, store, notifications };
+  return {
+    items,
+    saved,
+    reads,
+    store,
+    notifications,
+    notice: (position: number, items?: readonly InboxItem[]) => notice(position, items),
+  };
 }
 
 describe('DeviceFeed', () => {
@@ -193,19 +209,102 @@ describe('DeviceFeed', () => {
     expect(inbox.saved[inbox.saved.length - 1]).toBe(2); // settled: the device's position moved past it
   });
 
+  it('given an item written again by the retry timer, then the inbox is not read for it (notices bring what is new)', async () => {
+    // Given two items written, the first ACKed
+    const inbox = fakeInbox(2);
+    const pushed: number[] = [];
+    let rewritten!: () => void;
+    const again = new Promise<void>((resolve) => (rewritten = resolve));
+    const feed = new DeviceFeed({
+      userId: 'u',
+      deviceId: 'd',
+      store: inbox.store,
+      notifications: inbox.notifications,
+      push: (item) => {
+        pushed.push(item.position);
+        if (pushed.length === 3) rewritten();
+      },
+      acknowledged: () => undefined,
+      retry: { initialMs: 10 },
+    });
+    await feed.start();
+    const readsAfterStart = inbox.reads.length;
+    feed.ack(1);
+
+    // When the second is written again
+    await again;
+    await new Promise((resolve) => setImmediate(resolve));
+    feed.stop();
+
+    // Then
+    expect(pushed).toEqual([1, 2, 2]);
+    expect(inbox.reads).toHaveLength(readsAfterStart);
+  });
+
+  it('given every item ACKed, then no retry timer is left armed', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+    try {
+      const inbox = fakeInbox(3);
+      const feed = new DeviceFeed({
+        userId: 'u',
+        deviceId: 'd',
+        store: inbox.store,
+        notifications: inbox.notifications,
+        push: () => undefined,
+        acknowledged: () => undefined,
+      });
+      await feed.start();
+      expect(jest.getTimerCount()).toBe(1); // the retry of the three items
+      feed.ackUpTo(3);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(jest.getTimerCount()).toBe(0);
+      feed.stop();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('given a notice while the start is still placing the device past a gap, then every item comes once, after the gap, in order', async () => {
+    // Given an inbox whose items 1-4 are gone (retention) and a start that waits on its gap read
+    const inbox = fakeInbox(7);
+    inbox.items.splice(0, 4);
+    let placed!: () => void;
+    const gapRead = new Promise<void>((resolve) => (placed = resolve));
+    const store = inbox.store as unknown as { oldestPositionAfter: () => Promise<number> };
+    store.oldestPositionAfter = async () => {
+      await gapRead;
+      return 5;
+    };
+    const pushed: (number | string)[] = [];
+    const feed = new DeviceFeed({
+      userId: 'u',
+      deviceId: 'd',
+      store: inbox.store,
+      notifications: inbox.notifications,
+      push: (item) => pushed.push(item.body.kind === 'gap' ? `gap to ${item.position}` : item.position),
+      acknowledged: () => undefined,
+      retry: { initialMs: 60_000 },
+    });
+    const started = feed.start();
+    await new Promise((resolve) => setImmediate(resolve));
+
+    // When a notice comes before the start is done
+    inbox.notice(7);
+    await new Promise((resolve) => setImmediate(resolve));
+    placed();
+    await started;
+    await new Promise((resolve) => setImmediate(resolve));
+    feed.stop();
+
+    // Then
+    expect(pushed).toEqual(['gap to 4', 5, 6, 7]);
+  });
+
   describe('given a window of unACKed items', () => {
     const feedOf = (count: number, window: number) => {
       const inbox = fakeInbox(count);
       const pushed: number[] = [];
-      const reads: number[] = [];
-      const store = inbox.store as unknown as {
-        itemsAfter: (u: string, a: number, l: number) => Promise<InboxItem[]>;
-      };
-      const itemsAfter = store.itemsAfter;
-      store.itemsAfter = (u, after, limit) => {
-        reads.push(after);
-        return itemsAfter(u, after, limit);
-      };
+      const { reads } = inbox;
       const feed = new DeviceFeed({
         userId: 'u',
         deviceId: 'd',

@@ -129,6 +129,16 @@ export class InboxStore {
     return rows.map((row) => ({ position: Number(row.position), body: row.body }));
   }
 
+  /** The last allocated position of each of these inboxes (absent: nothing was ever allocated). */
+  async lastPositions(userIds: readonly string[]): Promise<Map<string, number>> {
+    const { rows } = await this.pool.query<{ user_id: string; last_position: string }>({
+      name: 'inbox_last_positions',
+      text: 'SELECT user_id, last_position FROM inbox_heads WHERE user_id = ANY($1::text[])',
+      values: [userIds],
+    });
+    return new Map(rows.map((row) => [row.user_id, Number(row.last_position)]));
+  }
+
   /**
    * The lowest position after `after` the inbox still holds or will hold: the oldest kept item, or
    * the next position to be allocated when every item after `after` has been trimmed; undefined when

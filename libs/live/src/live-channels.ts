@@ -29,37 +29,96 @@ export interface ChannelWatch {
 /**
  * The subscriber side, shared by everything on one gateway node: one Redis subscription per channel
  * however many sessions listen to it, dropped when the last one stops.
+ *
+ * Pub/sub keeps nothing for a connection that is away: what was published while the subscriber
+ * reconnected is gone. Once it is back, the hub subscribes to every channel it listens to again
+ * (ioredis resubscribes only what Redis had confirmed, and drops what it could not send) and then
+ * tells the watchers that passed `resumed` (an inbox can read what it missed), after the
+ * subscriptions hold, so that a read made then cannot fall before a notice that it also misses.
  */
 export class ChannelHub {
   private readonly listeners = new LeanMultimap<string, (message: string) => void>();
+  private readonly resumers = new LeanMultimap<string, () => void>();
   private readonly subscribed = new Map<string, Promise<void>>();
+  /** The connection closed since its subscriptions last held: notices may have been missed. */
+  private interrupted = false;
+  /** Counts connections: a PING answered on an earlier one resumes nothing. */
+  private connection = 0;
 
   constructor(
     private readonly subscriber: Redis,
     private readonly logger?: Logger,
   ) {
-    subscriber.on('message', (channel: string, message: string) => {
-      this.listeners.forEach(channel, (listener) => listener(message));
+    subscriber.on('message', (channel: string, message: string) => this.tell(channel, message));
+    subscriber.on('close', () => {
+      this.interrupted = true;
+      this.connection++;
+    });
+    subscriber.on('ready', () => {
+      if (this.interrupted) this.resubscribe(this.connection);
     });
   }
 
-  watch(channel: string, listener: (message: string) => void): ChannelWatch {
+  /**
+   * Calls `listener` with every message on `channel`; `resumed`, when given, each time the node's
+   * subscriptions hold again after its Redis connection was lost (messages may have been missed).
+   */
+  watch(channel: string, listener: (message: string) => void, resumed?: () => void): ChannelWatch {
     if (this.listeners.add(channel, listener)) {
       this.subscribed.set(
         channel,
         this.subscriber.subscribe(channel).then(
           () => undefined,
+          // The next reconnect subscribes again (resubscribe): a failed SUBSCRIBE means the
+          // connection is failing.
           (error: unknown) => this.logger?.warn({ err: error, channel }, 'subscription failed (Redis)'),
         ),
       );
     }
+    if (resumed) this.resumers.add(channel, resumed);
     const ready = this.subscribed.get(channel) ?? Promise.resolve();
     const stop = () => {
+      if (resumed) this.resumers.delete(channel, resumed);
       if (!this.listeners.delete(channel, listener)) return;
       this.subscribed.delete(channel);
       this.subscriber.unsubscribe(channel).catch(() => undefined);
     };
     return { ready, stop };
+  }
+
+  /** Hands `message` to the channel's listeners on this node, as if Redis had delivered it. */
+  tell(channel: string, message: string): void {
+    this.listeners.forEach(channel, (listener) => listener(message));
+  }
+
+  private resubscribe(connection: number): void {
+    const channels = this.listeners.keys();
+    // Redis answers in order: once the PING is answered, every SUBSCRIBE before it holds.
+    const subscribed = channels.length > 0 ? this.subscriber.subscribe(...channels) : Promise.resolve();
+    Promise.all([subscribed, this.subscriber.ping()]).then(
+      () => {
+        // Closed again meanwhile: that connection's own 'ready' resumes.
+        if (connection !== this.connection) return;
+        this.interrupted = false;
+        this.resume();
+      },
+      (error: unknown) => this.logger?.warn({ err: error }, 'resubscription not confirmed (Redis)'),
+    );
+  }
+
+  private resume(): void {
+    const watchers = this.resumers.all();
+    for (const resumed of watchers) {
+      try {
+        resumed();
+      } catch (error) {
+        this.logger?.warn({ err: error }, 'a watcher failed to catch up');
+      }
+    }
+    this.logger?.info(
+      { watchers: watchers.length },
+      'Redis subscriptions hold again; watchers told to catch up',
+    );
   }
 }
 

@@ -47,6 +47,16 @@ export class LeanMultimap<K, V> {
     else visit(held);
   }
 
+  /** Every key that holds a value, as a copy. */
+  keys(): K[] {
+    return [...this.entries.keys()];
+  }
+
+  /** Every value under every key, as a copy (callers may add and delete while they go through it). */
+  all(): V[] {
+    return [...this.entries.values()].flatMap((held) => (held instanceof Set ? [...held] : [held]));
+  }
+
   has(key: K): boolean {
     return this.entries.has(key);
   }

@@ -46,4 +46,19 @@ describe('LeanMultimap', () => {
     expect(seen.sort()).toEqual([1, 2, 3]);
     expect(map.has('k')).toBe(false);
   });
+
+  it('given keys with one value and with several, then keys() and all() list each key and value once, as copies', () => {
+    const map = new LeanMultimap<string, number>();
+    map.add('a', 1);
+    map.add('b', 2);
+    map.add('b', 3);
+    const all = map.all();
+    const keys = map.keys();
+    map.delete('b', 2);
+    map.delete('a', 1);
+    expect(keys.sort()).toEqual(['a', 'b']);
+    expect(map.keys()).toEqual(['b']);
+    expect(all.sort()).toEqual([1, 2, 3]);
+    expect(map.all()).toEqual([3]);
+  });
 });
