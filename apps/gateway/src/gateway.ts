@@ -314,6 +314,7 @@ function buildDelivery(
    * saved before its item's mark could leave the item neither delivered nor given again.
    */
   const drained = async () => {
+    notifications.stop();
     await receipts.drained();
     await inboxes.positionsSaved();
   };
@@ -461,6 +462,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await access.stop();
       for (const client of stomp.wss.clients) client.close(1001, 'server shutting down');
       await delivery.drained();
+      hub.stop();
       // Sends answered a moment ago have their claims marked (the mark lingers to share a statement).
       await messages.drained();
       server.closeAllConnections();

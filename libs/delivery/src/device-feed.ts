@@ -338,6 +338,9 @@ export class DeviceFeed {
       this.save();
       this.refill();
     }
+    // Items wait behind a window less than half free (refill waits for half): the timer, firing
+    // anyway, reads them into the room there is. No read when nothing waits.
+    if (!this.pumping && this.latest > this.sent && this.room > 0) void this.pump();
     this.scheduleRetry();
   }
 

@@ -231,8 +231,8 @@ describe('DeviceFeed', () => {
     const readsAfterStart = inbox.reads.length;
     feed.ack(1);
 
-    // When the second is written again
-    await again;
+    // When the second is written again (or not: the feed must be stopped all the same)
+    await Promise.race([again, new Promise((resolve) => setTimeout(resolve, 5_000))]);
     await new Promise((resolve) => setImmediate(resolve));
     feed.stop();
 
@@ -324,6 +324,36 @@ describe('DeviceFeed', () => {
       await feed.start();
       expect(pushed).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
       feed.stop();
+    });
+
+    it('when it ACKs less than half the window and the retry timer fires, then the waiting items fill the room', async () => {
+      const inbox = fakeInbox(15);
+      const pushed: number[] = [];
+      let refilled!: () => void;
+      const filled = new Promise<void>((resolve) => (refilled = resolve));
+      const feed = new DeviceFeed({
+        userId: 'u',
+        deviceId: 'd',
+        store: inbox.store,
+        notifications: inbox.notifications,
+        push: (item) => {
+          pushed.push(item.position);
+          if (item.position === 12) refilled();
+        },
+        acknowledged: () => undefined,
+        retry: { initialMs: 20 },
+        window: 10,
+      });
+      await feed.start();
+      inbox.notice(15); // the newest position is known
+      feed.ack(1);
+      feed.ack(2); // two free: under half, no read yet
+      await settle();
+      expect(pushed.filter((p) => p > 10)).toEqual([]);
+      // The timer fires after 20 ms (and writes 3-10 again); a feed that never refills must not hang the run.
+      await Promise.race([filled, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+      feed.stop();
+      expect(pushed.filter((p) => p > 10)).toEqual([11, 12]);
     });
 
     it('when it ACKs half the window, then the next items come, in order, until the inbox is done', async () => {

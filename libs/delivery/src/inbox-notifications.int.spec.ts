@@ -171,4 +171,61 @@ describe("InboxNotifications: catching up after the node's subscriber reconnecte
     expect(reads[0]?.sort()).toEqual([written, empty].sort());
     for (const watch of watches) watch.stop();
   });
+
+  it('given a second reconnect while the catch-up read is in flight, then the inboxes are read again after it', async () => {
+    // Given a watched inbox, and a catch-up read held until released
+    subscriber?.disconnect();
+    const connectionName = randomName('hub').replace(/[^a-z0-9-]/gi, '');
+    subscriber = new Redis(env.redisUrl, { retryStrategy: () => 50, connectionName });
+    /** Ends the subscriber's current connection (its id changes with each reconnect, not its name). */
+    const kill = async () => {
+      const list = String(await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub'));
+      const line = list.split('\n').find((entry) => entry.includes(` name=${connectionName} `));
+      const id = line ? /\bid=(\d+)/.exec(line)?.[1] : undefined;
+      if (!id) throw new Error('the subscriber is not connected');
+      await admin.client('KILL', 'ID', id);
+    };
+    const user = randomName('twice');
+    createdUsers.push(user);
+    await pool.query('INSERT INTO inbox_heads (user_id, last_position) VALUES ($1, 4)', [user]);
+    const store = new InboxStore(pool);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let reads = 0;
+    const heads = {
+      lastPositions: async (userIds: readonly string[]) => {
+        reads++;
+        if (reads === 1) await held;
+        return store.lastPositions(userIds);
+      },
+    };
+    const hub = new ChannelHub(subscriber);
+    let resumes = 0;
+    const counter = hub.watch(
+      `${prefix}counter`,
+      () => undefined,
+      () => resumes++,
+    );
+    const notifications = new InboxNotifications(hub, prefix, heads);
+    const told: number[] = [];
+    const watch = notifications.watch(user, (position) => told.push(position));
+    await Promise.all([watch.ready, counter.ready]);
+
+    // When the connection is lost twice, the second time while the first catch-up reads
+    await kill();
+    await waitFor(() => reads === 1, { what: 'the first catch-up read' });
+    await waitFor(() => subscriber.status === 'ready', { what: 'the subscriber back' });
+    await kill();
+    await waitFor(() => resumes === 2, { what: 'the second resume' });
+    release();
+
+    // Then
+    await waitFor(() => reads === 2, { what: 'a second catch-up read' });
+    await waitFor(() => told.length === 2, { what: 'the second catch-up notice' });
+    expect(told).toEqual([4, 4]);
+    watch.stop();
+    counter.stop();
+    hub.stop();
+    notifications.stop();
+  });
 });

@@ -18,7 +18,8 @@ interface InboxNotice {
 const RESEND_AFTER_MS = 1_000;
 /**
  * Most inboxes whose refused notices are kept for a resend (a long Redis outage): past it, new ones
- * are dropped, and the periodic announcement of the inboxes in flight finds their items.
+ * are dropped; the periodic announcement of the inboxes in flight finds their messages (not their
+ * deletions and edits: those come with the user's next notice or reconnect).
  */
 const MAX_UNSENT = 100_000;
 
@@ -70,10 +71,10 @@ export class InboxNotifier {
   async announceInFlight(pool: Pool, olderThanMs = 0): Promise<number> {
     const { rows } = await pool.query<{ user_id: string; last_position: string }>(
       `SELECT h.user_id, h.last_position FROM inbox_heads h
-        WHERE h.user_id IN (SELECT i.user_id FROM inbox_items i
+        WHERE h.user_id = ANY (ARRAY(SELECT DISTINCT i.user_id FROM inbox_items i
                              WHERE i.kind = 'message' AND i.delivered_at IS NULL
                                AND i.failed_at IS NULL AND i.pending_at IS NULL
-                               AND i.created_at < now() - $1 * interval '1 millisecond')`,
+                               AND i.created_at < now() - $1 * interval '1 millisecond'))`,
       [olderThanMs],
     );
     this.publish(new Map(rows.map((row) => [row.user_id, { position: Number(row.last_position) }])));
@@ -146,6 +147,7 @@ export class InboxNotifications {
   /** Inboxes whose notices may have been missed, waiting for the catch-up read. */
   private behind = new Set<string>();
   private catchingUp: Promise<void> | undefined;
+  private stopped = false;
 
   constructor(
     private readonly hub: ChannelHub,
@@ -173,25 +175,41 @@ export class InboxNotifications {
     );
   }
 
+  /** Ends the catch-up (the node is shutting down): a read in progress is the last. */
+  stop(): void {
+    this.stopped = true;
+    this.behind.clear();
+  }
+
   private missed(userId: string): void {
+    if (this.stopped) return;
     this.behind.add(userId);
     this.catchingUp ??= this.catchUp().finally(() => (this.catchingUp = undefined));
+  }
+
+  /** Up to CATCH_UP_PAGE users, taken out of `behind` (a user told again meanwhile is read again). */
+  private takePage(): string[] {
+    const page: string[] = [];
+    for (const userId of this.behind) {
+      if (page.length === CATCH_UP_PAGE) break;
+      page.push(userId);
+    }
+    for (const userId of page) this.behind.delete(userId);
+    return page;
   }
 
   private async catchUp(): Promise<void> {
     // The hub tells every watcher in one turn: the set is complete once this runs.
     await new Promise((resolve) => setImmediate(resolve));
     while (this.behind.size > 0) {
-      const page = [...this.behind].slice(0, CATCH_UP_PAGE);
+      const page = this.takePage();
       try {
         const last = await this.heads.lastPositions(page);
-        for (const userId of page) {
-          this.behind.delete(userId);
-          const position = last.get(userId);
-          if (position !== undefined)
-            this.hub.tell(channels.inbox(this.prefix, userId), JSON.stringify({ position }));
-        }
+        for (const [userId, position] of last)
+          this.hub.tell(channels.inbox(this.prefix, userId), JSON.stringify({ position }));
       } catch (error) {
+        if (this.stopped) return;
+        for (const userId of page) this.behind.add(userId);
         this.logger?.warn({ err: error, inboxes: this.behind.size }, 'inbox catch-up read failed; retrying');
         await new Promise((resolve) => setTimeout(resolve, CATCH_UP_RETRY_MS).unref());
       }

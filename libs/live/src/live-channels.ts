@@ -26,6 +26,12 @@ export interface ChannelWatch {
   readonly stop: () => void;
 }
 
+/** Channels per SUBSCRIBE when a node subscribes to all of its channels again. */
+const RESUBSCRIBE_PAGE = 1_000;
+/** How often the subscriber's connection is checked with a PING, and how long the answer may take. */
+const HEALTH_CHECK_MS = 15_000;
+const HEALTH_TIMEOUT_MS = 5_000;
+
 /**
  * The subscriber side, shared by everything on one gateway node: one Redis subscription per channel
  * however many sessions listen to it, dropped when the last one stops.
@@ -44,6 +50,7 @@ export class ChannelHub {
   private interrupted = false;
   /** Counts connections: a PING answered on an earlier one resumes nothing. */
   private connection = 0;
+  private readonly healthCheck: NodeJS.Timeout;
 
   constructor(
     private readonly subscriber: Redis,
@@ -57,6 +64,28 @@ export class ChannelHub {
     subscriber.on('ready', () => {
       if (this.interrupted) this.resubscribe(this.connection);
     });
+    this.healthCheck = setInterval(() => this.checkHealth(), HEALTH_CHECK_MS);
+    this.healthCheck.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.healthCheck);
+  }
+
+  /**
+   * A connection whose peer went away without a word (a network partition, a failover) closes only
+   * when TCP's keepalive gives up, hours later, and every notice meanwhile would be lost: a PING
+   * unanswered in time ends it, so that ioredis reconnects and the watchers catch up.
+   */
+  private checkHealth(): void {
+    if (this.subscriber.status !== 'ready') return;
+    const timeout = setTimeout(() => {
+      this.logger?.warn({ timeoutMs: HEALTH_TIMEOUT_MS }, 'Redis subscriber unanswered; reconnecting');
+      this.subscriber.disconnect(true);
+    }, HEALTH_TIMEOUT_MS);
+    timeout.unref();
+    const answered = () => clearTimeout(timeout);
+    this.subscriber.ping().then(answered, answered);
   }
 
   /**
@@ -93,9 +122,11 @@ export class ChannelHub {
 
   private resubscribe(connection: number): void {
     const channels = this.listeners.keys();
+    const subscribed: Promise<unknown>[] = [];
+    for (let i = 0; i < channels.length; i += RESUBSCRIBE_PAGE)
+      subscribed.push(this.subscriber.subscribe(...channels.slice(i, i + RESUBSCRIBE_PAGE)));
     // Redis answers in order: once the PING is answered, every SUBSCRIBE before it holds.
-    const subscribed = channels.length > 0 ? this.subscriber.subscribe(...channels) : Promise.resolve();
-    Promise.all([subscribed, this.subscriber.ping()]).then(
+    Promise.all([...subscribed, this.subscriber.ping()]).then(
       () => {
         // Closed again meanwhile: that connection's own 'ready' resumes.
         if (connection !== this.connection) return;
