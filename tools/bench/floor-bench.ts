@@ -1,7 +1,8 @@
 // `npm run bench:floor`: where the floor is (issue 11). The same open loop as bench:e2e (50 pairs,
 // SEND→MESSAGE latency from the scheduled send, CPU per delivered message by process above idle)
 // through a skeleton of the fewest hops the design allows (floor-roles.ts): a gateway that claims
-// the message id and the conversation's seq in one statement and produces with acks=all; a delivery
+// message ids and their conversations' seqs (one statement for whatever arrived while the last was
+// in flight, as Parley gathers them) and produces with acks=all; a delivery
 // worker that appends to the inbox in one statement and publishes to Redis; the gateway that sends
 // the MESSAGE and gathers ACKs for 100 ms into one mark and one produce; a history projector and an
 // analytics consumer that let the broker gather for 100 ms and 1 s. Prints two tables; asserts nothing.

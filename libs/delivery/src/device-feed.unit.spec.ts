@@ -1,4 +1,10 @@
-import { DeviceFeed, type InboxItem, type InboxNotifications, type InboxStore } from '@parley/delivery';
+import {
+  DeviceFeed,
+  type DeviceFeedDeps,
+  type InboxItem,
+  type InboxNotifications,
+  type InboxStore,
+} from '@parley/delivery';
 
 /** An inbox in memory: the feed's rules (order, ACK watermark, retries) without a database. */
 function fakeInbox(count: number) {
@@ -38,16 +44,28 @@ function fakeInbox(count: number) {
   };
 }
 
+/** Device d of user u on `inbox`, its ACKs told to nobody unless `deps` says. */
+function feedOn(
+  inbox: ReturnType<typeof fakeInbox>,
+  deps: Omit<DeviceFeedDeps, 'userId' | 'deviceId' | 'store' | 'notifications' | 'acknowledged'> &
+    Partial<Pick<DeviceFeedDeps, 'acknowledged'>>,
+): DeviceFeed {
+  return new DeviceFeed({
+    userId: 'u',
+    deviceId: 'd',
+    store: inbox.store,
+    notifications: inbox.notifications,
+    acknowledged: () => undefined,
+    ...deps,
+  });
+}
+
 describe('DeviceFeed', () => {
   it('writes the inbox in order and stores only the position up to which everything is ACKed', async () => {
     const inbox = fakeInbox(4);
     const pushed: number[] = [];
     const acknowledged: number[] = [];
-    const feed = new DeviceFeed({
-      userId: 'u',
-      deviceId: 'd',
-      store: inbox.store,
-      notifications: inbox.notifications,
+    const feed = feedOn(inbox, {
       push: (item) => pushed.push(item.position),
       acknowledged: (_u, _d, positions) => acknowledged.push(...positions),
       retry: { initialMs: 60_000 },
@@ -74,18 +92,13 @@ describe('DeviceFeed', () => {
     const pushed: number[] = [];
     let drained!: () => void;
     let full = false;
-    const feed = new DeviceFeed({
-      userId: 'u',
-      deviceId: 'd',
-      store: inbox.store,
-      notifications: inbox.notifications,
+    const feed = feedOn(inbox, {
       // The buffer fills after the second item and stays full until the test drains it.
       push: (item) => {
         pushed.push(item.position);
         if (item.position === 2) full = true;
       },
       ready: () => (full ? new Promise<void>((resolve) => (drained = resolve)) : undefined),
-      acknowledged: () => undefined,
       retry: { initialMs: 60_000 },
     });
     try {
@@ -113,13 +126,8 @@ describe('DeviceFeed', () => {
     store.startPosition = down(2, async () => 0);
     store.oldestPositionAfter = down(1, async () => undefined);
     const pushed: number[] = [];
-    const feed = new DeviceFeed({
-      userId: 'u',
-      deviceId: 'd',
-      store: inbox.store,
-      notifications: inbox.notifications,
+    const feed = feedOn(inbox, {
       push: (item) => pushed.push(item.position),
-      acknowledged: () => undefined,
       retry: { initialMs: 5, maxMs: 10 },
     });
 
@@ -134,13 +142,8 @@ describe('DeviceFeed', () => {
     (inbox.store as unknown as Record<string, unknown>).startPosition = () =>
       Promise.reject(new Error('connection refused'));
     const pushed: number[] = [];
-    const feed = new DeviceFeed({
-      userId: 'u',
-      deviceId: 'd',
-      store: inbox.store,
-      notifications: inbox.notifications,
+    const feed = feedOn(inbox, {
       push: (item) => pushed.push(item.position),
-      acknowledged: () => undefined,
       retry: { initialMs: 5, maxMs: 5 },
     });
     const started = feed.start();
@@ -155,15 +158,10 @@ describe('DeviceFeed', () => {
     const pushed: number[] = [];
     let thirdWrite!: () => void;
     const written = new Promise<void>((resolve) => (thirdWrite = resolve));
-    const feed = new DeviceFeed({
-      userId: 'u',
-      deviceId: 'd',
-      store: inbox.store,
-      notifications: inbox.notifications,
+    const feed = feedOn(inbox, {
       push: (item) => {
         if (pushed.push(item.position) === 3) thirdWrite();
       },
-      acknowledged: () => undefined,
       retry: { initialMs: 10 },
     });
     await feed.start();
@@ -181,13 +179,8 @@ describe('DeviceFeed', () => {
     let gaveUp!: () => void;
     const budgetSpent = new Promise<void>((resolve) => (gaveUp = resolve));
     const started = Date.now();
-    const feed = new DeviceFeed({
-      userId: 'u',
-      deviceId: 'd',
-      store: inbox.store,
-      notifications: inbox.notifications,
+    const feed = feedOn(inbox, {
       push: (item) => pushed.push([item.position, Date.now() - started]),
-      acknowledged: () => undefined,
       exhausted: (_u, _d, items) => {
         exhausted.push(...items.map((item) => item.position));
         gaveUp();
@@ -215,16 +208,11 @@ describe('DeviceFeed', () => {
     const pushed: number[] = [];
     let rewritten!: () => void;
     const again = new Promise<void>((resolve) => (rewritten = resolve));
-    const feed = new DeviceFeed({
-      userId: 'u',
-      deviceId: 'd',
-      store: inbox.store,
-      notifications: inbox.notifications,
+    const feed = feedOn(inbox, {
       push: (item) => {
         pushed.push(item.position);
         if (pushed.length === 3) rewritten();
       },
-      acknowledged: () => undefined,
       retry: { initialMs: 10 },
     });
     await feed.start();
@@ -245,13 +233,8 @@ describe('DeviceFeed', () => {
     jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
     try {
       const inbox = fakeInbox(3);
-      const feed = new DeviceFeed({
-        userId: 'u',
-        deviceId: 'd',
-        store: inbox.store,
-        notifications: inbox.notifications,
+      const feed = feedOn(inbox, {
         push: () => undefined,
-        acknowledged: () => undefined,
       });
       await feed.start();
       expect(jest.getTimerCount()).toBe(1); // the retry of the three items
@@ -276,13 +259,8 @@ describe('DeviceFeed', () => {
       return 5;
     };
     const pushed: (number | string)[] = [];
-    const feed = new DeviceFeed({
-      userId: 'u',
-      deviceId: 'd',
-      store: inbox.store,
-      notifications: inbox.notifications,
+    const feed = feedOn(inbox, {
       push: (item) => pushed.push(item.body.kind === 'gap' ? `gap to ${item.position}` : item.position),
-      acknowledged: () => undefined,
       retry: { initialMs: 60_000 },
     });
     const started = feed.start();
@@ -305,13 +283,8 @@ describe('DeviceFeed', () => {
       const inbox = fakeInbox(count);
       const pushed: number[] = [];
       const { reads } = inbox;
-      const feed = new DeviceFeed({
-        userId: 'u',
-        deviceId: 'd',
-        store: inbox.store,
-        notifications: inbox.notifications,
+      const feed = feedOn(inbox, {
         push: (item) => pushed.push(item.position),
-        acknowledged: () => undefined,
         retry: { initialMs: 60_000 },
         window,
       });
@@ -331,16 +304,11 @@ describe('DeviceFeed', () => {
       const pushed: number[] = [];
       let refilled!: () => void;
       const filled = new Promise<void>((resolve) => (refilled = resolve));
-      const feed = new DeviceFeed({
-        userId: 'u',
-        deviceId: 'd',
-        store: inbox.store,
-        notifications: inbox.notifications,
+      const feed = feedOn(inbox, {
         push: (item) => {
           pushed.push(item.position);
           if (item.position === 12) refilled();
         },
-        acknowledged: () => undefined,
         retry: { initialMs: 20 },
         window: 10,
       });
