@@ -85,10 +85,15 @@ export class InboxNotifier {
   stop(): void {
     if (this.resendTimer) clearTimeout(this.resendTimer);
     this.resendTimer = undefined;
-    const last = new Map([...this.unsent].map(([userId, position]) => [userId, { position }]));
-    this.unsent.clear();
     this.stopped = true;
-    this.publish(last);
+    this.publish(this.takeUnsent());
+  }
+
+  /** The inboxes kept for a resend, as notices of their positions alone; none are kept after. */
+  private takeUnsent(): Map<string, InboxNotice> {
+    const notices = new Map([...this.unsent].map(([userId, position]) => [userId, { position }]));
+    this.unsent.clear();
+    return notices;
   }
 
   private publish(notices: ReadonlyMap<string, InboxNotice>): void {
@@ -123,9 +128,7 @@ export class InboxNotifier {
     }
     this.resendTimer ??= setTimeout(() => {
       this.resendTimer = undefined;
-      const again = new Map([...this.unsent].map(([userId, position]) => [userId, { position }]));
-      this.unsent.clear();
-      this.publish(again);
+      this.publish(this.takeUnsent());
     }, RESEND_AFTER_MS);
     this.resendTimer.unref();
   }
